@@ -1,0 +1,215 @@
+"""The one place that starts processes and changes the system."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from . import iproute
+from .commands import (
+    Action,
+    Arg,
+    EndProcesses,
+    HardLink,
+    MakeDirs,
+    OnError,
+    Plan,
+    RemoveFile,
+    RemoveTree,
+    Run,
+    SelfNetns,
+    Step,
+    Symlink,
+    WriteFile,
+)
+
+
+class CommandFailed(Exception):
+    def __init__(self, action: Action, message: str) -> None:
+        super().__init__(message)
+        self.action = action
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.action.sh()}: {self.message}"
+
+
+@dataclass
+class Processes:
+    """How the executor sees and signals processes; tests replace it."""
+
+    def signal(self, pid: int, sig: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+
+    def in_netns(self, pid: int, netns_path: str) -> bool:
+        """True while PID lives (not a zombie) in the namespace bound at NETNS_PATH."""
+        try:
+            ns = os.stat(netns_path)
+            mine = os.stat(f"/proc/{pid}/ns/net")
+        except OSError:
+            return False
+        return (ns.st_dev, ns.st_ino) == (mine.st_dev, mine.st_ino)
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+
+@dataclass
+class Outcome:
+    failures: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    undone: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+@dataclass
+class Executor:
+    verbose: bool = False
+    log: TextIO = field(default_factory=lambda: sys.stderr)
+    processes: Processes = field(default_factory=Processes)
+    run_netns: str = "/run/netns"
+    on_step: Callable[[Step], None] | None = None  # tests: fault injection and tracing
+
+    # --- processes -----------------------------------------------------------------
+    def _argv(self, argv: Sequence[Arg]) -> list[str]:
+        return [str(os.getpid()) if isinstance(a, SelfNetns) else a for a in argv]
+
+    def query(self, argv: Sequence[str]) -> str:
+        """Run a read-only command and return its stdout; raise CommandFailed on failure."""
+        return self._spawn(Run(tuple(argv)), echo=False)
+
+    def _spawn(self, run: Run, echo: bool = True) -> str:
+        argv = self._argv(run.argv)
+        if self.verbose:
+            self.log.write(f"+ {run.sh()}\n")
+        try:
+            proc = subprocess.run(argv, input=run.stdin, capture_output=True, text=True, check=False)
+        except OSError as e:
+            raise CommandFailed(run, f"cannot run {argv[0]}: {e.strerror}") from None
+        if self.verbose and echo:
+            for stream in (proc.stderr,) if run.quiet else (proc.stdout, proc.stderr):
+                for line in stream.splitlines():
+                    self.log.write(f"  {line}\n")
+        if proc.returncode != 0:
+            err = proc.stderr.strip() or proc.stdout.strip() or "(no output)"
+            raise CommandFailed(run, f"exit code {proc.returncode}: {err}")
+        return proc.stdout
+
+    # --- one action ------------------------------------------------------------------
+    def do(self, action: Action) -> None:
+        if isinstance(action, Run):
+            self._spawn(action)
+            return
+        if self.verbose:
+            self.log.write(f"+ {action.sh()}\n")
+        try:
+            self._do_file(action)
+        except OSError as e:
+            raise CommandFailed(action, e.strerror or str(e)) from None
+
+    def _do_file(self, action: Action) -> None:
+        if isinstance(action, MakeDirs):
+            os.makedirs(action.path, exist_ok=True)
+        elif isinstance(action, RemoveTree):
+            _remove_tree(action.path)
+        elif isinstance(action, RemoveFile):
+            if os.path.lexists(action.path):
+                os.unlink(action.path)
+        elif isinstance(action, WriteFile):
+            # "x": an existing file (an admin's) is never overwritten.
+            with open(action.path, "x") as f:
+                f.write("".join(line + "\n" for line in action.content.splitlines()))
+        elif isinstance(action, Symlink):
+            os.symlink(action.target, action.path)
+        elif isinstance(action, HardLink):
+            os.link(action.source, action.path)
+        elif isinstance(action, EndProcesses):
+            self._end_processes(action)
+
+    def _end_processes(self, action: EndProcesses) -> None:
+        """SIGTERM, poll with a short back-off until gone, SIGKILL after TIMEOUT."""
+        path = f"{self.run_netns}/{action.netns}"
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            pids = self._pids(action.netns)
+            if not pids:
+                return
+            for pid in pids:
+                self.processes.signal(pid, sig)
+            deadline = self.processes.monotonic() + action.timeout
+            delay = 0.001
+            while True:
+                pids = [pid for pid in pids if self.processes.in_netns(pid, path)]
+                if not pids:
+                    pids = self._pids(action.netns)  # anything forked meanwhile
+                    if not pids:
+                        return
+                if self.processes.monotonic() >= deadline:
+                    break
+                self.processes.sleep(delay)
+                delay = min(delay * 2, 0.05)
+        left = self._pids(action.netns)
+        if left:
+            raise CommandFailed(action, f"processes still in namespace after SIGKILL: {' '.join(map(str, left))}")
+
+    def _pids(self, netns: str) -> list[int]:
+        out = self.query(iproute.query_pids(netns))
+        return [int(word) for word in out.split()]
+
+    # --- a plan ---------------------------------------------------------------------
+    def execute(self, plan: Plan) -> Outcome:
+        """Run PLAN. On a FAIL step's failure, undo the completed steps in reverse and stop."""
+        outcome = Outcome()
+        done: list[Step] = []
+        for step in plan.steps:
+            try:
+                if self.on_step:
+                    self.on_step(step)
+                self.do(step.action)
+            except CommandFailed as e:
+                if step.on_error is OnError.IGNORE:
+                    outcome.warnings.append(str(e))
+                    self.log.write(f"warning: {e} (ignored)\n")
+                    continue
+                outcome.failures.append(str(e))
+                self.log.write(f"error: {e}\n")
+                if step.on_error is OnError.FAIL:
+                    self._undo([*done, step] if step.undo_if_failed else done, outcome)
+                    return outcome
+                continue
+            done.append(step)
+        return outcome
+
+    def _undo(self, done: list[Step], outcome: Outcome) -> None:
+        for step in reversed(done):
+            for action in step.undo:
+                try:
+                    self.do(action)
+                    outcome.undone.append(action.sh())
+                except CommandFailed as e:
+                    outcome.failures.append(f"while undoing: {e}")
+                    self.log.write(f"error: while undoing: {e}\n")
+
+
+def _remove_tree(path: str) -> None:
+    if not os.path.lexists(path):
+        return
+    if os.path.isdir(path) and not os.path.islink(path):
+        for entry in os.scandir(path):
+            _remove_tree(entry.path)
+        os.rmdir(path)
+    else:
+        os.unlink(path)

@@ -1,0 +1,124 @@
+"""Read-only facts about the live system, the planner's only view of it."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from . import iproute
+
+HOOK_DIRS = ("if-pre-up.d", "if-up.d", "if-down.d", "if-post-down.d")
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where configuration and runtime state live; only tests move `etc`."""
+
+    etc: str = "/etc"
+    run_netns: str = "/run/netns"
+
+    def netns_etc(self, netns: str) -> str:
+        return f"{self.etc}/netns/{netns}"
+
+    def netns_interfaces(self, netns: str) -> str:
+        return f"{self.netns_etc(netns)}/network/interfaces"
+
+    @property
+    def host_network(self) -> str:
+        return f"{self.etc}/network"
+
+
+@dataclass(frozen=True)
+class Link:
+    name: str
+    kind: str | None = None  # linkinfo's info_kind; None for a physical NIC
+    parent: str | None = None  # the lower device of a VLAN, macvlan, ...
+    parent_elsewhere: bool = False  # the lower device is in another namespace
+
+
+@dataclass(frozen=True)
+class Hook:
+    """An entry of the host's /etc/network/if-*.d/ that ifupdown would run."""
+
+    directory: str
+    name: str
+    path: str
+    target: str | None  # the resolved target when the entry is a symlink
+
+
+@dataclass(frozen=True)
+class Facts:
+    namespaces: frozenset[str] = frozenset()
+    host_links: Mapping[str, Link] = field(default_factory=dict)
+    ns_links: Mapping[str, Link] = field(default_factory=dict)  # of the namespace being planned
+    host_hooks: tuple[Hook, ...] = ()
+    ns_hook_entries: frozenset[str] = frozenset()  # "if-up.d/name" already in /etc/netns/NAME/network
+    resolv_conf_exists: bool = False
+    state_dir_exists: bool = False
+
+
+Query = Callable[[tuple[str, ...]], str]
+
+
+def parse_links(output: str) -> dict[str, Link]:
+    """Links from `ip -j -d link show` output."""
+    links: dict[str, Link] = {}
+    for entry in json.loads(output or "[]"):
+        info = entry.get("linkinfo") or {}
+        links[entry["ifname"]] = Link(
+            name=entry["ifname"],
+            kind=info.get("info_kind"),
+            parent=entry.get("link"),
+            parent_elsewhere="link_netnsid" in entry,
+        )
+    return links
+
+
+def list_namespaces(paths: Paths) -> frozenset[str]:
+    try:
+        return frozenset(os.listdir(paths.run_netns))
+    except FileNotFoundError:
+        return frozenset()
+
+
+def host_hooks(paths: Paths) -> tuple[Hook, ...]:
+    hooks = []
+    for directory in HOOK_DIRS:
+        base = f"{paths.host_network}/{directory}"
+        try:
+            names = sorted(os.listdir(base))
+        except FileNotFoundError:
+            continue
+        for name in names:
+            path = f"{base}/{name}"
+            target = os.path.realpath(path) if os.path.islink(path) else None
+            hooks.append(Hook(directory, name, path, target))
+    return tuple(hooks)
+
+
+def ns_hook_entries(paths: Paths, netns: str) -> frozenset[str]:
+    entries: set[str] = set()
+    for directory in HOOK_DIRS:
+        base = f"{paths.netns_etc(netns)}/network/{directory}"
+        try:
+            entries.update(f"{directory}/{name}" for name in os.listdir(base))
+        except FileNotFoundError:
+            continue
+    return frozenset(entries)
+
+
+def gather(paths: Paths, netns: str, query: Query) -> Facts:
+    """Everything the planner needs to plan start or stop of NETNS."""
+    namespaces = list_namespaces(paths)
+    exists = netns in namespaces
+    return Facts(
+        namespaces=namespaces,
+        host_links=parse_links(query(iproute.query_links())),
+        ns_links=parse_links(query(iproute.query_links(netns))) if exists else {},
+        host_hooks=host_hooks(paths),
+        ns_hook_entries=ns_hook_entries(paths, netns),
+        resolv_conf_exists=os.path.lexists(f"{paths.netns_etc(netns)}/resolv.conf"),
+        state_dir_exists=os.path.isdir(iproute.state_dir(netns)),
+    )

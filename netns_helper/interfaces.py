@@ -1,0 +1,327 @@
+"""Parser for ifupdown's interfaces(5) files, plus our `link-netns` stanza.
+
+The parser keeps every stanza with its file and line, so that every later error
+can point at the line an admin has to fix. It understands what ifupdown 0.8
+understands at the top level; options inside `iface` and `mapping` stanzas are
+kept as written and left to ifupdown.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+from dataclasses import dataclass, field
+
+from .errors import ConfigError, Loc
+from .names import check_ifname, check_netns_name
+
+# A configuration file larger than this is a mistake (or an attack), not a config.
+MAX_FILE_BYTES = 1 << 20
+# ifupdown's own rule for the files `source-directory` includes.
+_SOURCE_DIR_FILE_RE = re.compile(r"[a-zA-Z0-9_-]+")
+_ALLOW_RE = re.compile(r"allow-[a-zA-Z0-9_-]+")
+_FLAG_WORDS = ("no-auto-down", "no-scripts")
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    value: str
+    loc: Loc
+
+    @property
+    def key(self) -> str:
+        """The name ifupdown exports (`bridge_ports` and `bridge-ports` are one option)."""
+        return self.name.replace("_", "-").lower()
+
+
+@dataclass(frozen=True)
+class Iface:
+    name: str
+    family: str
+    method: str
+    options: tuple[Option, ...]
+    loc: Loc
+
+    def values(self, key: str) -> tuple[Option, ...]:
+        """All options whose normalized name is KEY (e.g. `bridge-ports`)."""
+        return tuple(opt for opt in self.options if opt.key == key)
+
+
+@dataclass(frozen=True)
+class Allow:
+    """`auto NAME...`, `allow-auto NAME...` (class "auto") or `allow-CLASS NAME...`."""
+
+    cls: str
+    names: tuple[str, ...]
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class Mapping:
+    patterns: tuple[str, ...]
+    options: tuple[Option, ...]
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class Rename:
+    pairs: tuple[tuple[str, str], ...]
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class Flag:
+    """`no-auto-down NAME...` or `no-scripts NAME...`: kept for ifupdown."""
+
+    word: str
+    names: tuple[str, ...]
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class LinkNetns:
+    """`link-netns NS HOSTSIDE NSSIDE`: a veth pair between the host and NS."""
+
+    netns: str
+    host_end: str
+    ns_end: str
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class Interfaces:
+    """One interfaces file with everything it sources, in file order."""
+
+    path: str
+    files: tuple[str, ...]
+    ifaces: tuple[Iface, ...] = ()
+    allows: tuple[Allow, ...] = ()
+    mappings: tuple[Mapping, ...] = ()
+    renames: tuple[Rename, ...] = ()
+    flags: tuple[Flag, ...] = ()
+    links: tuple[LinkNetns, ...] = ()
+
+    def allowed(self, cls: str) -> tuple[tuple[str, Loc], ...]:
+        """Names marked `auto` (cls "auto") or `allow-CLS`, first mention first."""
+        seen: dict[str, Loc] = {}
+        for allow in self.allows:
+            if allow.cls == cls:
+                for name in allow.names:
+                    seen.setdefault(name, allow.loc)
+        return tuple(seen.items())
+
+    def iface(self, name: str) -> tuple[Iface, ...]:
+        """Every stanza for NAME (one per address family)."""
+        return tuple(i for i in self.ifaces if i.name == name)
+
+
+@dataclass
+class _Builder:
+    """Mutable state of one parse; frozen into `Interfaces` at the end."""
+
+    path: str
+    files: list[str] = field(default_factory=list)
+    ifaces: list[Iface] = field(default_factory=list)
+    allows: list[Allow] = field(default_factory=list)
+    mappings: list[Mapping] = field(default_factory=list)
+    renames: list[Rename] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+    links: list[LinkNetns] = field(default_factory=list)
+
+
+def parse_file(path: str) -> Interfaces:
+    """Parse PATH and the files it sources; raise ConfigError with file:line."""
+    builder = _Builder(path)
+    _parse_into(builder, path, stack=(), loc=None)
+    return Interfaces(
+        path=path,
+        files=tuple(builder.files),
+        ifaces=tuple(builder.ifaces),
+        allows=tuple(builder.allows),
+        mappings=tuple(builder.mappings),
+        renames=tuple(builder.renames),
+        flags=tuple(builder.flags),
+        links=tuple(builder.links),
+    )
+
+
+def parse_text(text: str, path: str = "<string>") -> Interfaces:
+    """Parse TEXT as if it were the file PATH (`source` is resolved against PATH's directory)."""
+    builder = _Builder(path)
+    builder.files.append(path)
+    _parse_lines(builder, path, _logical_lines(path, text.encode()), stack=(path,))
+    return Interfaces(
+        path=path,
+        files=tuple(builder.files),
+        ifaces=tuple(builder.ifaces),
+        allows=tuple(builder.allows),
+        mappings=tuple(builder.mappings),
+        renames=tuple(builder.renames),
+        flags=tuple(builder.flags),
+        links=tuple(builder.links),
+    )
+
+
+def _read(path: str, loc: Loc | None) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file", loc) from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, not an interfaces file", loc) from None
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read: {e.strerror}", loc) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ConfigError(f"{path}: larger than {MAX_FILE_BYTES} bytes", loc)
+    return data
+
+
+def _parse_into(builder: _Builder, path: str, stack: tuple[str, ...], loc: Loc | None) -> None:
+    real = os.path.realpath(path)
+    if real in stack:
+        raise ConfigError(f"source loop: {path} includes itself", loc)
+    data = _read(path, loc)
+    builder.files.append(path)
+    _parse_lines(builder, path, _logical_lines(path, data), (*stack, real))
+
+
+def _logical_lines(path: str, data: bytes) -> list[tuple[int, str]]:
+    """Join continued lines, drop comments and blanks; (first line number, text)."""
+    out: list[tuple[int, str]] = []
+    pending: list[str] = []
+    start = 0
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        loc = Loc(path, number)
+        if b"\x00" in raw:
+            raise ConfigError("NUL byte in line", loc)
+        try:
+            line = raw.decode("utf-8").rstrip("\r")
+        except UnicodeDecodeError:
+            raise ConfigError("line is not valid UTF-8 text", loc) from None
+        if not pending:
+            start = number
+            if line.lstrip().startswith("#"):
+                continue
+        if line.endswith("\\"):
+            pending.append(line[:-1])
+            continue
+        pending.append(line)
+        text = " ".join(pending).strip()
+        pending = []
+        if text:
+            out.append((start, text))
+    if pending and " ".join(pending).strip():
+        raise ConfigError("file ends inside a continued line", Loc(path, start))
+    return out
+
+
+_Stanza = tuple[str, list[str], Loc, list[Option]]
+
+
+def _parse_lines(builder: _Builder, path: str, lines: list[tuple[int, str]], stack: tuple[str, ...]) -> None:
+    current: _Stanza | None = None
+    for number, text in lines:
+        loc = Loc(path, number)
+        words = text.split()
+        word, args = words[0], words[1:]
+        if word in ("iface", "mapping"):
+            _close(builder, current)
+            current = (word, args, loc, [])
+        elif (
+            word in ("auto", "source", "source-directory", "rename", "link-netns")
+            or word in _FLAG_WORDS
+            or _ALLOW_RE.fullmatch(word)
+        ):
+            _close(builder, current)
+            current = None
+            _directive(builder, path, word, args, loc, stack)
+        elif current is not None:
+            value = text[len(word) :].strip()
+            if not value and current[0] == "iface":
+                raise ConfigError(f"option {word!r} has no value", loc)
+            current[3].append(Option(word, value, loc))
+        else:
+            raise ConfigError(
+                f"unknown word {word!r} outside any stanza",
+                loc,
+                hint="options belong after an `iface` line; stanzas start with iface, mapping, auto, "
+                "allow-*, source, source-directory, rename or link-netns",
+            )
+    _close(builder, current)
+
+
+def _close(builder: _Builder, stanza: _Stanza | None) -> None:
+    if stanza is None:
+        return
+    word, args, loc, options = stanza
+    if word == "mapping":
+        if not args:
+            raise ConfigError("`mapping` needs at least one interface pattern", loc)
+        builder.mappings.append(Mapping(tuple(args), tuple(options), loc))
+        return
+    if len(args) < 3:
+        raise ConfigError("`iface` needs a name, an address family and a method: iface NAME FAMILY METHOD", loc)
+    name, family, method, rest = args[0], args[1], args[2], args[3:]
+    if rest and not (len(rest) == 2 and rest[0] == "inherits"):
+        raise ConfigError(f"unexpected words after `iface {name} {family} {method}`: {' '.join(rest)}", loc)
+    _check_iface_name(name, loc)
+    builder.ifaces.append(Iface(name, family, method, tuple(options), loc))
+
+
+def _check_iface_name(name: str, loc: Loc) -> None:
+    # `eth0:1` is an ifupdown alias label, not a device: only its device part must be valid.
+    check_ifname(name.split(":", 1)[0], loc)
+
+
+def _directive(builder: _Builder, path: str, word: str, args: list[str], loc: Loc, stack: tuple[str, ...]) -> None:
+    if word in ("auto", "allow-auto") or _ALLOW_RE.fullmatch(word):
+        if not args:
+            raise ConfigError(f"`{word}` needs at least one interface name", loc)
+        for name in args:
+            _check_iface_name(name, loc)
+        cls = "auto" if word in ("auto", "allow-auto") else word[len("allow-") :]
+        builder.allows.append(Allow(cls, tuple(args), loc))
+    elif word in _FLAG_WORDS:
+        if not args:
+            raise ConfigError(f"`{word}` needs at least one interface name", loc)
+        builder.flags.append(Flag(word, tuple(args), loc))
+    elif word == "rename":
+        pairs = []
+        for arg in args:
+            old, sep, new = arg.partition("=")
+            if not sep or not old or not new:
+                raise ConfigError(f"`rename` takes CUR=NEW pairs, not {arg!r}", loc)
+            pairs.append((old, check_ifname(new, loc)))
+        if not pairs:
+            raise ConfigError("`rename` needs at least one CUR=NEW pair", loc)
+        builder.renames.append(Rename(tuple(pairs), loc))
+    elif word == "link-netns":
+        if len(args) != 3:
+            raise ConfigError("`link-netns` takes exactly three words: link-netns NAMESPACE HOSTSIDE NSSIDE", loc)
+        netns, host_end, ns_end = args
+        check_netns_name(netns, loc)
+        check_ifname(host_end, loc)
+        check_ifname(ns_end, loc)
+        builder.links.append(LinkNetns(netns, host_end, ns_end, loc))
+    elif word == "source":
+        if len(args) != 1:
+            raise ConfigError("`source` takes one path or glob pattern", loc)
+        pattern = os.path.join(os.path.dirname(path), args[0])
+        matches = sorted(glob.glob(pattern))
+        if not matches and not glob.has_magic(pattern):
+            raise ConfigError(f"sourced file {pattern} does not exist", loc)
+        for match in matches:
+            _parse_into(builder, match, stack, loc)
+    elif word == "source-directory":
+        if len(args) != 1:
+            raise ConfigError("`source-directory` takes one directory", loc)
+        directory = os.path.join(os.path.dirname(path), args[0])
+        if not os.path.isdir(directory):
+            raise ConfigError(f"sourced directory {directory} does not exist", loc)
+        for entry in sorted(os.listdir(directory)):
+            full = os.path.join(directory, entry)
+            if _SOURCE_DIR_FILE_RE.fullmatch(entry) and os.path.isfile(full):
+                _parse_into(builder, full, stack, loc)

@@ -1,0 +1,64 @@
+"""Pure builders of iproute2 and ifupdown commands. They run nothing."""
+
+from __future__ import annotations
+
+from .commands import SELF_NETNS, Run
+
+IP = "ip"
+STATE_ROOT = "/run/network/netns"
+
+
+def state_dir(netns: str) -> str:
+    """ifupdown's state for NETNS: /run is shared with the host, so each namespace needs its own."""
+    return f"{STATE_ROOT}/{netns}"
+
+
+def netns_add(netns: str) -> Run:
+    return Run((IP, "netns", "add", netns))
+
+
+def netns_delete(netns: str) -> Run:
+    return Run((IP, "netns", "delete", netns))
+
+
+def link_up(netns: str, dev: str) -> Run:
+    return Run((IP, "-n", netns, "link", "set", "dev", dev, "up"))
+
+
+def link_to_netns(dev: str, netns: str) -> Run:
+    """Move host device DEV into NETNS."""
+    return Run((IP, "link", "set", "dev", dev, "netns", netns))
+
+
+def link_to_self(netns: str, dev: str) -> Run:
+    """Move DEV out of NETNS into the namespace this program (or script) runs in."""
+    return Run((IP, "-n", netns, "link", "set", "dev", dev, "netns", SELF_NETNS))
+
+
+def link_exists_here(dev: str) -> Run:
+    """Fails unless DEV is in our own namespace: the check that a move back really happened."""
+    return Run((IP, "link", "show", "dev", dev), quiet=True)
+
+
+def vlan_add_into(parent: str, name: str, vid: int, netns: str) -> Run:
+    """Create VLAN NAME on host device PARENT directly inside NETNS (never visible on the host)."""
+    return Run((IP, "link", "add", "link", parent, "name", name, "netns", netns, "type", "vlan", "id", str(vid)))
+
+
+def link_delete(netns: str, dev: str) -> Run:
+    return Run((IP, "-n", netns, "link", "delete", "dev", dev))
+
+
+def ifupdown(netns: str, verb: str, *args: str) -> Run:
+    """`ifup`/`ifdown` inside NETNS, with /etc/netns/NETNS bound over /etc and a private state dir."""
+    return Run((IP, "netns", "exec", netns, verb, *args, f"--state-dir={state_dir(netns)}"))
+
+
+# Read-only queries whose output becomes facts for the planner.
+def query_links(netns: str | None = None) -> tuple[str, ...]:
+    where = ("-n", netns) if netns else ()
+    return (IP, *where, "-j", "-d", "link", "show")
+
+
+def query_pids(netns: str) -> tuple[str, ...]:
+    return (IP, "netns", "pids", netns)

@@ -1,0 +1,234 @@
+"""Turns parsed configuration plus read-only facts into ordered plans. Pure: runs nothing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from . import iproute
+from .commands import (
+    Action,
+    EndProcesses,
+    HardLink,
+    MakeDirs,
+    OnError,
+    Plan,
+    RemoveFile,
+    RemoveTree,
+    Step,
+    Symlink,
+    WriteFile,
+)
+from .errors import ConfigError, Loc
+from .facts import HOOK_DIRS, Facts, Link, Paths
+from .interfaces import Iface, Interfaces
+from .names import split_vlan
+
+# Options that make ifupdown create the interface itself, inside the namespace.
+_CREATING_KEYS = frozenset(
+    {"bond-slaves", "bond-mode", "bridge-ports", "vlan-raw-device", "link-type", "pre-up", "ovs-type"}
+)
+_CREATING_METHODS = frozenset({"tunnel", "ppp", "wvdial", "6to4"})
+_MEMBER_KEYS = ("bond-slaves", "bridge-ports")
+_VLAN_NAME_RE = re.compile(r"vlan0*(?P<vid>[1-9][0-9]*)")
+
+
+@dataclass(frozen=True)
+class Vlan:
+    name: str
+    parent: str
+    vid: int
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What `start` brings into the namespace before ifupdown runs there."""
+
+    moves: tuple[str, ...]  # host devices moved in
+    vlans: tuple[Vlan, ...]  # VLANs of host parents, created inside
+    hotplug: tuple[str, ...]  # allow-hotplug interfaces present, brought up after `ifup -a`
+    notes: tuple[str, ...] = ()
+
+
+def claimed(config: Interfaces) -> dict[str, Loc]:
+    """Interfaces the namespace's file brings up (auto, allow-hotplug) and their bond/bridge members."""
+    wanted = dict(config.allowed("auto"))
+    for name, loc in config.allowed("hotplug"):
+        wanted.setdefault(name, loc)
+    for name in list(wanted):
+        for iface in config.iface(name):
+            for key in _MEMBER_KEYS:
+                for opt in iface.values(key):
+                    for member in opt.value.split():
+                        if member == "none":
+                            continue
+                        if member == "all":
+                            raise ConfigError(
+                                f"`{opt.name} all` would take every host NIC into the namespace",
+                                opt.loc,
+                                hint="list the member interfaces by name",
+                            )
+                        wanted.setdefault(member, opt.loc)
+    return wanted
+
+
+def _vlan_of(name: str, ifaces: tuple[Iface, ...], loc: Loc) -> tuple[str, int] | None:
+    raw = [opt for iface in ifaces for opt in iface.values("vlan-raw-device")]
+    match = _VLAN_NAME_RE.fullmatch(name)
+    if raw and match:
+        parent, vid = raw[0].value, int(match["vid"])
+    else:
+        split = split_vlan(name)
+        if split is None:
+            return None
+        parent, vid = split
+    if not 1 <= vid <= 4094:
+        raise ConfigError(f"VLAN id {vid} of {name!r} is outside 1..4094", loc)
+    return parent, vid
+
+
+def _creates_itself(ifaces: tuple[Iface, ...]) -> bool:
+    return any(
+        iface.method in _CREATING_METHODS or any(opt.key in _CREATING_KEYS for opt in iface.options) for iface in ifaces
+    )
+
+
+def layout(config: Interfaces, host_links: Mapping[str, Link]) -> Layout:
+    """Decide, for each interface the file brings up, where it comes from."""
+    wanted = claimed(config)
+    auto = {name for name, _ in config.allowed("auto")}
+    moves: list[str] = []
+    vlans: list[Vlan] = []
+    hotplug: list[str] = []
+    notes: list[str] = []
+    for name, loc in wanted.items():
+        if name == "lo" or ":" in name:
+            continue
+        ifaces = config.iface(name)
+        vlan = _vlan_of(name, ifaces, loc)
+        if name in host_links:
+            moves.append(name)
+        elif vlan is not None and vlan[0] not in wanted:
+            parent, vid = vlan
+            if parent not in host_links:
+                raise ConfigError(f"VLAN {name!r}: parent interface {parent!r} does not exist on this host", loc)
+            vlans.append(Vlan(name, parent, vid, loc))
+        elif vlan is not None or _creates_itself(ifaces):
+            continue  # ifupdown creates it inside the namespace
+        elif name not in auto:
+            notes.append(f"{loc}: allow-hotplug interface {name!r} is not on this host now; not moved")
+            continue
+        else:
+            raise ConfigError(
+                f"interface {name!r} does not exist on this host",
+                loc,
+                hint="name a NIC that `ip link` shows, a VLAN PARENT.VID of one, or a bond/bridge stanza",
+            )
+        if name not in auto and name in dict(config.allowed("hotplug")):
+            hotplug.append(name)
+    return Layout(tuple(moves), tuple(vlans), tuple(hotplug), tuple(notes))
+
+
+def resolv_conf(netns: str, config: Interfaces) -> str:
+    """A resolv.conf from the namespace's dns-* options; a comment-only file without them."""
+    lines = [f"# Written by netns-helper for namespace {netns}; edit freely, it is never overwritten."]
+    seen: set[str] = set()
+    for iface in config.ifaces:
+        for opt in iface.values("dns-nameservers") + iface.values("dns-nameserver"):
+            for server in opt.value.split():
+                if server not in seen:
+                    seen.add(server)
+                    lines.append(f"nameserver {server}")
+    search = [word for iface in config.ifaces for opt in iface.values("dns-search") for word in opt.value.split()]
+    if search:
+        lines.append("search " + " ".join(dict.fromkeys(search)))
+    return "\n".join(lines) + "\n"
+
+
+def _hook_steps(netns: str, facts: Facts, paths: Paths) -> list[Step]:
+    """Hook directories ifupdown needs, and the host's hooks (vlan, bridge, bonding...) mirrored in.
+
+    `ip netns exec` binds /etc/netns/NAME/network over /etc/network, which hides the
+    host's hook directories; the mirrored entries point at the hooks' real files.
+    """
+    base = f"{paths.netns_etc(netns)}/network"
+    steps = [Step(MakeDirs(f"{base}/{d}")) for d in HOOK_DIRS]
+    for hook in facts.host_hooks:
+        if f"{hook.directory}/{hook.name}" in facts.ns_hook_entries:
+            continue  # the admin's own entry for this namespace wins
+        path = f"{base}/{hook.directory}/{hook.name}"
+        source = hook.target or hook.path
+        inside_hidden_dir = source.startswith(paths.host_network + "/")
+        steps.append(Step(HardLink(source, path) if inside_hidden_dir else Symlink(source, path)))
+    return steps
+
+
+def plan_start(netns: str, config: Interfaces, facts: Facts, paths: Paths) -> Plan:
+    """The plan for `start NETNS`; a stale namespace of that name is torn down first."""
+    host_links = dict(facts.host_links)
+    stale = Plan(f"start {netns}", ())
+    if netns in facts.namespaces:
+        stale = plan_stop(netns, config, facts)
+        stale = Plan(stale.title, stale.steps, (f"namespace {netns} exists already (stale?): stopping it first",))
+        host_links.update({name: link for name, link in facts.ns_links.items() if _returns_to_host(link, config)})
+    lay = layout(config, host_links)
+    state = iproute.state_dir(netns)
+    ifup_undo: tuple[Action, ...] = (iproute.ifupdown(netns, "ifdown", "-a", "--force"), EndProcesses(netns))
+    steps = [
+        Step(iproute.netns_add(netns), undo=(iproute.netns_delete(netns),)),
+        Step(iproute.link_up(netns, "lo")),
+        Step(MakeDirs(state), undo=(RemoveTree(state),)),
+        *_hook_steps(netns, facts, paths),
+    ]
+    if not facts.resolv_conf_exists:
+        path = f"{paths.netns_etc(netns)}/resolv.conf"
+        steps.append(Step(WriteFile(path, resolv_conf(netns, config)), undo=(RemoveFile(path),)))
+    for dev in lay.moves:
+        steps.append(Step(iproute.link_to_netns(dev, netns), undo=(iproute.link_to_self(netns, dev),)))
+    for vlan in lay.vlans:
+        steps.append(
+            Step(
+                iproute.vlan_add_into(vlan.parent, vlan.name, vlan.vid, netns),
+                undo=(iproute.link_delete(netns, vlan.name),),
+            )
+        )
+    steps.append(Step(iproute.ifupdown(netns, "ifup", "-a"), undo=ifup_undo, undo_if_failed=True))
+    if lay.hotplug:
+        steps.append(
+            Step(iproute.ifupdown(netns, "ifup", "--allow=hotplug", *lay.hotplug), undo=ifup_undo, undo_if_failed=True)
+        )
+    return stale + Plan(f"start {netns}", tuple(steps), lay.notes)
+
+
+def _returns_to_host(link: Link, config: Interfaces | None) -> bool:
+    """Physical NICs always go back to the host; so does any device the config moved in."""
+    if link.name == "lo":
+        return False
+    if link.kind is None:
+        return True
+    return config is not None and link.name in claimed(config) and not (link.kind == "vlan" and link.parent_elsewhere)
+
+
+def plan_stop(netns: str, config: Interfaces | None, facts: Facts) -> Plan:
+    """The plan for `stop NETNS`: every step runs even when an earlier one fails."""
+    state = iproute.state_dir(netns)
+    if netns not in facts.namespaces:
+        leftover = (Step(RemoveTree(state), OnError.REPORT),) if facts.state_dir_exists else ()
+        return Plan(f"stop {netns}", leftover, (f"namespace {netns} is not running: nothing to stop",))
+    steps = [
+        # ifdown may fail on half-configured interfaces; the steps below clean up regardless.
+        Step(iproute.ifupdown(netns, "ifdown", "-a"), OnError.IGNORE),
+        Step(EndProcesses(netns), OnError.REPORT),
+    ]
+    for link in facts.ns_links.values():
+        if link.kind == "vlan" and link.parent_elsewhere:
+            # Ours, made on a host parent; ifdown may have deleted it already.
+            steps.append(Step(iproute.link_delete(netns, link.name), OnError.IGNORE))
+        elif _returns_to_host(link, config):
+            steps.append(Step(iproute.link_to_self(netns, link.name), OnError.REPORT))
+            steps.append(Step(iproute.link_exists_here(link.name), OnError.REPORT))
+    steps.append(Step(iproute.netns_delete(netns), OnError.REPORT))
+    steps.append(Step(RemoveTree(state), OnError.REPORT))
+    return Plan(f"stop {netns}", tuple(steps))
