@@ -59,8 +59,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _paths() -> facts.Paths:
-    # For tests of the command line only: ip netns exec always binds from /etc/netns.
-    return facts.Paths(etc=os.environ.get("NETNS_HELPER_SYSCONFDIR", "/etc"))
+    # Only for tests of the command line: `ip netns exec` always binds from /etc/netns.
+    root = os.environ.get("NETNS_HELPER_ROOT", "")
+    return facts.Paths(etc=f"{root}/etc", run=f"{root}/run")
 
 
 def _load(paths: facts.Paths, name: str) -> interfaces.Interfaces:
@@ -83,13 +84,13 @@ def _plan(command: str, name: str, paths: facts.Paths, executor: Executor) -> Pl
         # Stopping must work even when the configuration was broken or removed meanwhile.
         sys.stderr.write(f"{PROG}: warning: {e}; stopping with what is running\n")
         stop_config = None
-    return planner.plan_stop(name, stop_config, facts.gather(paths, name, executor.query))
+    return planner.plan_stop(name, stop_config, facts.gather(paths, name, executor.query), paths)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    executor = Executor(verbose=args.verbose)
     paths = _paths()
+    executor = Executor(verbose=args.verbose, run_netns=paths.run_netns)
     try:
         plan = _plan(args.command, args.name, paths, executor)
     except ConfigError as e:

@@ -144,19 +144,20 @@ class Executor:
         """SIGTERM, poll with a short back-off until gone, SIGKILL after TIMEOUT."""
         path = f"{self.run_netns}/{action.netns}"
         for sig in (signal.SIGTERM, signal.SIGKILL):
-            pids = self._pids(action.netns)
-            if not pids:
-                return
-            for pid in pids:
-                self.processes.signal(pid, sig)
             deadline = self.processes.monotonic() + action.timeout
             delay = 0.001
+            signaled: set[int] = set()
+            alive: list[int] = []
             while True:
-                pids = [pid for pid in pids if self.processes.in_netns(pid, path)]
-                if not pids:
-                    pids = self._pids(action.netns)  # anything forked meanwhile
-                    if not pids:
+                alive = [pid for pid in alive if self.processes.in_netns(pid, path)]
+                if not alive:
+                    # Asked again, not assumed: a process may have forked meanwhile.
+                    alive = self._pids(action.netns)
+                    if not alive:
                         return
+                    for pid in set(alive) - signaled:
+                        self.processes.signal(pid, sig)
+                        signaled.add(pid)
                 if self.processes.monotonic() >= deadline:
                     break
                 self.processes.sleep(delay)

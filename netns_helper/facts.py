@@ -17,7 +17,15 @@ class Paths:
     """Where configuration and runtime state live; only tests move `etc`."""
 
     etc: str = "/etc"
-    run_netns: str = "/run/netns"
+    run: str = "/run"
+
+    @property
+    def run_netns(self) -> str:
+        return f"{self.run}/netns"
+
+    def state_dir(self, netns: str) -> str:
+        """ifupdown's state for NETNS: /run is shared with the host, so each namespace needs its own."""
+        return f"{self.run}/network/netns/{netns}"
 
     def netns_etc(self, netns: str) -> str:
         return f"{self.etc}/netns/{netns}"
@@ -120,5 +128,5 @@ def gather(paths: Paths, netns: str, query: Query) -> Facts:
         host_hooks=host_hooks(paths),
         ns_hook_entries=ns_hook_entries(paths, netns),
         resolv_conf_exists=os.path.lexists(f"{paths.netns_etc(netns)}/resolv.conf"),
-        state_dir_exists=os.path.isdir(iproute.state_dir(netns)),
+        state_dir_exists=os.path.isdir(paths.state_dir(netns)),
     )

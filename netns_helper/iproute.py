@@ -5,12 +5,6 @@ from __future__ import annotations
 from .commands import SELF_NETNS, Run
 
 IP = "ip"
-STATE_ROOT = "/run/network/netns"
-
-
-def state_dir(netns: str) -> str:
-    """ifupdown's state for NETNS: /run is shared with the host, so each namespace needs its own."""
-    return f"{STATE_ROOT}/{netns}"
 
 
 def netns_add(netns: str) -> Run:
@@ -49,9 +43,9 @@ def link_delete(netns: str, dev: str) -> Run:
     return Run((IP, "-n", netns, "link", "delete", "dev", dev))
 
 
-def ifupdown(netns: str, verb: str, *args: str) -> Run:
+def ifupdown(netns: str, state_dir: str, verb: str, *args: str) -> Run:
     """`ifup`/`ifdown` inside NETNS, with /etc/netns/NETNS bound over /etc and a private state dir."""
-    return Run((IP, "netns", "exec", netns, verb, *args, f"--state-dir={state_dir(netns)}"))
+    return Run((IP, "netns", "exec", netns, verb, *args, f"--state-dir={state_dir}"))
 
 
 # Read-only queries whose output becomes facts for the planner.

@@ -52,12 +52,17 @@ class Layout:
     notes: tuple[str, ...] = ()
 
 
-def claimed(config: Interfaces) -> dict[str, Loc]:
-    """Interfaces the namespace's file brings up (auto, allow-hotplug) and their bond/bridge members."""
+def _brought_up(config: Interfaces) -> dict[str, Loc]:
     wanted = dict(config.allowed("auto"))
     for name, loc in config.allowed("hotplug"):
         wanted.setdefault(name, loc)
-    for name in list(wanted):
+    return wanted
+
+
+def _members(config: Interfaces) -> dict[str, Loc]:
+    """Bond slaves and bridge ports of the interfaces the file brings up."""
+    members: dict[str, Loc] = {}
+    for name in _brought_up(config):
         for iface in config.iface(name):
             for key in _MEMBER_KEYS:
                 for opt in iface.values(key):
@@ -70,8 +75,28 @@ def claimed(config: Interfaces) -> dict[str, Loc]:
                                 opt.loc,
                                 hint="list the member interfaces by name",
                             )
-                        wanted.setdefault(member, opt.loc)
+                        members.setdefault(member, opt.loc)
+    return members
+
+
+def claimed(config: Interfaces) -> dict[str, Loc]:
+    """Interfaces the namespace's file brings up (auto, allow-hotplug) and their bond/bridge members."""
+    wanted = _brought_up(config)
+    for name, loc in _members(config).items():
+        wanted.setdefault(name, loc)
     return wanted
+
+
+def _made_inside(name: str, config: Interfaces) -> bool:
+    """Whether ifupdown, not a move, puts NAME into the namespace (by its config alone)."""
+    ifaces = config.iface(name)
+    return (
+        name == "lo"
+        or ":" in name
+        or split_vlan(name) is not None
+        or _creates_itself(ifaces)
+        or (_VLAN_NAME_RE.fullmatch(name) is not None and any(i.values("vlan-raw-device") for i in ifaces))
+    )
 
 
 def _vlan_of(name: str, ifaces: tuple[Iface, ...], loc: Loc) -> tuple[str, int] | None:
@@ -99,6 +124,7 @@ def layout(config: Interfaces, host_links: Mapping[str, Link]) -> Layout:
     """Decide, for each interface the file brings up, where it comes from."""
     wanted = claimed(config)
     auto = {name for name, _ in config.allowed("auto")}
+    hotplug_only = {name for name, _ in config.allowed("hotplug")} - auto - set(_members(config))
     moves: list[str] = []
     vlans: list[Vlan] = []
     hotplug: list[str] = []
@@ -117,7 +143,7 @@ def layout(config: Interfaces, host_links: Mapping[str, Link]) -> Layout:
             vlans.append(Vlan(name, parent, vid, loc))
         elif vlan is not None or _creates_itself(ifaces):
             continue  # ifupdown creates it inside the namespace
-        elif name not in auto:
+        elif name in hotplug_only:
             notes.append(f"{loc}: allow-hotplug interface {name!r} is not on this host now; not moved")
             continue
         else:
@@ -126,7 +152,7 @@ def layout(config: Interfaces, host_links: Mapping[str, Link]) -> Layout:
                 loc,
                 hint="name a NIC that `ip link` shows, a VLAN PARENT.VID of one, or a bond/bridge stanza",
             )
-        if name not in auto and name in dict(config.allowed("hotplug")):
+        if name in hotplug_only:
             hotplug.append(name)
     return Layout(tuple(moves), tuple(vlans), tuple(hotplug), tuple(notes))
 
@@ -170,12 +196,12 @@ def plan_start(netns: str, config: Interfaces, facts: Facts, paths: Paths) -> Pl
     host_links = dict(facts.host_links)
     stale = Plan(f"start {netns}", ())
     if netns in facts.namespaces:
-        stale = plan_stop(netns, config, facts)
+        stale = plan_stop(netns, config, facts, paths)
         stale = Plan(stale.title, stale.steps, (f"namespace {netns} exists already (stale?): stopping it first",))
         host_links.update({name: link for name, link in facts.ns_links.items() if _returns_to_host(link, config)})
     lay = layout(config, host_links)
-    state = iproute.state_dir(netns)
-    ifup_undo: tuple[Action, ...] = (iproute.ifupdown(netns, "ifdown", "-a", "--force"), EndProcesses(netns))
+    state = paths.state_dir(netns)
+    ifup_undo: tuple[Action, ...] = (iproute.ifupdown(netns, state, "ifdown", "-a", "--force"), EndProcesses(netns))
     steps = [
         Step(iproute.netns_add(netns), undo=(iproute.netns_delete(netns),)),
         Step(iproute.link_up(netns, "lo")),
@@ -194,10 +220,14 @@ def plan_start(netns: str, config: Interfaces, facts: Facts, paths: Paths) -> Pl
                 undo=(iproute.link_delete(netns, vlan.name),),
             )
         )
-    steps.append(Step(iproute.ifupdown(netns, "ifup", "-a"), undo=ifup_undo, undo_if_failed=True))
+    steps.append(Step(iproute.ifupdown(netns, state, "ifup", "-a"), undo=ifup_undo, undo_if_failed=True))
     if lay.hotplug:
         steps.append(
-            Step(iproute.ifupdown(netns, "ifup", "--allow=hotplug", *lay.hotplug), undo=ifup_undo, undo_if_failed=True)
+            Step(
+                iproute.ifupdown(netns, state, "ifup", "--allow=hotplug", *lay.hotplug),
+                undo=ifup_undo,
+                undo_if_failed=True,
+            )
         )
     return stale + Plan(f"start {netns}", tuple(steps), lay.notes)
 
@@ -208,18 +238,20 @@ def _returns_to_host(link: Link, config: Interfaces | None) -> bool:
         return False
     if link.kind is None:
         return True
-    return config is not None and link.name in claimed(config) and not (link.kind == "vlan" and link.parent_elsewhere)
+    if link.kind == "vlan" and link.parent_elsewhere:
+        return False
+    return config is not None and link.name in claimed(config) and not _made_inside(link.name, config)
 
 
-def plan_stop(netns: str, config: Interfaces | None, facts: Facts) -> Plan:
+def plan_stop(netns: str, config: Interfaces | None, facts: Facts, paths: Paths) -> Plan:
     """The plan for `stop NETNS`: every step runs even when an earlier one fails."""
-    state = iproute.state_dir(netns)
+    state = paths.state_dir(netns)
     if netns not in facts.namespaces:
         leftover = (Step(RemoveTree(state), OnError.REPORT),) if facts.state_dir_exists else ()
         return Plan(f"stop {netns}", leftover, (f"namespace {netns} is not running: nothing to stop",))
     steps = [
         # ifdown may fail on half-configured interfaces; the steps below clean up regardless.
-        Step(iproute.ifupdown(netns, "ifdown", "-a"), OnError.IGNORE),
+        Step(iproute.ifupdown(netns, state, "ifdown", "-a"), OnError.IGNORE),
         Step(EndProcesses(netns), OnError.REPORT),
     ]
     for link in facts.ns_links.values():

@@ -1,0 +1,183 @@
+"""The command line end to end against faked processes, in a throwaway root."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from pytest_subprocess import FakeProcess
+
+from netns_helper import __version__
+from netns_helper.cli import main
+
+NGINX = "auto lo\niface lo inet loopback\n\nauto eth0\niface eth0 inet static\n   address 192.0.2.2/24\n"
+HOST_LINKS = json.dumps([{"ifname": "lo"}, {"ifname": "eth0"}, {"ifname": "eth1"}])
+QUERY_HOST = ["ip", "-j", "-d", "link", "show"]
+
+
+@pytest.fixture
+def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "etc/netns/nginx/network").mkdir(parents=True)
+    (tmp_path / "etc/netns/nginx/network/interfaces").write_text(NGINX)
+    (tmp_path / "run/netns").mkdir(parents=True)
+    monkeypatch.setenv("NETNS_HELPER_ROOT", str(tmp_path))
+    return tmp_path
+
+
+def _start_cmds(root: Path) -> list[list[str]]:
+    state = f"{root}/run/network/netns/nginx"
+    return [
+        ["ip", "netns", "add", "nginx"],
+        ["ip", "-n", "nginx", "link", "set", "dev", "lo", "up"],
+        ["ip", "link", "set", "dev", "eth0", "netns", "nginx"],
+        ["ip", "netns", "exec", "nginx", "ifup", "-a", f"--state-dir={state}"],
+    ]
+
+
+def test_start_runs_the_plan_in_order(root: Path, fp: FakeProcess, capsys: pytest.CaptureFixture[str]) -> None:
+    fp.register(QUERY_HOST, stdout=HOST_LINKS)
+    for cmd in _start_cmds(root):
+        fp.register(cmd)
+    assert main(["--verbose", "start", "nginx"]) == 0
+    assert [list(c) for c in fp.calls] == [QUERY_HOST, *_start_cmds(root)]
+    err = capsys.readouterr().err
+    assert "+ ip netns add nginx\n" in err
+    assert "+ ip link set dev eth0 netns nginx\n" in err
+    assert (root / "run/network/netns/nginx").is_dir()
+    assert (root / "etc/netns/nginx/resolv.conf").read_text().startswith("# Written by netns-helper")
+    assert sorted(os.listdir(root / "etc/netns/nginx/network")) == [
+        "if-down.d", "if-post-down.d", "if-pre-up.d", "if-up.d", "interfaces",
+    ]  # fmt: skip
+
+
+def test_failed_start_undoes_and_exits_1(root: Path, fp: FakeProcess, capsys: pytest.CaptureFixture[str]) -> None:
+    fp.register(QUERY_HOST, stdout=HOST_LINKS)
+    cmds = _start_cmds(root)
+    for cmd in cmds[:3]:
+        fp.register(cmd)
+    fp.register(cmds[3], returncode=1, stderr="ifup: failed to bring up eth0")
+    state = f"--state-dir={root}/run/network/netns/nginx"
+    undo = [
+        ["ip", "netns", "exec", "nginx", "ifdown", "-a", "--force", state],
+        ["ip", "netns", "pids", "nginx"],
+        ["ip", "-n", "nginx", "link", "set", "dev", "eth0", "netns", str(os.getpid())],
+        ["ip", "netns", "delete", "nginx"],
+    ]
+    for cmd in undo:
+        fp.register(cmd)
+    assert main(["start", "nginx"]) == 1
+    assert [list(c) for c in fp.calls] == [QUERY_HOST, *cmds, *undo]
+    err = capsys.readouterr().err
+    assert "exit code 1: ifup: failed to bring up eth0" in err
+    assert "ip netns exec nginx ifup -a" in err
+    assert "undone:" in err
+    assert not (root / "run/network/netns/nginx").exists()
+    assert not (root / "etc/netns/nginx/resolv.conf").exists()
+
+
+def test_config_error_exits_2_before_any_process(
+    root: Path, fp: FakeProcess, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = root / "etc/netns/nginx/network/interfaces"
+    path.write_text("auto lo\naddress 1.2.3.4\n")
+    assert main(["start", "nginx"]) == 2
+    assert fp.calls == type(fp.calls)()
+    assert capsys.readouterr().err == f"{path}:2: error: unknown word 'address' outside any stanza\n" + (
+        "  hint: options belong after an `iface` line; stanzas start with iface, mapping, auto, "
+        "allow-*, source, source-directory, rename or link-netns\n"
+    )
+
+
+def test_missing_nic_exits_2_after_read_only_queries(
+    root: Path, fp: FakeProcess, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fp.register(QUERY_HOST, stdout=json.dumps([{"ifname": "lo"}]))
+    assert main(["start", "nginx"]) == 2
+    assert [list(c) for c in fp.calls] == [QUERY_HOST]
+    assert (
+        f"{root}/etc/netns/nginx/network/interfaces:4: error: interface 'eth0' does not exist"
+        in capsys.readouterr().err
+    )
+
+
+@pytest.mark.parametrize("name", ["", ".", "..", "a/b", "x y", "ngin$x", "-", "é"])
+def test_bad_namespace_names(root: Path, fp: FakeProcess, capsys: pytest.CaptureFixture[str], name: str) -> None:
+    if name == "-":
+        name = "--"  # argparse would read a lone dash differently; "--" then nothing is a usage error
+        with pytest.raises(SystemExit) as info:
+            main(["start", name])
+        assert info.value.code == 2
+        return
+    assert main(["start", name]) == 2
+    assert "invalid namespace name" in capsys.readouterr().err
+    assert len(fp.calls) == 0
+
+
+def test_missing_config_file(root: Path, fp: FakeProcess, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["start", "other"]) == 2
+    assert f"{root}/etc/netns/other/network/interfaces: no such file" in capsys.readouterr().err
+
+
+def test_print_commands_runs_only_queries(root: Path, fp: FakeProcess, capsys: pytest.CaptureFixture[str]) -> None:
+    fp.register(QUERY_HOST, stdout=HOST_LINKS)
+    assert main(["--print-commands", "start", "nginx"]) == 0
+    assert [list(c) for c in fp.calls] == [QUERY_HOST]
+    out = capsys.readouterr().out
+    assert out.startswith("#!/bin/sh\n")
+    assert "ip link set dev eth0 netns nginx\n" in out
+    assert not (root / "run/network/netns/nginx").exists()
+
+
+def test_stop_absent_namespace_succeeds_with_note(
+    root: Path, fp: FakeProcess, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fp.register(QUERY_HOST, stdout=HOST_LINKS)
+    assert main(["stop", "nginx"]) == 0
+    assert "note: namespace nginx is not running: nothing to stop" in capsys.readouterr().err
+
+
+def test_stop_carries_on_and_reports_every_failure(
+    root: Path, fp: FakeProcess, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (root / "run/netns/nginx").touch()
+    (root / "etc/netns/nginx/network/interfaces").write_text("garbage\n")  # broken meanwhile: stop anyway
+    state = f"--state-dir={root}/run/network/netns/nginx"
+    fp.register(QUERY_HOST, stdout=HOST_LINKS)
+    fp.register(
+        ["ip", "-n", "nginx", "-j", "-d", "link", "show"], stdout=json.dumps([{"ifname": "lo"}, {"ifname": "eth0"}])
+    )
+    fp.register(["ip", "netns", "exec", "nginx", "ifdown", "-a", state], returncode=1, stderr="ifdown: boom")
+    fp.register(["ip", "netns", "pids", "nginx"], stdout="")
+    fp.register(
+        ["ip", "-n", "nginx", "link", "set", "dev", "eth0", "netns", str(os.getpid())], returncode=2, stderr="busy"
+    )
+    fp.register(["ip", "link", "show", "dev", "eth0"], returncode=1, stderr='Device "eth0" does not exist.')
+    fp.register(["ip", "netns", "delete", "nginx"])
+    assert main(["stop", "nginx"]) == 1
+    assert len(fp.calls) == 7
+    err = capsys.readouterr().err
+    assert "warning: " in err and "stopping with what is running" in err
+    assert "warning: ip netns exec nginx ifdown -a" in err
+    summary = err.split("netns-helper: stop nginx failed:\n")[1]
+    assert summary == (
+        '  ip -n nginx link set dev eth0 netns "$$": exit code 2: busy\n'
+        '  ip link show dev eth0 >/dev/null: exit code 1: Device "eth0" does not exist.\n'
+    )
+
+
+def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out == f"netns-helper {__version__}\n"
+    with pytest.raises(SystemExit):
+        main(["start", "--help"])
+    assert "example: netns-helper start nginx" in capsys.readouterr().out
+
+
+def test_usage_error_exits_2() -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["frobnicate"])
+    assert info.value.code == 2

@@ -1,0 +1,183 @@
+"""Executor against faked processes: failures, undo, logging, ending processes."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+
+import pytest
+from pytest_subprocess import FakeProcess
+
+from netns_helper.commands import SELF_NETNS, EndProcesses, OnError, Plan, Run, Step
+from netns_helper.executor import CommandFailed, Executor, Processes
+
+
+def _plan(*steps: Step) -> Plan:
+    return Plan("test", steps)
+
+
+def test_failure_names_command_exit_code_and_stderr(fp: FakeProcess) -> None:
+    fp.register(["ip", "link", "set", "dev", "eth 0", "netns", "x"], returncode=2, stderr="Cannot find device\n")
+    log = io.StringIO()
+    outcome = Executor(log=log).execute(_plan(Step(Run(("ip", "link", "set", "dev", "eth 0", "netns", "x")))))
+    assert outcome.failures == ["ip link set dev 'eth 0' netns x: exit code 2: Cannot find device"]
+    assert log.getvalue() == "error: ip link set dev 'eth 0' netns x: exit code 2: Cannot find device\n"
+
+
+def test_failed_step_undoes_completed_steps_in_reverse(fp: FakeProcess) -> None:
+    for cmd in (["a"], ["b"], ["undo-b"], ["undo-a2"], ["undo-a1"]):
+        fp.register(cmd)
+    fp.register(["c"], returncode=1)
+    plan = _plan(
+        Step(Run(("a",)), undo=(Run(("undo-a1",)), Run(("undo-a2",)))),
+        Step(Run(("b",)), undo=(Run(("undo-b",)),)),
+        Step(Run(("c",)), undo=(Run(("never",)),)),
+        Step(Run(("d",))),
+    )
+    outcome = Executor(log=io.StringIO()).execute(plan)
+    assert [list(c) for c in fp.calls] == [["a"], ["b"], ["c"], ["undo-b"], ["undo-a1"], ["undo-a2"]]
+    assert outcome.undone == ["undo-b", "undo-a1", "undo-a2"]
+    assert not outcome.ok
+
+
+def test_step_that_may_half_happen_is_undone_too(fp: FakeProcess) -> None:
+    fp.register(["ifup"], returncode=1)
+    fp.register(["ifdown"])
+    plan = _plan(Step(Run(("ifup",)), undo=(Run(("ifdown",)),), undo_if_failed=True))
+    assert Executor(log=io.StringIO()).execute(plan).undone == ["ifdown"]
+
+
+def test_undo_failures_are_reported_and_undo_goes_on(fp: FakeProcess) -> None:
+    fp.register(["a"])
+    fp.register(["b"])
+    fp.register(["c"], returncode=1)
+    fp.register(["undo-b"], returncode=3, stderr="busy")
+    fp.register(["undo-a"])
+    plan = _plan(
+        Step(Run(("a",)), undo=(Run(("undo-a",)),)), Step(Run(("b",)), undo=(Run(("undo-b",)),)), Step(Run(("c",)))
+    )
+    outcome = Executor(log=io.StringIO()).execute(plan)
+    assert outcome.failures == ["c: exit code 1: (no output)", "while undoing: undo-b: exit code 3: busy"]
+    assert outcome.undone == ["undo-a"]
+
+
+def test_report_carries_on_and_ignore_only_warns(fp: FakeProcess) -> None:
+    fp.register(["a"], returncode=1, stderr="no")
+    fp.register(["b"], returncode=1, stderr="meh")
+    fp.register(["c"])
+    plan = _plan(Step(Run(("a",)), OnError.REPORT), Step(Run(("b",)), OnError.IGNORE), Step(Run(("c",))))
+    log = io.StringIO()
+    outcome = Executor(log=log).execute(plan)
+    assert [list(c) for c in fp.calls] == [["a"], ["b"], ["c"]]
+    assert outcome.failures == ["a: exit code 1: no"]
+    assert outcome.warnings == ["b: exit code 1: meh"]
+    assert "warning: b: exit code 1: meh (ignored)" in log.getvalue()
+
+
+def test_verbose_logs_every_command_quoted(fp: FakeProcess) -> None:
+    fp.register(["ip", "netns", "add", "web"], stdout="out\n")
+    fp.register(["ip", "link", "show", "dev", "x"], stdout="hidden\n")
+    log = io.StringIO()
+    plan = _plan(Step(Run(("ip", "netns", "add", "web"))), Step(Run(("ip", "link", "show", "dev", "x"), quiet=True)))
+    Executor(verbose=True, log=log).execute(plan)
+    assert log.getvalue() == "+ ip netns add web\n  out\n+ ip link show dev x >/dev/null\n"
+
+
+def test_self_netns_is_our_own_pid(fp: FakeProcess) -> None:
+    fp.register(["ip", "-n", "web", "link", "set", "dev", "eth0", "netns", str(os.getpid())])
+    Executor(log=io.StringIO()).execute(
+        _plan(Step(Run(("ip", "-n", "web", "link", "set", "dev", "eth0", "netns", SELF_NETNS))))
+    )
+    assert len(fp.calls) == 1
+
+
+def test_stdin_is_fed(fp: FakeProcess) -> None:
+    seen: list[str] = []
+    fp.register(["ip", "-batch", "-"], stdin_callable=lambda data: seen.append(data))
+    Executor(log=io.StringIO()).execute(_plan(Step(Run(("ip", "-batch", "-"), stdin="route add 10.0.0.0/8 dev x\n"))))
+    assert "".join(seen) == "route add 10.0.0.0/8 dev x\n"
+
+
+class FakeProcs(Processes):
+    """Processes that die on chosen signals, with a fake clock."""
+
+    def __init__(self, dies_on: dict[int, set[int]]) -> None:
+        self.dies_on = dies_on
+        self.alive = set(dies_on)
+        self.sent: list[tuple[int, int]] = []
+        self.now = 0.0
+
+    def signal(self, pid: int, sig: int) -> None:
+        self.sent.append((pid, sig))
+        if sig in self.dies_on[pid]:
+            self.alive.discard(pid)
+
+    def in_netns(self, pid: int, netns_path: str) -> bool:
+        assert netns_path == "/run/netns/web"
+        return pid in self.alive
+
+    def sleep(self, seconds: float) -> None:
+        assert 0 < seconds <= 0.05
+        self.now += seconds
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+TERM, KILL = signal.SIGTERM, signal.SIGKILL
+PIDS = ["ip", "netns", "pids", "web"]
+
+
+def test_processes_that_exit_on_sigterm_get_no_sigkill(fp: FakeProcess) -> None:
+    fp.register(PIDS, stdout="101\n102\n")
+    fp.register(PIDS, stdout="")
+    procs = FakeProcs({101: {TERM}, 102: {TERM}})
+    outcome = Executor(log=io.StringIO(), processes=procs).execute(_plan(Step(EndProcesses("web"))))
+    assert outcome.ok
+    assert sorted(procs.sent) == [(101, TERM), (102, TERM)]
+    assert procs.now < 0.01  # no waiting beyond the first poll
+
+
+def test_process_ignoring_sigterm_gets_sigkill_after_timeout(fp: FakeProcess) -> None:
+    fp.register(PIDS, stdout="101\n102\n")
+    fp.register(PIDS, stdout="102\n")
+    fp.register(PIDS, stdout="")
+    procs = FakeProcs({101: {TERM}, 102: {KILL}})
+    outcome = Executor(log=io.StringIO(), processes=procs).execute(_plan(Step(EndProcesses("web", timeout=2))))
+    assert outcome.ok
+    assert sorted(procs.sent[:2]) == [(101, TERM), (102, TERM)]
+    assert procs.sent[2:] == [(102, KILL)]
+    assert 2 <= procs.now < 2.1
+
+
+def test_process_forked_while_waiting_is_signalled_too(fp: FakeProcess) -> None:
+    fp.register(PIDS, stdout="101\n")
+    fp.register(PIDS, stdout="103\n")
+    fp.register(PIDS, stdout="")
+    procs = FakeProcs({101: {TERM}, 103: {TERM}})
+    assert Executor(log=io.StringIO(), processes=procs).execute(_plan(Step(EndProcesses("web")))).ok
+    assert procs.sent == [(101, TERM), (103, TERM)]
+
+
+def test_process_surviving_sigkill_is_a_failure(fp: FakeProcess) -> None:
+    fp.register(PIDS, stdout="101\n")
+    fp.register(PIDS, stdout="101\n")
+    fp.register(PIDS, stdout="101\n")
+    procs = FakeProcs({101: set()})
+    outcome = Executor(log=io.StringIO(), processes=procs).execute(_plan(Step(EndProcesses("web", 1), OnError.REPORT)))
+    assert outcome.failures == ["end_processes web 1: processes still in namespace after SIGKILL: 101"]
+
+
+def test_no_process_means_one_query(fp: FakeProcess) -> None:
+    fp.register(PIDS, stdout="")
+    procs = FakeProcs({})
+    assert Executor(log=io.StringIO(), processes=procs).execute(_plan(Step(EndProcesses("web")))).ok
+    assert procs.sent == []
+    assert len(fp.calls) == 1
+
+
+def test_query_failure_raises(fp: FakeProcess) -> None:
+    fp.register(["ip", "-j", "-d", "link", "show"], returncode=255, stderr="RTNETLINK answers: Operation not permitted")
+    with pytest.raises(CommandFailed, match="exit code 255: RTNETLINK"):
+        Executor(log=io.StringIO()).query(["ip", "-j", "-d", "link", "show"])

@@ -1,0 +1,188 @@
+"""Parser: every construct of interfaces(5) we read, and file:line on every error."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from netns_helper.errors import ConfigError, Loc
+from netns_helper.interfaces import parse_file, parse_text
+
+SPEC_NGINX = """\
+auto lo
+iface lo inet loopback
+
+auto eth0
+iface eth0 inet static
+   address 192.0.2.2/24
+   gateway 192.0.2.1
+"""
+
+
+def test_spec_nginx_example() -> None:
+    cfg = parse_text(SPEC_NGINX, "/etc/netns/nginx/network/interfaces")
+    assert [n for n, _ in cfg.allowed("auto")] == ["lo", "eth0"]
+    (eth0,) = cfg.iface("eth0")
+    assert (eth0.family, eth0.method) == ("inet", "static")
+    assert [(o.name, o.value) for o in eth0.options] == [("address", "192.0.2.2/24"), ("gateway", "192.0.2.1")]
+    assert eth0.loc == Loc("/etc/netns/nginx/network/interfaces", 5)
+    assert eth0.options[1].loc.line == 7
+
+
+def test_comments_continuation_and_several_auto_names() -> None:
+    cfg = parse_text(
+        "# a comment\n"
+        "auto eth0 \\\n"
+        "     eth1\n"
+        "   # indented comment\n"
+        "allow-auto eth2\n"
+        "allow-hotplug eth3 eth4\n"
+        "iface eth0 inet static\n"
+        "  address 10.0.0.1/24\n"
+        "  up ip route add 10.1.0.0/16 \\\n"
+        "     via 10.0.0.254\n",
+        "f",
+    )
+    assert [n for n, _ in cfg.allowed("auto")] == ["eth0", "eth1", "eth2"]
+    assert [n for n, _ in cfg.allowed("hotplug")] == ["eth3", "eth4"]
+    assert cfg.allowed("auto")[1] == ("eth1", Loc("f", 2))
+    (eth0,) = cfg.iface("eth0")
+    assert eth0.values("up")[0].value == "ip route add 10.1.0.0/16       via 10.0.0.254"
+    assert eth0.values("up")[0].loc == Loc("f", 9)
+
+
+def test_two_families_and_option_spellings() -> None:
+    cfg = parse_text(
+        "iface br0 inet static\n  bridge_ports eth0 eth1\n  address 10.0.0.1/24\n"
+        "iface br0 inet6 static\n  address 2001:db8::1/64\n",
+        "f",
+    )
+    v4, v6 = cfg.iface("br0")
+    assert (v4.family, v6.family) == ("inet", "inet6")
+    assert v4.values("bridge-ports")[0].value == "eth0 eth1"
+
+
+def test_mapping_rename_flags_inherits() -> None:
+    cfg = parse_text(
+        "mapping eth*\n  script /usr/local/sbin/map\n  map eth0 home\n"
+        "rename enp1s0=lan0 enp2s0=wan0\n"
+        "no-auto-down lan0\nno-scripts wan0\n"
+        "iface home inet dhcp\n"
+        "iface lan0 inet static inherits home\n",
+        "f",
+    )
+    (mapping,) = cfg.mappings
+    assert mapping.patterns == ("eth*",)
+    assert [o.name for o in mapping.options] == ["script", "map"]
+    assert cfg.renames[0].pairs == (("enp1s0", "lan0"), ("enp2s0", "wan0"))
+    assert [(f.word, f.names) for f in cfg.flags] == [("no-auto-down", ("lan0",)), ("no-scripts", ("wan0",))]
+    assert cfg.iface("lan0")[0].method == "static"
+
+
+def test_link_netns_stanza() -> None:
+    cfg = parse_text("link-netns service1 link0 link1\niface link0 inet static\n  address 100.64.0.0/31\n", "h")
+    (link,) = cfg.links
+    assert (link.netns, link.host_end, link.ns_end, link.loc) == ("service1", "link0", "link1", Loc("h", 1))
+    assert cfg.iface("link0")[0].options[0].value == "100.64.0.0/31"
+
+
+def test_source_glob_relative_and_source_directory(tmp_path: Path) -> None:
+    (tmp_path / "interfaces.d").mkdir()
+    (tmp_path / "interfaces.d" / "b.cfg").write_text("auto b\n")
+    (tmp_path / "interfaces.d" / "a.cfg").write_text("auto a\n")
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "dir" / "zz").write_text("auto zz\n")
+    (tmp_path / "dir" / "skipped.cfg").write_text("auto skipped\n")  # not ifupdown's [a-zA-Z0-9_-]+
+    main = tmp_path / "interfaces"
+    main.write_text("auto first\nsource interfaces.d/*.cfg\nsource-directory dir\nauto last\n")
+    cfg = parse_file(str(main))
+    assert [n for n, _ in cfg.allowed("auto")] == ["first", "a", "b", "zz", "last"]
+    assert cfg.allowed("auto")[1][1] == Loc(str(tmp_path / "interfaces.d" / "a.cfg"), 1)
+    assert len(cfg.files) == 4
+
+
+def test_source_glob_without_match_is_fine(tmp_path: Path) -> None:
+    main = tmp_path / "interfaces"
+    main.write_text("source interfaces.d/*\nauto x\n")
+    assert [n for n, _ in parse_file(str(main)).allowed("auto")] == ["x"]
+
+
+def _error(text: str) -> ConfigError:
+    with pytest.raises(ConfigError) as info:
+        parse_text(text, "/etc/netns/x/network/interfaces")
+    return info.value
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ("auto lo\naddress 10.0.0.1\n", 2, "unknown word 'address' outside any stanza"),
+        ("bogus eth0\n", 1, "unknown word 'bogus'"),
+        ("auto eth0\n  address 1.2.3.4/24\n", 2, "outside any stanza"),
+        ("\n\niface eth0 inet\n", 3, "iface NAME FAMILY METHOD"),
+        ("iface eth0 inet static extra words\n", 1, "unexpected words"),
+        ("iface eth0 inet static\n  address\n", 2, "option 'address' has no value"),
+        ("auto\n", 1, "needs at least one interface name"),
+        ("link-netns ns a\n", 1, "exactly three words"),
+        ("link-netns ../x a b\n", 1, "invalid namespace name"),
+        ("auto averyveryverylongname0\n", 1, "longer than 15 bytes"),
+        ("auto eth/0\n", 1, "invalid interface name"),
+        ("rename eth0\n", 1, "CUR=NEW"),
+        ("mapping\n", 1, "interface pattern"),
+        ("auto lo\niface lo inet loopback \\", 2, "ends inside a continued line"),
+        ("auto lo\n\x00\n", 2, "NUL byte"),
+        ("source a b\n", 1, "one path"),
+        ("source-directory /nonexistent-netns-helper-dir\n", 1, "does not exist"),
+        ("source /nonexistent-netns-helper-file\n", 1, "does not exist"),
+    ],
+)
+def test_errors_name_file_and_line(text: str, line: int, words: str) -> None:
+    err = _error(text)
+    assert err.loc == Loc("/etc/netns/x/network/interfaces", line)
+    assert words in str(err)
+    assert str(err).startswith(f"/etc/netns/x/network/interfaces:{line}: error: ")
+
+
+def test_invalid_utf8_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "interfaces"
+    path.write_bytes(b"auto lo\nauto \xff\xfe\n")
+    with pytest.raises(ConfigError, match="not valid UTF-8") as info:
+        parse_file(str(path))
+    assert info.value.loc == Loc(str(path), 2)
+
+
+def test_source_loop_is_an_error(tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.write_text("auto x\nsource b\n")
+    b.write_text("source a\n")
+    with pytest.raises(ConfigError, match="source loop") as info:
+        parse_file(str(a))
+    assert info.value.loc == Loc(str(b), 1)
+
+
+def test_huge_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "interfaces"
+    path.write_bytes(b"# x\n" * 300_000)
+    with pytest.raises(ConfigError, match="larger than"):
+        parse_file(str(path))
+
+
+def test_missing_and_directory(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such file"):
+        parse_file(str(tmp_path / "nope"))
+    with pytest.raises(ConfigError, match="is a directory"):
+        parse_file(str(tmp_path))
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        path = "/proc/self/mem"  # exists, but read() fails for root too
+    else:
+        unreadable = tmp_path / "interfaces"
+        unreadable.write_text("auto lo\n")
+        unreadable.chmod(0)
+        path = str(unreadable)
+    with pytest.raises(ConfigError, match="cannot read"):
+        parse_file(path)

@@ -1,0 +1,216 @@
+"""Planner: golden plans for the spec's examples, and the errors it finds in facts."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from netns_helper.commands import OnError, Plan, Run, script
+from netns_helper.errors import ConfigError, Loc
+from netns_helper.facts import Facts, Hook, Link, Paths
+from netns_helper.interfaces import Interfaces, parse_text
+from netns_helper.planner import layout, plan_start, plan_stop, resolv_conf
+
+GOLDEN = Path(__file__).parent / "golden"
+PATHS = Paths()
+
+HOST = {
+    "lo": Link("lo", None),
+    "eth0": Link("eth0"),
+    "eth1": Link("eth1"),
+    "eth2": Link("eth2"),
+    "eth3": Link("eth3"),
+    "eth4": Link("eth4"),
+}
+HOOKS = (
+    Hook("if-pre-up.d", "bridge", "/etc/network/if-pre-up.d/bridge", "/usr/lib/bridge-utils/ifupdown.sh"),
+    Hook("if-pre-up.d", "ifenslave", "/etc/network/if-pre-up.d/ifenslave", None),
+    Hook("if-up.d", "mine", "/etc/network/if-up.d/mine", None),
+)
+FACTS = Facts(host_links=HOST, host_hooks=HOOKS, ns_hook_entries=frozenset({"if-up.d/mine"}))
+
+CONFIGS = {
+    "nginx": """\
+auto lo
+iface lo inet loopback
+
+auto eth0
+iface eth0 inet static
+   address 192.0.2.2/24
+   gateway 192.0.2.1
+   dns-nameservers 192.0.2.53 192.0.2.54
+   dns-search example.org
+""",
+    "vlan": """\
+auto lo
+iface lo inet loopback
+
+auto eth1.124
+iface eth1.124 inet static
+   address 198.51.100.2/24
+
+# eth2 is moved in, so ifupdown creates its VLAN inside the namespace.
+auto eth2 eth2.7
+iface eth2 inet manual
+iface eth2.7 inet dhcp
+""",
+    "bond": """\
+auto bond0
+iface bond0 inet static
+   address 203.0.113.2/24
+   bond-slaves eth3 eth4
+   bond-mode active-backup
+""",
+    "bridge": """\
+auto br0
+iface br0 inet static
+   address 203.0.113.2/24
+   bridge_ports eth3 eth4
+allow-hotplug eth1
+iface eth1 inet dhcp
+""",
+}
+
+
+def _config(name: str) -> Interfaces:
+    return parse_text(CONFIGS[name], f"/etc/netns/{name}/network/interfaces")
+
+
+def _golden(name: str, plan: Plan) -> None:
+    text = script([plan])
+    path = GOLDEN / f"{name}.sh"
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.write_text(text)
+    assert text == path.read_text(), f"plan differs from {path}; UPDATE_GOLDEN=1 rewrites it after review"
+    # Every golden plan is a syntactically valid POSIX sh script.
+    subprocess.run(["sh", "-n", str(path)], check=True)
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_golden_start(name: str) -> None:
+    _golden(f"start-{name}", plan_start(name, _config(name), FACTS, PATHS))
+
+
+def test_golden_stop_nginx() -> None:
+    ns_links = {"lo": Link("lo"), "eth0": Link("eth0")}
+    facts = Facts(namespaces=frozenset({"nginx"}), ns_links=ns_links, state_dir_exists=True)
+    _golden("stop-nginx", plan_stop("nginx", _config("nginx"), facts, PATHS))
+
+
+def test_golden_stop_vlan_bond_leftovers() -> None:
+    ns_links = {
+        "lo": Link("lo"),
+        "eth1.124": Link("eth1.124", "vlan", "eth1", parent_elsewhere=True),
+        "eth2": Link("eth2"),
+        "eth2.7": Link("eth2.7", "vlan", "eth2"),
+        "veth9": Link("veth9", "veth", parent_elsewhere=True),  # not ours: goes with the namespace
+        "stray0": Link("stray0"),  # a physical NIC not in the config: still returned
+    }
+    facts = Facts(namespaces=frozenset({"vlan"}), ns_links=ns_links)
+    _golden("stop-vlan", plan_stop("vlan", _config("vlan"), facts, PATHS))
+
+
+def test_golden_start_replaces_stale_namespace() -> None:
+    facts = Facts(
+        namespaces=frozenset({"nginx"}),
+        host_links={"lo": Link("lo")},
+        ns_links={"lo": Link("lo"), "eth0": Link("eth0")},
+        resolv_conf_exists=True,
+    )
+    plan = plan_start("nginx", _config("nginx"), facts, PATHS)
+    _golden("start-nginx-stale", plan)
+    assert plan.notes == ("namespace nginx exists already (stale?): stopping it first",)
+
+
+def test_stop_of_absent_namespace_is_a_note() -> None:
+    plan = plan_stop("gone", None, Facts(), PATHS)
+    assert plan.steps == ()
+    assert plan.notes == ("namespace gone is not running: nothing to stop",)
+
+
+def test_stop_steps_carry_on_after_failures() -> None:
+    facts = Facts(namespaces=frozenset({"nginx"}), ns_links={"eth0": Link("eth0")})
+    plan = plan_stop("nginx", None, facts, PATHS)
+    assert {step.on_error for step in plan.steps} <= {OnError.REPORT, OnError.IGNORE}
+
+
+def test_start_steps_undo_in_reverse() -> None:
+    plan = plan_start("nginx", _config("nginx"), FACTS, PATHS)
+    undo = [action.sh() for step in reversed(plan.steps) for action in step.undo]
+    assert undo == [
+        "ip netns exec nginx ifdown -a --force --state-dir=/run/network/netns/nginx",
+        "end_processes nginx 5",
+        'ip -n nginx link set dev eth0 netns "$$"',
+        "rm -f /etc/netns/nginx/resolv.conf",
+        "rm -rf /run/network/netns/nginx",
+        "ip netns delete nginx",
+    ]
+
+
+def test_resolv_conf_from_dns_options() -> None:
+    assert resolv_conf("nginx", _config("nginx")).splitlines()[1:] == [
+        "nameserver 192.0.2.53",
+        "nameserver 192.0.2.54",
+        "search example.org",
+    ]
+
+
+def test_admin_resolv_conf_is_never_written() -> None:
+    facts = Facts(host_links=HOST, resolv_conf_exists=True)
+    plan = plan_start("nginx", _config("nginx"), facts, PATHS)
+    assert "resolv.conf" not in script([plan])
+
+
+def test_layout_bond_members_and_hotplug() -> None:
+    lay = layout(_config("bridge"), HOST)
+    assert lay.moves == ("eth1", "eth3", "eth4")
+    assert lay.hotplug == ("eth1",)
+    absent = {k: v for k, v in HOST.items() if k != "eth1"}
+    lay = layout(_config("bridge"), absent)
+    assert lay.moves == ("eth3", "eth4")
+    assert lay.notes == (
+        "/etc/netns/bridge/network/interfaces:5: allow-hotplug interface 'eth1' is not on this host now; not moved",
+    )
+
+
+def test_vlan_raw_device_form() -> None:
+    cfg = parse_text("auto vlan0124\niface vlan0124 inet manual\n  vlan-raw-device eth1\n", "f")
+    (vlan,) = layout(cfg, HOST).vlans
+    assert (vlan.name, vlan.parent, vlan.vid) == ("vlan0124", "eth1", 124)
+
+
+def test_devices_ifupdown_creates_are_left_to_it() -> None:
+    cfg = parse_text(
+        "auto dummy0 tun0\niface dummy0 inet manual\n  pre-up ip link add dummy0 type dummy\n"
+        "iface tun0 inet tunnel\n  mode gre\n  endpoint 192.0.2.9\n",
+        "f",
+    )
+    assert layout(cfg, HOST) == layout(parse_text("", "f"), HOST)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ("auto lo eth7\n", 1, "interface 'eth7' does not exist on this host"),
+        ("\nauto eth9.5\n", 2, "parent interface 'eth9' does not exist"),
+        ("auto eth1.4095\n", 1, "VLAN id 4095 of 'eth1.4095' is outside 1..4094"),
+        ("auto eth1.0\n", 1, "outside 1..4094"),
+        ("auto br0\niface br0 inet manual\n  bridge_ports all\n", 3, "would take every host NIC"),
+        ("auto bond0\niface bond0 inet manual\n  bond-slaves eth0 eth8\n", 3, "'eth8' does not exist"),
+    ],
+)
+def test_fact_errors_name_file_and_line(text: str, line: int, words: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        plan_start("x", parse_text(text, "/etc/netns/x/network/interfaces"), FACTS, PATHS)
+    assert info.value.loc == Loc("/etc/netns/x/network/interfaces", line)
+    assert words in str(info.value)
+
+
+def test_plan_is_data() -> None:
+    plan = plan_start("nginx", _config("nginx"), FACTS, PATHS)
+    runs = [step.action for step in plan.steps if isinstance(step.action, Run)]
+    assert runs[0] == Run(("ip", "netns", "add", "nginx"))
+    assert hash(plan) == hash(plan_start("nginx", _config("nginx"), FACTS, PATHS))
