@@ -65,7 +65,9 @@ netns: venv
 check: lint unit fake netns
 	@echo "make check: all tiers passed"
 
+# Byte-compiled as an installed package would be (PYTHONDONTWRITEBYTECODE may be set here).
 bench: deps-run
+	$(PYTHON) -m compileall -q netns_helper
 	$(SANDBOX) $(PYTHON) tests/bench.py
 
 install:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Sequence
 
-from . import __version__, facts, interfaces, planner
+from . import __version__, args, facts, interfaces, planner
 from .commands import Plan, script
 from .errors import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, ConfigError
 from .executor import CommandFailed, Executor
@@ -25,37 +24,20 @@ exit codes: 0 success, 1 a command failed, 2 usage or configuration error.
 """
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog=PROG,
-        description="Build and tear down network namespaces for systemd services from ifupdown configuration "
-        "in /etc/netns/NAME/network/interfaces.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument(
-        "--print-commands",
-        action="store_true",
-        help="change nothing: print the plan as a POSIX sh script that does what the command would do",
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log every command as `+ CMD` on stderr")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    start = sub.add_parser(
-        "start",
-        help="build namespace NAME",
-        epilog="example: netns-helper start nginx",
-        description="Create namespace NAME, move its NICs in, create its VLANs, run ifup -a inside.",
-    )
-    start.add_argument("name", metavar="NAME")
-    stop = sub.add_parser(
-        "stop",
-        help="tear down namespace NAME",
-        epilog="example: netns-helper stop nginx",
-        description="Run ifdown -a inside NAME, end its processes, return its NICs, delete it.",
-    )
-    stop.add_argument("name", metavar="NAME")
-    return parser
+COMMANDS = (
+    args.Command(
+        "start", "NAME", 1, 1, "build namespace NAME",
+        "Create namespace NAME from /etc/netns/NAME/network/interfaces: move its NICs in, create its VLANs\n"
+        "of host NICs inside it, and run ifup -a inside with its own ifupdown state.",
+        "netns-helper --verbose start nginx",
+    ),
+    args.Command(
+        "stop", "NAME", 1, 1, "tear down namespace NAME",
+        "Run ifdown -a inside NAME, end its processes, return its NICs to this namespace, delete the\n"
+        "VLANs it made, and delete NAME. Every step runs even when one fails.",
+        "netns-helper stop nginx",
+    ),
+)  # fmt: skip
 
 
 def _paths() -> facts.Paths:
@@ -82,24 +64,31 @@ def _plan(command: str, name: str, paths: facts.Paths, executor: Executor) -> Pl
         stop_config: interfaces.Interfaces | None = _load(paths, name)
     except ConfigError as e:
         # Stopping must work even when the configuration was broken or removed meanwhile.
-        sys.stderr.write(f"{PROG}: warning: {e}; stopping with what is running\n")
+        sys.stderr.write(f"{PROG}: warning: stopping what is running; the configuration has an error:\n{e}\n")
         stop_config = None
-    return planner.plan_stop(name, stop_config, facts.gather(paths, name, executor.query), paths)
+    return planner.plan_stop(name, stop_config, facts.gather(paths, name, executor.query, host_links=False), paths)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    paths = _paths()
-    executor = Executor(verbose=args.verbose, run_netns=paths.run_netns)
     try:
-        plan = _plan(args.command, args.name, paths, executor)
+        opts = args.parse(PROG, sys.argv[1:] if argv is None else argv, COMMANDS, EPILOG, __version__)
+    except args.Exit as e:
+        sys.stdout.write(e.text)
+        return EXIT_OK
+    except args.UsageError as e:
+        sys.stderr.write(f"{PROG}: error: {e}\n(see {PROG} --help)\n")
+        return EXIT_CONFIG
+    paths = _paths()
+    executor = Executor(verbose="--verbose" in opts.flags, run_netns=paths.run_netns)
+    try:
+        plan = _plan(opts.command, opts.name, paths, executor)
     except ConfigError as e:
         sys.stderr.write(f"{e}\n")
         return EXIT_CONFIG
     except CommandFailed as e:
         sys.stderr.write(f"{PROG}: cannot read the system's state: {e}\n")
         return EXIT_FAILED
-    if args.print_commands:
+    if "--print-commands" in opts.flags:
         sys.stdout.write(script([plan]))
         return EXIT_OK
     for note in plan.notes:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TextIO
 
 from . import iproute
 from .commands import (
@@ -29,6 +27,10 @@ from .commands import (
     Symlink,
     WriteFile,
 )
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up
+if TYPE_CHECKING:
+    from typing import TextIO
 
 
 class CommandFailed(Exception):
@@ -95,7 +97,8 @@ class Executor:
     def _spawn(self, run: Run, echo: bool = True) -> str:
         argv = self._argv(run.argv)
         if self.verbose:
-            self.log.write(f"+ {run.sh()}\n")
+            # What really runs: our own PID where the plan says "this namespace".
+            self.log.write(f"+ {Run(tuple(argv), run.stdin, run.quiet).sh()}\n")
         try:
             proc = subprocess.run(argv, input=run.stdin, capture_output=True, text=True, check=False)
         except OSError as e:
@@ -142,6 +145,8 @@ class Executor:
 
     def _end_processes(self, action: EndProcesses) -> None:
         """SIGTERM, poll with a short back-off until gone, SIGKILL after TIMEOUT."""
+        import signal  # only stop needs it: keep start-up lean
+
         path = f"{self.run_netns}/{action.netns}"
         for sig in (signal.SIGTERM, signal.SIGKILL):
             deadline = self.processes.monotonic() + action.timeout

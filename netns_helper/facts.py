@@ -117,13 +117,13 @@ def ns_hook_entries(paths: Paths, netns: str) -> frozenset[str]:
     return frozenset(entries)
 
 
-def gather(paths: Paths, netns: str, query: Query) -> Facts:
-    """Everything the planner needs to plan start or stop of NETNS."""
+def gather(paths: Paths, netns: str, query: Query, host_links: bool = True) -> Facts:
+    """Everything the planner needs to plan start (or, without HOST_LINKS, stop) of NETNS."""
     namespaces = list_namespaces(paths)
     exists = netns in namespaces
     return Facts(
         namespaces=namespaces,
-        host_links=parse_links(query(iproute.query_links())),
+        host_links=parse_links(query(iproute.query_links())) if host_links else {},
         ns_links=parse_links(query(iproute.query_links(netns))) if exists else {},
         host_hooks=host_hooks(paths),
         ns_hook_entries=ns_hook_entries(paths, netns),

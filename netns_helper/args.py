@@ -1,0 +1,103 @@
+"""A small command-line parser: argparse alone costs more start-up time than a boot-time tool should pay."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+GLOBAL_FLAGS = {
+    "--print-commands": "change nothing: print the plan as a POSIX sh script that does what the command would do",
+    "--verbose": "log every command as `+ CMD` on stderr (-v)",
+    "--version": "print the version and exit",
+    "--help": "show this help and exit (-h)",
+}
+_SHORT = {"-v": "--verbose", "-h": "--help"}
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    operands: str  # as shown in usage, e.g. "NAME" or "[NAME ...]"
+    min_operands: int
+    max_operands: int | None
+    summary: str
+    description: str
+    example: str
+    flags: tuple[tuple[str, str], ...] = ()  # (--flag, help) of this command only
+
+
+@dataclass(frozen=True)
+class Args:
+    command: str
+    operands: tuple[str, ...]
+    flags: frozenset[str]
+
+    @property
+    def name(self) -> str:
+        return self.operands[0]
+
+
+class UsageError(Exception):
+    """Bad command line: exit 2 with the message and a pointer to --help."""
+
+
+class Exit(Exception):
+    """--help or --version: print TEXT, exit 0."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+def main_help(prog: str, commands: Sequence[Command], epilog: str) -> str:
+    lines = [f"usage: {prog} [--print-commands] [--verbose] COMMAND ...", "", "commands:"]
+    lines += [f"  {c.name + ' ' + c.operands:<18} {c.summary}" for c in commands]
+    lines += ["", "options:"] + [f"  {flag:<18} {text}" for flag, text in GLOBAL_FLAGS.items()]
+    return "\n".join(lines) + "\n\n" + epilog
+
+
+def command_help(prog: str, command: Command) -> str:
+    flags = "".join(f" [{flag}]" for flag, _ in command.flags)
+    lines = [
+        f"usage: {prog} [--print-commands] [--verbose] {command.name}{flags} {command.operands}",
+        "",
+        command.description,
+    ]
+    if command.flags:
+        lines += ["", "options:"] + [f"  {flag:<18} {text}" for flag, text in command.flags]
+    lines += ["", f"example: {command.example}"]
+    return "\n".join(lines) + "\n"
+
+
+def parse(prog: str, argv: Sequence[str], commands: Sequence[Command], epilog: str, version: str) -> Args:
+    """Options may come before or after the command; `--` ends them."""
+    by_name = {c.name: c for c in commands}
+    flags: set[str] = set()
+    words: list[str] = []
+    options_done = False
+    for arg in argv:
+        if options_done or not arg.startswith("-") or arg == "-":
+            words.append(arg)
+        elif arg == "--":
+            options_done = True
+        else:
+            flags.add(_SHORT.get(arg, arg))
+    command = by_name.get(words[0]) if words else None
+    if "--version" in flags:
+        raise Exit(f"{prog} {version}\n")
+    if "--help" in flags:
+        raise Exit(command_help(prog, command) if command else main_help(prog, commands, epilog))
+    if not words:
+        raise UsageError("a command is required: " + ", ".join(by_name))
+    if command is None:
+        raise UsageError(f"unknown command {words[0]!r} (choose from {', '.join(by_name)})")
+    allowed = set(GLOBAL_FLAGS) | {flag for flag, _ in command.flags}
+    unknown = sorted(flags - allowed)
+    if unknown:
+        raise UsageError(f"unknown option {unknown[0]!r} for {command.name}")
+    operands = tuple(words[1:])
+    if len(operands) < command.min_operands or (
+        command.max_operands is not None and len(operands) > command.max_operands
+    ):
+        raise UsageError(f"usage: {prog} {command.name} {command.operands}")
+    return Args(command.name, operands, frozenset(flags))
