@@ -18,7 +18,7 @@ TEST_DEBS   := $(RUN_DEBS) python3-venv procps iputils-ping util-linux bridge-ut
 
 SANDBOX     := tests/sandbox
 
-.PHONY: all demo check install deps-run deps-test venv lint unit fake netns bench clean
+.PHONY: all demo check install deps-run deps-test venv lint unit fake netns system-test bench clean
 
 all:
 	@echo "targets: demo check bench install lint unit fake netns clean"
@@ -63,7 +63,11 @@ fake: venv
 netns: venv
 	$(SANDBOX) $(VPY) -m pytest -q tests/netns
 
-check: unit fake netns
+# Tier 4: systemd as PID 1 in systemd-nspawn (installs systemd-container and mmdebstrap if missing).
+system-test: venv
+	$(VPY) -m pytest -q tests/system
+
+check: unit fake netns system-test
 	@echo "make check: all tiers passed"
 
 # Byte-compiled as an installed package would be (PYTHONDONTWRITEBYTECODE may be set here).

@@ -1,0 +1,105 @@
+# Helpers shared by the scenarios (sourced; the check program runs each scenario with
+# `sh -eux`, so any failing command fails the scenario and the trace shows which).
+
+# shellcheck disable=SC2034 # used by the scenarios
+STATE=/run/netns-system-test    # scenarios leave notes for later ones here (made by check)
+
+# not CMD...: succeeds when CMD fails (`! CMD` would not stop a `set -e` script).
+not() {
+    if "$@"; then
+        echo "expected to fail: $*" >&2
+        return 1
+    fi
+}
+
+# wait_for CMD...: retries CMD for up to 5 s (services bind their sockets after "started").
+wait_for() {
+    tries=50
+    until "$@"; do
+        tries=$((tries - 1))
+        [ "$tries" -gt 0 ] || return 1
+        sleep 0.1
+    done
+}
+
+# http_get URL: prints the response body; fails if nothing answers within 2 s.
+http_get() {
+    python3 -c 'import sys, urllib.request
+print(urllib.request.urlopen(sys.argv[1], timeout=2).read().decode())' "$1"
+}
+
+# listens PORT: something listens on TCP PORT in the current network namespace.
+listens() {
+    [ -n "$(ss -Hltn "sport = :$1")" ]
+}
+
+main_pid() {
+    systemctl show --property=MainPID --value "$1"
+}
+
+# netns_of PATH: the network namespace (inode) of /proc/PID/ns/net or /run/netns/NAME.
+netns_of() {
+    stat -L -c %i "$1"
+}
+
+# in_netns UNIT NAME: the main process of UNIT is in network namespace NAME.
+in_netns() {
+    [ "$(netns_of "/proc/$(main_pid "$1")/ns/net")" = "$(netns_of "/run/netns/$2")" ]
+}
+
+# logged UNIT REGEX: the journal of UNIT has a line matching the extended REGEX.
+logged() {
+    journalctl --no-pager --unit="$1" | grep -E "$2"
+}
+
+# unit_is UNIT STATE: UNIT is in STATE (active, inactive, failed...).
+unit_is() {
+    [ "$(systemctl is-active "$1")" = "$2" ]
+}
+
+# snapshot FILE: what a namespace could leave behind in the root namespace: links,
+# namespaces, ifupdown state directories, and the number of mounts.
+snapshot() {
+    {
+        echo "links:"; ip -o link show | cut -d: -f2 | cut -d@ -f1
+        echo "netns:"; ls /run/netns 2>/dev/null || true
+        echo "ifupdown state:"; ls /run/network/netns 2>/dev/null || true
+        echo "mounts: $(wc -l < /proc/self/mountinfo)"
+    } > "$1"
+    cat "$1"
+}
+
+# write_interfaces NAME NIC ADDRESS: /etc/netns/NAME/network/interfaces as the README
+# shows (lo and one static NIC), and a resolv.conf of the namespace's own. Its name server
+# refuses at once: python's http.server looks its address up when it starts.
+write_interfaces() {
+    mkdir -p "/etc/netns/$1/network"
+    cat > "/etc/netns/$1/network/interfaces" <<END
+auto lo
+iface lo inet loopback
+
+auto $2
+iface $2 inet static
+    address $3
+END
+    printf '# namespace %s\nnameserver 127.0.0.1\n' "$1" > "/etc/netns/$1/resolv.conf"
+    cat "/etc/netns/$1/network/interfaces"
+}
+
+# use_netns SERVICE: the README's drop-in, a symlink to the shared netns.conf.
+use_netns() {
+    mkdir -p "/etc/systemd/system/$1.service.d"
+    ln -sf /usr/share/systemd-netns-helper/netns.conf "/etc/systemd/system/$1.service.d/"
+}
+
+# mark_netns NAME, then is_fresh NAME: namespace NAME is not the one that was marked, it was
+# rebuilt meanwhile. (Inode numbers cannot tell: the kernel reuses a freed one at once.)
+mark_netns() {
+    ip -n "$1" address add 127.0.0.99/8 dev lo
+}
+is_fresh() {
+    if ip -n "$1" -o address show dev lo | grep -q '127\.0\.0\.99/'; then
+        echo "namespace $1 was not rebuilt: it still has the marker address 127.0.0.99" >&2
+        return 1
+    fi
+}

@@ -1,0 +1,99 @@
+"""Test tier 4, "system": the README's workflows with systemd as PID 1.
+
+One boot of a Debian guest (``tests/system/run``: systemd-nspawn in a private network,
+mount and PID sandbox) runs every scenario of ``guest/scenarios/``; each test here checks
+one scenario's verdict and shows its commands, output and journal when it failed.
+Without root this tier is skipped, except under CI=true, where it fails instead.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE.parent.parent / "build" / "system" / "results"
+RUN_TIMEOUT = 900  # seconds; a first run also installs packages and builds the image
+
+
+@dataclass(frozen=True)
+class Boot:
+    """What one run of the guest left: its output, verdicts and the scenarios' logs."""
+
+    output: str = field(repr=False)  # what tests/system/run printed
+    verdicts: dict[str, str]  # scenario name -> "PASS" or "FAIL"
+    finished: bool  # the guest ran every scenario and powered off in time
+
+    def log(self, scenario: str) -> str:
+        path = RESULTS / f"{scenario}.log"
+        return path.read_text(errors="replace") if path.exists() else f"(no {path})"
+
+
+def read_summary(path: Path) -> tuple[dict[str, str], bool]:
+    """Parses the guest's summary: "PASS|FAIL NAME SECONDS" lines, then "DONE"."""
+    if not path.exists():
+        return {}, False
+    lines = path.read_text().splitlines()
+    verdicts = {fields[1]: fields[0] for fields in map(str.split, lines) if len(fields) == 3}
+    return verdicts, "DONE" in lines
+
+
+@pytest.fixture(scope="module")
+def boot() -> Boot:
+    if os.geteuid() != 0:
+        reason = "tier 4 needs root (unshare, systemd-nspawn)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    run = subprocess.run(
+        [HERE / "run", RESULTS],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+    verdicts, done = read_summary(RESULTS / "summary")
+    status = RESULTS / "guest-status"
+    finished = done and status.exists() and status.read_text().strip() == "0"
+    return Boot(output=run.stdout, verdicts=verdicts, finished=finished)
+
+
+def check(boot: Boot, scenario: str) -> None:
+    __tracebackhide__ = True
+    verdict = boot.verdicts.get(scenario)
+    if verdict == "PASS" and boot.finished:
+        return
+    if verdict is None:
+        pytest.fail(f"{scenario} did not run; tests/system/run said:\n{boot.output}")
+    if verdict == "PASS":
+        pytest.fail(f"{scenario} passed, but the guest did not power off cleanly:\n{boot.output}")
+    pytest.fail(f"{scenario} failed; its commands, output and journal:\n{boot.log(scenario)}")
+
+
+def test_nginx_on_its_own_nic(boot: Boot) -> None:
+    check(boot, "01-nginx")
+
+
+def test_stop_tears_the_namespace_down(boot: Boot) -> None:
+    check(boot, "02-stop")
+
+
+def test_two_services_in_one_namespace(boot: Boot) -> None:
+    check(boot, "03-two-services")
+
+
+def test_bad_configuration_names_file_and_line(boot: Boot) -> None:
+    check(boot, "04-bad-config")
+
+
+def test_twenty_restarts_leave_nothing_behind(boot: Boot) -> None:
+    check(boot, "05-restart-20")
+
+
+def test_enabled_service_starts_in_its_namespace_at_boot(boot: Boot) -> None:
+    check(boot, "06-boot")
