@@ -6,7 +6,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import __version__, args, facts, interfaces, planner
+from . import __version__, args, facts, interfaces, links, planner
 from .commands import Plan, script
 from .errors import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, ConfigError
 from .executor import CommandFailed, Executor
@@ -55,18 +55,36 @@ def _load(paths: facts.Paths, name: str) -> interfaces.Interfaces:
     return interfaces.parse_file(path)
 
 
+def _host_config(paths: facts.Paths, strict: bool) -> interfaces.Interfaces | None:
+    """The host's /etc/network/interfaces, for its link-netns stanzas."""
+    path = f"{paths.host_network}/interfaces"
+    if not os.path.exists(path):
+        return None
+    try:
+        return interfaces.parse_file(path)
+    except ConfigError as e:
+        if strict:
+            raise
+        sys.stderr.write(f"{PROG}: warning: ignoring the host's links; its configuration has an error:\n{e}\n")
+        return None
+
+
 def _plan(command: str, name: str, paths: facts.Paths, executor: Executor) -> Plan:
     check_netns_name(name)
     if command == "start":
         config = _load(paths, name)
-        return planner.plan_start(name, config, facts.gather(paths, name, executor.query), paths)
+        host = _host_config(paths, strict=True)
+        return planner.plan_start(name, config, facts.gather(paths, name, executor.query), paths, host)
     try:
         stop_config: interfaces.Interfaces | None = _load(paths, name)
     except ConfigError as e:
         # Stopping must work even when the configuration was broken or removed meanwhile.
         sys.stderr.write(f"{PROG}: warning: stopping what is running; the configuration has an error:\n{e}\n")
         stop_config = None
-    return planner.plan_stop(name, stop_config, facts.gather(paths, name, executor.query, host_links=False), paths)
+    host = _host_config(paths, strict=False)
+    need_host_links = bool(links.veths(name, stop_config, host))
+    live = facts.gather(paths, name, executor.query, host_links=need_host_links)
+    return planner.plan_stop(name, stop_config, live, paths, host)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

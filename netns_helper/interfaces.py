@@ -223,13 +223,23 @@ _Stanza = tuple[str, list[str], Loc, list[Option]]
 
 def _parse_lines(builder: _Builder, path: str, lines: list[tuple[int, str]], stack: tuple[str, ...]) -> None:
     current: _Stanza | None = None
+    # ifupdown itself reads `link-netns` as an option of the stanza before it, and rejects
+    # the whole file ("misplaced option") when there is none: track what it would see.
+    ifupdown_stanza = False
     for number, text in lines:
         loc = Loc(path, number)
         words = text.split()
         word, args = words[0], words[1:]
+        if word == "link-netns" and not ifupdown_stanza:
+            raise ConfigError(
+                "ifupdown would reject this file here ('misplaced option'): `link-netns` must follow an iface stanza",
+                loc,
+                hint="move the line below an `iface` stanza, e.g. right after the one of its host side",
+            )
         if word in ("iface", "mapping"):
             _close(builder, current)
             current = (word, args, loc, [])
+            ifupdown_stanza = True
         elif (
             word in ("auto", "source", "source-directory", "rename", "link-netns")
             or word in _FLAG_WORDS
@@ -237,6 +247,7 @@ def _parse_lines(builder: _Builder, path: str, lines: list[tuple[int, str]], sta
         ):
             _close(builder, current)
             current = None
+            ifupdown_stanza = ifupdown_stanza and word == "link-netns"
             _directive(builder, path, word, args, loc, stack)
         elif current is not None:
             value = text[len(word) :].strip()

@@ -56,3 +56,26 @@ def query_links(netns: str | None = None) -> tuple[str, ...]:
 
 def query_pids(netns: str) -> tuple[str, ...]:
     return (IP, "netns", "pids", netns)
+
+
+def veth_add_into(host_end: str, ns_end: str, netns: str) -> Run:
+    """A veth pair with HOST_END here and NS_END created directly inside NETNS."""
+    return Run((IP, "link", "add", "name", host_end, "type", "veth", "peer", "name", ns_end, "netns", netns))
+
+
+def link_delete_here(dev: str) -> Run:
+    """Delete DEV in our namespace (a veth takes its peer with it)."""
+    return Run((IP, "link", "delete", "dev", dev))
+
+
+def link_master_here(dev: str, bridge: str) -> Run:
+    return Run((IP, "link", "set", "dev", dev, "master", bridge))
+
+
+def link_up_here(dev: str) -> Run:
+    return Run((IP, "link", "set", "dev", dev, "up"))
+
+
+def host_ifupdown(verb: str, *args: str) -> Run:
+    """The host's own ifup/ifdown, with the host's configuration and state."""
+    return Run((verb, *args))

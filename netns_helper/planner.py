@@ -23,6 +23,7 @@ from .commands import (
 from .errors import ConfigError, Loc
 from .facts import HOOK_DIRS, Facts, Link, Paths
 from .interfaces import Iface, Interfaces
+from .links import check_against_host, veths
 from .names import split_vlan
 
 # Options that make ifupdown create the interface itself, inside the namespace.
@@ -120,8 +121,8 @@ def _creates_itself(ifaces: tuple[Iface, ...]) -> bool:
     )
 
 
-def layout(config: Interfaces, host_links: Mapping[str, Link]) -> Layout:
-    """Decide, for each interface the file brings up, where it comes from."""
+def layout(config: Interfaces, host_links: Mapping[str, Link], veth_ends: frozenset[str] = frozenset()) -> Layout:
+    """Decide, for each interface the file brings up, where it comes from (VETH_ENDS: start creates them)."""
     wanted = claimed(config)
     auto = {name for name, _ in config.allowed("auto")}
     hotplug_only = {name for name, _ in config.allowed("hotplug")} - auto - set(_members(config))
@@ -130,7 +131,7 @@ def layout(config: Interfaces, host_links: Mapping[str, Link]) -> Layout:
     hotplug: list[str] = []
     notes: list[str] = []
     for name, loc in wanted.items():
-        if name == "lo" or ":" in name:
+        if name == "lo" or ":" in name or name in veth_ends:
             continue
         ifaces = config.iface(name)
         vlan = _vlan_of(name, ifaces, loc)
@@ -191,15 +192,24 @@ def _hook_steps(netns: str, facts: Facts, paths: Paths) -> list[Step]:
     return steps
 
 
-def plan_start(netns: str, config: Interfaces, facts: Facts, paths: Paths) -> Plan:
-    """The plan for `start NETNS`; a stale namespace of that name is torn down first."""
+def plan_start(
+    netns: str, config: Interfaces, facts: Facts, paths: Paths, host_config: Interfaces | None = None
+) -> Plan:
+    """The plan for `start NETNS`; a stale namespace of that name is torn down first.
+
+    HOST_CONFIG is the host's /etc/network/interfaces, for its `link-netns` stanzas.
+    """
+    pairs = veths(netns, config, host_config)
     host_links = dict(facts.host_links)
     stale = Plan(f"start {netns}", ())
     if netns in facts.namespaces:
-        stale = plan_stop(netns, config, facts, paths)
+        stale = plan_stop(netns, config, facts, paths, host_config)
         stale = Plan(stale.title, stale.steps, (f"namespace {netns} exists already (stale?): stopping it first",))
         host_links.update({name: link for name, link in facts.ns_links.items() if _returns_to_host(link, config)})
-    lay = layout(config, host_links)
+        for pair in pairs:
+            host_links.pop(pair.host_end, None)  # deleted with the stale namespace
+    check_against_host(pairs, host_links)
+    lay = layout(config, host_links, frozenset(p.ns_end for p in pairs))
     state = paths.state_dir(netns)
     ifup_undo: tuple[Action, ...] = (iproute.ifupdown(netns, state, "ifdown", "-a", "--force"), EndProcesses(netns))
     steps = [
@@ -220,6 +230,17 @@ def plan_start(netns: str, config: Interfaces, facts: Facts, paths: Paths) -> Pl
                 undo=(iproute.link_delete(netns, vlan.name),),
             )
         )
+    for pair in pairs:
+        steps.append(
+            Step(
+                iproute.veth_add_into(pair.host_end, pair.ns_end, netns),
+                undo=(iproute.link_delete_here(pair.host_end),),
+            )
+        )
+        if pair.bridge:
+            steps.append(Step(iproute.link_master_here(pair.host_end, pair.bridge)))
+        if not pair.host_stanza:
+            steps.append(Step(iproute.link_up_here(pair.host_end)))
     steps.append(Step(iproute.ifupdown(netns, state, "ifup", "-a"), undo=ifup_undo, undo_if_failed=True))
     if lay.hotplug:
         steps.append(
@@ -229,6 +250,11 @@ def plan_start(netns: str, config: Interfaces, facts: Facts, paths: Paths) -> Pl
                 undo_if_failed=True,
             )
         )
+    for pair in pairs:
+        if pair.host_stanza:
+            # The host side's address and routes come from the host's own ifupdown configuration.
+            host_down = iproute.host_ifupdown("ifdown", "--force", pair.host_end)
+            steps.append(Step(iproute.host_ifupdown("ifup", pair.host_end), undo=(host_down,), undo_if_failed=True))
     return stale + Plan(f"start {netns}", tuple(steps), lay.notes)
 
 
@@ -243,9 +269,13 @@ def _returns_to_host(link: Link, config: Interfaces | None) -> bool:
     return config is not None and link.name in claimed(config) and not _made_inside(link.name, config)
 
 
-def plan_stop(netns: str, config: Interfaces | None, facts: Facts, paths: Paths) -> Plan:
+def plan_stop(
+    netns: str, config: Interfaces | None, facts: Facts, paths: Paths, host_config: Interfaces | None = None
+) -> Plan:
     """The plan for `stop NETNS`: every step runs even when an earlier one fails."""
     state = paths.state_dir(netns)
+    pairs = veths(netns, config, host_config)
+    ns_ends = {pair.ns_end for pair in pairs}
     if netns not in facts.namespaces:
         leftover = (Step(RemoveTree(state), OnError.REPORT),) if facts.state_dir_exists else ()
         return Plan(f"stop {netns}", leftover, (f"namespace {netns} is not running: nothing to stop",))
@@ -254,7 +284,17 @@ def plan_stop(netns: str, config: Interfaces | None, facts: Facts, paths: Paths)
         Step(iproute.ifupdown(netns, state, "ifdown", "-a"), OnError.IGNORE),
         Step(EndProcesses(netns), OnError.REPORT),
     ]
+    for pair in pairs:
+        if pair.host_stanza:
+            # Clears the host's ifupdown state for it; fails harmlessly if it was never up.
+            steps.append(Step(iproute.host_ifupdown("ifdown", "--force", pair.host_end), OnError.IGNORE))
+        if pair.host_end in facts.host_links:
+            # ifdown inside may have deleted it (ifupdown takes `br0..1` for a VLAN): the namespace
+            # going deletes a veth anyway, so a failure here strands nothing.
+            steps.append(Step(iproute.link_delete_here(pair.host_end), OnError.IGNORE))
     for link in facts.ns_links.values():
+        if link.name in ns_ends:
+            continue  # went with its host end
         if link.kind == "vlan" and link.parent_elsewhere:
             # Ours, made on a host parent; ifdown may have deleted it already.
             steps.append(Step(iproute.link_delete(netns, link.name), OnError.IGNORE))

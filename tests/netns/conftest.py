@@ -6,10 +6,10 @@ sandbox's own mount namespace; NICs are veth pairs created in the sandbox.
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,7 +20,6 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 TOOL = REPO / "bin" / "netns-helper"
-_counter = itertools.count()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -79,7 +78,12 @@ class Host:
             )
             for a in ipj("addr", "show")
         ]
-        routes = [r for r in ipj("route", "show", "table", "all") if not _ll(r.get("dst", ""))]
+        # A route's flags ("linkdown") follow carrier too: a bridge loses it with its last port.
+        routes = [
+            {k: v for k, v in r.items() if k != "flags"}
+            for r in ipj("route", "show", "table", "all")
+            if not _ll(r.get("dst", ""))
+        ]
         return {
             "links": sorted(links),
             "addrs": sorted(addrs),
@@ -121,9 +125,8 @@ def wait_for(predicate: Any, timeout: float = 5.0, what: str = "condition") -> N
 
 @pytest.fixture
 def host() -> Iterator[Host]:
-    n = next(_counter)
-    scratch = Path(f"/mnt/t{n}")
-    (scratch / "up").mkdir(parents=True)
+    scratch = Path(tempfile.mkdtemp(dir="/mnt"))
+    (scratch / "up").mkdir()
     (scratch / "work").mkdir()
     sh("mount", "-t", "overlay", "overlay", "-o", f"lowerdir=/etc,upperdir={scratch}/up,workdir={scratch}/work", "/etc")
     sh("mount", "-t", "tmpfs", "-o", "mode=0755", "tmpfs", "/run")

@@ -81,11 +81,38 @@ def test_mapping_rename_flags_inherits() -> None:
     assert cfg.iface("lan0")[0].method == "static"
 
 
+HOST_LINKS = """\
+auto lo
+iface lo inet loopback
+
+link-netns service1 link0 link1
+iface link0 inet static
+  address 100.64.0.0/31
+link-netns service2 link2 link3
+"""
+
+
 def test_link_netns_stanza() -> None:
-    cfg = parse_text("link-netns service1 link0 link1\niface link0 inet static\n  address 100.64.0.0/31\n", "h")
-    (link,) = cfg.links
-    assert (link.netns, link.host_end, link.ns_end, link.loc) == ("service1", "link0", "link1", Loc("h", 1))
+    cfg = parse_text(HOST_LINKS, "h")
+    link, link2 = cfg.links
+    assert (link.netns, link.host_end, link.ns_end, link.loc) == ("service1", "link0", "link1", Loc("h", 4))
+    assert (link2.netns, link2.loc) == ("service2", Loc("h", 7))
+    assert cfg.iface("link0")[0].options == (cfg.iface("link0")[0].options[0],)
     assert cfg.iface("link0")[0].options[0].value == "100.64.0.0/31"
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("link-netns service1 link0 link1\niface link0 inet static\n", 1),  # first line of the file
+        ("iface lo inet loopback\nauto eth0\nlink-netns service1 link0 link1\n", 3),  # after `auto`
+        ("iface lo inet manual\nrename a=b\nlink-netns service1 a b\n", 3),
+    ],
+)
+def test_link_netns_where_ifupdown_would_reject_it(text: str, line: int) -> None:
+    with pytest.raises(ConfigError, match="misplaced option") as info:
+        parse_text(text, "h")
+    assert info.value.loc == Loc("h", line)
 
 
 def test_source_glob_relative_and_source_directory(tmp_path: Path) -> None:
@@ -125,8 +152,8 @@ def _error(text: str) -> ConfigError:
         ("iface eth0 inet static extra words\n", 1, "unexpected words"),
         ("iface eth0 inet static\n  address\n", 2, "option 'address' has no value"),
         ("auto\n", 1, "needs at least one interface name"),
-        ("link-netns ns a\n", 1, "exactly three words"),
-        ("link-netns ../x a b\n", 1, "invalid namespace name"),
+        ("iface a inet manual\nlink-netns ns a\n", 2, "exactly three words"),
+        ("iface a inet manual\nlink-netns ../x a b\n", 2, "invalid namespace name"),
         ("auto averyveryverylongname0\n", 1, "longer than 15 bytes"),
         ("auto eth/0\n", 1, "invalid interface name"),
         ("rename eth0\n", 1, "CUR=NEW"),

@@ -214,3 +214,88 @@ def test_plan_is_data() -> None:
     runs = [step.action for step in plan.steps if isinstance(step.action, Run)]
     assert runs[0] == Run(("ip", "netns", "add", "nginx"))
     assert hash(plan) == hash(plan_start("nginx", _config("nginx"), FACTS, PATHS))
+
+
+HOST_FILE = """\
+auto lo
+iface lo inet loopback
+
+link-netns service1 link0 link1
+iface link0 inet static
+  address 100.64.0.0/31
+link-netns service1 link2 link3
+link-netns other x0 x1
+"""
+SERVICE1 = """\
+auto lo
+iface lo inet loopback
+auto link1 link3 br0..7
+iface link1 inet static
+  address 100.64.0.1/31
+"""
+BRIDGED = {**HOST, "br0": Link("br0", "bridge")}
+
+
+def _links_plan(facts: Facts) -> Plan:
+    host = parse_text(HOST_FILE, "/etc/network/interfaces")
+    return plan_start("service1", parse_text(SERVICE1, "/etc/netns/service1/network/interfaces"), facts, PATHS, host)
+
+
+def test_golden_start_links_and_bridge_port() -> None:
+    _golden("start-links", _links_plan(Facts(host_links=BRIDGED, resolv_conf_exists=True)))
+
+
+def test_golden_stop_links_and_bridge_port() -> None:
+    host = parse_text(HOST_FILE, "/etc/network/interfaces")
+    cfg = parse_text(SERVICE1, "/etc/netns/service1/network/interfaces")
+    facts = Facts(
+        namespaces=frozenset({"service1"}),
+        host_links={**BRIDGED, "link0": Link("link0", "veth"), "service1-7": Link("service1-7", "veth")},
+        ns_links={
+            "lo": Link("lo"),
+            "link1": Link("link1", "veth", parent_elsewhere=True),
+            "link3": Link("link3", "veth", parent_elsewhere=True),
+            "br0..7": Link("br0..7", "veth", parent_elsewhere=True),
+        },
+    )
+    _golden("stop-links", plan_stop("service1", cfg, facts, PATHS, host))
+
+
+@pytest.mark.parametrize(
+    ("host_links", "words", "line"),
+    [
+        ({**BRIDGED, "link2": Link("link2")}, "cannot create link 'link2': a link of that name already exists", 7),
+        (HOST, "bridge port 'br0..7': 'br0' does not exist on this host", 3),
+        ({**HOST, "br0": Link("br0")}, "bridge port 'br0..7': 'br0' is not a bridge", 3),
+    ],
+)
+def test_link_errors_before_anything_runs(host_links: dict[str, Link], words: str, line: int) -> None:
+    with pytest.raises(ConfigError) as info:
+        _links_plan(Facts(host_links=host_links))
+    assert words in str(info.value)
+    assert info.value.loc is not None and info.value.loc.line == line
+
+
+def test_bridge_port_host_end_too_long() -> None:
+    cfg = parse_text("auto br0..12\n", "/etc/netns/averylongname/network/interfaces")
+    with pytest.raises(ConfigError, match="host end 'averylongname-12' would be longer than 15 bytes") as info:
+        plan_start("averylongname", cfg, Facts(host_links=BRIDGED), PATHS)
+    assert info.value.loc == Loc("/etc/netns/averylongname/network/interfaces", 1)
+
+
+def test_link_names_used_twice() -> None:
+    host = parse_text("iface lo inet loopback\nlink-netns a l0 l1\nlink-netns a l0 l2\n", "/etc/network/interfaces")
+    with pytest.raises(ConfigError, match="link name 'l0' is used twice \\(also at /etc/network/interfaces:2\\)"):
+        plan_start("a", parse_text("", "f"), Facts(host_links=HOST), PATHS, host)
+
+
+def test_stale_namespace_with_links_is_replaced() -> None:
+    facts = Facts(
+        namespaces=frozenset({"service1"}),
+        host_links={**BRIDGED, "link0": Link("link0", "veth"), "link2": Link("link2", "veth")},
+        ns_links={"lo": Link("lo"), "link1": Link("link1", "veth", parent_elsewhere=True)},
+        resolv_conf_exists=True,
+    )
+    text = script([_links_plan(facts)])
+    assert text.count("ip link add name link0 type veth peer name link1 netns service1") == 1
+    assert "ip link delete dev link0 || :" in text  # torn down first, not a clash

@@ -1,0 +1,80 @@
+"""veth pairs between the host and a namespace: `link-netns` stanzas and `BRIDGE..ID` ports."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .errors import ConfigError, Loc
+from .facts import Link
+from .interfaces import Interfaces
+from .names import IFNAME_MAX
+
+_BRIDGE_PORT_RE = re.compile(r"(?P<bridge>[^.]+)\.\.(?P<id>[A-Za-z0-9_-]+)")
+
+
+@dataclass(frozen=True)
+class Veth:
+    """A veth pair `start` creates: HOST_END stays here, NS_END is created inside the namespace."""
+
+    host_end: str
+    ns_end: str
+    loc: Loc
+    bridge: str | None = None  # the host bridge HOST_END joins (a `BRIDGE..ID` port)
+    host_stanza: bool = False  # the host's interfaces file configures HOST_END: ifup it there
+
+
+def bridge_port_host_end(netns: str, port_id: str) -> str:
+    """The documented host-side name of port `BRIDGE..ID` of namespace NETNS: `NETNS-ID`."""
+    return f"{netns}-{port_id}"
+
+
+def veths(netns: str, config: Interfaces | None, host_config: Interfaces | None) -> tuple[Veth, ...]:
+    """Every veth pair of NETNS, from the host's link-netns stanzas and the namespace's bridge ports."""
+    found: list[Veth] = []
+    if host_config is not None:
+        for link in host_config.links:
+            if link.netns == netns:
+                stanza = bool(host_config.iface(link.host_end))
+                found.append(Veth(link.host_end, link.ns_end, link.loc, host_stanza=stanza))
+    if config is not None:
+        for name, loc in _brought_up_names(config):
+            match = _BRIDGE_PORT_RE.fullmatch(name)
+            if match:
+                host_end = bridge_port_host_end(netns, match["id"])
+                if len(host_end.encode()) > IFNAME_MAX:
+                    raise ConfigError(
+                        f"bridge port {name!r}: its host end {host_end!r} would be longer than {IFNAME_MAX} bytes",
+                        loc,
+                        hint="the host end is NAMESPACE-ID: use a shorter port ID (or namespace name)",
+                    )
+                found.append(Veth(host_end, name, loc, bridge=match["bridge"]))
+    seen: dict[str, Veth] = {}
+    for veth in found:
+        for end in (veth.host_end, veth.ns_end):
+            if end in seen:
+                raise ConfigError(f"link name {end!r} is used twice (also at {seen[end].loc})", veth.loc)
+            seen[end] = veth
+    return tuple(found)
+
+
+def _brought_up_names(config: Interfaces) -> list[tuple[str, Loc]]:
+    names = dict(config.allowed("auto"))
+    for name, loc in config.allowed("hotplug"):
+        names.setdefault(name, loc)
+    return list(names.items())
+
+
+def check_against_host(veths_: tuple[Veth, ...], host_links: Mapping[str, Link]) -> None:
+    """Errors found in the live system before anything runs: name clashes, missing bridges."""
+    for veth in veths_:
+        if veth.host_end in host_links:
+            raise ConfigError(
+                f"cannot create link {veth.host_end!r}: a link of that name already exists on this host", veth.loc
+            )
+        if veth.bridge is not None:
+            bridge = host_links.get(veth.bridge)
+            if bridge is None or bridge.kind != "bridge":
+                what = "is not a bridge" if bridge else "does not exist on this host"
+                raise ConfigError(f"bridge port {veth.ns_end!r}: {veth.bridge!r} {what}", veth.loc)
