@@ -18,6 +18,24 @@ TEST_DEBS   := $(RUN_DEBS) python3-venv procps iputils-ping util-linux bridge-ut
 
 SANDBOX     := tests/sandbox
 
+# Man pages: scdoc sources in man/, rendered into build/man/ (`make man`).
+# scdoc rather than reStructuredText/rst2man: one small C program with no dependencies
+# (rst2man needs python3-docutils, docutils-common, python3-roman), a source that reads like
+# the page itself, and plain man(7) output that lintian's man page checks accept as is. Its
+# one limit here: a page's name may not contain `@`, hence `_at_` in the source's title line
+# (see the rule).
+VERSION     := $(shell sed -n 's/^__version__ = "\(.*\)"$$/\1/p' netns_helper/__init__.py)
+MAN_SRC     := $(wildcard man/*.scd)
+MAN_PAGES   := $(patsubst man/%.scd,build/man/%,$(MAN_SRC))
+MAN_DEBS    := scdoc
+
+# The Debian package (`make deb`): built in a copy of the tree under build/deb/src, so that
+# dpkg-buildpackage's output (in the parent directory, build/deb/) never lands in the checkout.
+# DEB_REF=HEAD builds a committed tree (git archive) instead of the working tree's files.
+DEB_DEBS    := $(MAN_DEBS) git dpkg-dev debhelper dh-python python3 python3-pytest lintian
+DEB_DIR     := build/deb
+DEB_REF     ?=
+
 .PHONY: all demo check install deps-run deps-test venv lint unit fake netns system-test bench clean
 
 all:
@@ -82,6 +100,44 @@ install:
 	install -m 0644 share/systemd-netns-helper/netns.conf $(DESTDIR)$(DATADIR)/netns.conf
 	install -m 0644 share/systemd-netns-helper/systemd-netns@.service $(DESTDIR)$(UNITDIR)/systemd-netns@.service
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+
+.PHONY: man deps-man deb deps-deb deb-lint
+
+deps-man:
+	$(call apt_install,$(MAN_DEBS))
+
+man: deps-man $(MAN_PAGES)
+
+build/man/%: man/%.scd netns_helper/__init__.py
+	@mkdir -p $(@D)
+	sed 's/@VERSION@/$(VERSION)/g' $< | scdoc | sed '/^\.TH /s/_at_/@/' > $@.tmp
+	mv $@.tmp $@
+
+deps-deb:
+	$(call apt_install,$(DEB_DEBS))
+
+# Copies the tracked and new (not ignored) files, or DEB_REF's tree, then builds there.
+# The version in debian/changelog must be netns_helper.__version__.
+deb: deps-deb
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)/src
+	if [ -n "$(DEB_REF)" ]; then \
+	  git archive --format=tar $(DEB_REF) | tar -x -C $(DEB_DIR)/src; \
+	else \
+	  git ls-files -z --cached --others --exclude-standard | \
+	    xargs -0 sh -c 'for f; do [ ! -e "$$f" ] || printf "%s\0" "$$f"; done' sh | \
+	    tar --null --no-recursion -T - -cf - | tar -x -C $(DEB_DIR)/src; \
+	fi
+	@v=$$(cd $(DEB_DIR)/src && dpkg-parsechangelog -SVersion); \
+	if [ "$$v" != "$(VERSION)" ]; then \
+	  echo "debian/changelog says $$v, netns_helper/__init__.py says $(VERSION): add a changelog entry (dch -v $(VERSION))"; exit 1; \
+	fi
+	cd $(DEB_DIR)/src && dpkg-buildpackage -us -uc -b
+	@ls -l $(DEB_DIR)/*.deb
+
+# Errors and warnings fail; info tags are shown but do not.
+deb-lint: deb
+	lintian --info --fail-on error,warning $(DEB_DIR)/*.changes
 
 clean:
 	rm -rf $(VENV) build .mypy_cache .ruff_cache .pytest_cache
