@@ -6,7 +6,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import __version__, args, facts, interfaces, links, planner
+from . import __version__, args, facts, interfaces, links, tunnels, xfrm
 from .commands import Plan, script
 from .errors import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, ConfigError
 from .executor import CommandFailed, Executor
@@ -65,8 +65,64 @@ def _host_config(paths: facts.Paths, strict: bool) -> interfaces.Interfaces | No
     except ConfigError as e:
         if strict:
             raise
-        sys.stderr.write(f"{PROG}: warning: ignoring the host's links; its configuration has an error:\n{e}\n")
+        _warn("ignoring the host's links; its configuration has an error", e)
         return None
+
+
+def _warn(message: str, error: ConfigError) -> None:
+    sys.stderr.write(f"{PROG}: warning: {message}:\n{error}\n")
+
+
+def _stop_facts(
+    paths: facts.Paths,
+    name: str,
+    config: interfaces.Interfaces | None,
+    host: interfaces.Interfaces | None,
+    executor: Executor,
+) -> facts.Facts:
+    # The host's links matter to stop only to delete the host ends of veth pairs.
+    need_host_links = bool(links.veths(name, config, host))
+    return facts.gather(paths, name, executor.query, host_links=need_host_links)
+
+
+def _xfrm_files(paths: facts.Paths) -> dict[str, str]:
+    """Every namespace with an xfrm file: name -> path."""
+    base = f"{paths.etc}/netns"
+    names = sorted(os.listdir(base)) if os.path.isdir(base) else []
+    return {n: f"{base}/{n}/network/xfrm" for n in names if os.path.isfile(f"{base}/{n}/network/xfrm")}
+
+
+def _dests(
+    paths: facts.Paths, service: str, host: interfaces.Interfaces | None, executor: Executor, starting: bool
+) -> tuple[tunnels.Dest, ...]:
+    """SERVICE's destination namespaces, when its network directory has an xfrm file."""
+    files = _xfrm_files(paths)
+    if service not in files:
+        return ()
+    mine = xfrm.parse_xfrm(files[service], service)
+    others: dict[str, tuple[xfrm.Xfrm, ...]] = {}
+    for other, path in files.items():
+        if other != service:
+            try:
+                others[other] = xfrm.parse_xfrm(path, other)
+            except ConfigError as e:
+                _warn(f"ignoring {path} (its own start reports it)", e)
+    if starting:
+        xfrm.check_dest_conflicts([*mine, *(item for items in others.values() for item in items)])
+    running = facts.list_namespaces(paths)
+    dests = []
+    for dest in dict.fromkeys(item.dest_netns for item in mine):
+        items = tuple(item for item in mine if item.dest_netns == dest)
+        path = paths.netns_interfaces(dest)
+        config = interfaces.parse_file(path) if os.path.exists(path) else interfaces.Interfaces(path, ())
+        users = frozenset(o for o, its in others.items() if o in running and any(i.dest_netns == dest for i in its))
+        live = (
+            facts.gather(paths, dest, executor.query, host_links=False)
+            if starting
+            else _stop_facts(paths, dest, config, host, executor)
+        )
+        dests.append(tunnels.Dest(dest, config, live, items, xfrm.block_p2p_uplink(items, config), users))
+    return tuple(dests)
 
 
 def _plan(command: str, name: str, paths: facts.Paths, executor: Executor) -> Plan:
@@ -74,17 +130,22 @@ def _plan(command: str, name: str, paths: facts.Paths, executor: Executor) -> Pl
     if command == "start":
         config = _load(paths, name)
         host = _host_config(paths, strict=True)
-        return planner.plan_start(name, config, facts.gather(paths, name, executor.query), paths, host)
+        dests = _dests(paths, name, host, executor, starting=True)
+        return tunnels.plan_start_service(name, config, facts.gather(paths, name, executor.query), paths, host, dests)
     try:
         stop_config: interfaces.Interfaces | None = _load(paths, name)
     except ConfigError as e:
         # Stopping must work even when the configuration was broken or removed meanwhile.
-        sys.stderr.write(f"{PROG}: warning: stopping what is running; the configuration has an error:\n{e}\n")
+        _warn("stopping what is running; the configuration has an error", e)
         stop_config = None
     host = _host_config(paths, strict=False)
-    need_host_links = bool(links.veths(name, stop_config, host))
-    live = facts.gather(paths, name, executor.query, host_links=need_host_links)
-    return planner.plan_stop(name, stop_config, live, paths, host)
+    try:
+        stop_dests = _dests(paths, name, host, executor, starting=False)
+    except ConfigError as e:
+        _warn("leaving XFRM interfaces and destinations alone; the configuration has an error", e)
+        stop_dests = ()
+    live = _stop_facts(paths, name, stop_config, host, executor)
+    return tunnels.plan_stop_service(name, stop_config, live, paths, host, stop_dests)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

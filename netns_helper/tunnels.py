@@ -1,0 +1,111 @@
+"""XFRM interfaces of an IPsec service, moved into destination namespaces. Pure: runs nothing.
+
+A service's `xfrm` file names, for each XFRM interface, a destination namespace. Start
+builds each destination once (from its own interfaces file, like any namespace), creates
+the interface in the service's namespace (where the kernel reserves its if_id), moves it
+into the destination, brings it up and routes its prefixes there in one `ip -batch` per
+address family. Stop removes them, and the destination once no other running service uses it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from . import iproute
+from .commands import OnError, Plan, Step
+from .errors import ConfigError
+from .facts import Facts, Paths
+from .interfaces import Interfaces
+from .planner import layout, plan_start, plan_stop
+from .xfrm import Xfrm, forwarding_on, routes_batch, routes_delete_batch, xfrm_add, xfrm_move
+
+
+@dataclass(frozen=True)
+class Dest:
+    """One destination namespace as one service sees it."""
+
+    netns: str
+    config: Interfaces  # /etc/netns/DEST/network/interfaces (empty when there is none)
+    facts: Facts  # of DEST; its host_links are left to the planner
+    items: tuple[Xfrm, ...]  # this service's interfaces into DEST
+    uplink: str | None  # the interface BlockP2P rules match (None without BlockP2P)
+    users: frozenset[str] = frozenset()  # other running namespaces whose xfrm file names DEST
+
+    @property
+    def running(self) -> bool:
+        return self.netns in self.facts.namespaces
+
+
+def plan_start_service(
+    service: str,
+    config: Interfaces,
+    facts: Facts,
+    paths: Paths,
+    host_config: Interfaces | None,
+    dests: Sequence[Dest] = (),
+) -> Plan:
+    """`start SERVICE`: its namespace, then each destination and the XFRM interfaces into it."""
+    plan = plan_start(service, config, facts, paths, host_config)
+    # Destinations take host NICs too, but not the ones the service has just taken.
+    left = {k: v for k, v in facts.host_links.items() if k not in layout(config, facts.host_links).moves}
+    for dest in dests:
+        if dest.running:
+            for item in dest.items:
+                if item.name in dest.facts.ns_links:
+                    raise ConfigError(f"namespace {dest.netns} already has an interface named {item.name}", item.loc)
+        else:
+            plan += plan_start(dest.netns, dest.config, replace(dest.facts, host_links=left), paths, host_config)
+        plan += _xfrm_up(service, dest)
+    return plan
+
+
+def _xfrm_up(service: str, dest: Dest) -> Plan:
+    steps: list[Step] = []
+    for item in dest.items:
+        steps.append(
+            Step(
+                xfrm_add(service, item.name, item.if_id, item.underlay, item.mtu),
+                undo=(iproute.link_delete(service, item.name),),
+            )
+        )
+        steps.append(Step(xfrm_move(service, item.name, dest.netns), undo=(xfrm_move(dest.netns, item.name, service),)))
+        steps.append(Step(iproute.link_up(dest.netns, item.name)))
+    forwarding = forwarding_on(dest.netns, dest.items)
+    if forwarding is not None:
+        steps.append(Step(forwarding))
+    # Only rules outlive their interface; a batch that failed added none (rules come last).
+    undo = routes_delete_batch(dest.netns, dest.items, dest.uplink)
+    for batch in routes_batch(dest.netns, dest.items, dest.uplink):
+        steps.append(Step(batch, undo=undo))
+        undo = ()
+    return Plan(f"xfrm interfaces of {service} in {dest.netns}", tuple(steps))
+
+
+def plan_stop_service(
+    service: str,
+    config: Interfaces | None,
+    facts: Facts,
+    paths: Paths,
+    host_config: Interfaces | None,
+    dests: Sequence[Dest] = (),
+) -> Plan:
+    """`stop SERVICE`: its XFRM interfaces and rules, its namespace, then unused destinations."""
+    steps: list[Step] = []
+    for dest in dests:
+        if not dest.running:
+            continue
+        for item in dest.items:
+            if item.name in dest.facts.ns_links:
+                steps.append(Step(iproute.link_delete(dest.netns, item.name), OnError.REPORT))
+        if dest.users:
+            # The destination stays for its other users: take out this service's rules.
+            steps.extend(
+                Step(batch, OnError.IGNORE) for batch in routes_delete_batch(dest.netns, dest.items, dest.uplink)
+            )
+    own = plan_stop(service, config, facts, paths, host_config)
+    plan = Plan(own.title, (*steps, *own.steps), own.notes)
+    for dest in dests:
+        if dest.running and not dest.users:
+            plan += plan_stop(dest.netns, dest.config, dest.facts, paths, host_config)
+    return plan

@@ -1,0 +1,120 @@
+"""XFRM interfaces into destination namespaces: golden plans for the spec's example."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from netns_helper.commands import Plan, script
+from netns_helper.errors import ConfigError
+from netns_helper.facts import Facts, Link, Paths
+from netns_helper.interfaces import parse_text
+from netns_helper.tunnels import Dest, plan_start_service, plan_stop_service
+from netns_helper.xfrm import block_p2p_uplink, parse_xfrm_text
+
+GOLDEN = Path(__file__).parent / "golden"
+PATHS = Paths()
+
+# The spec's example, exactly.
+SPEC_XFRM = """\
+[ipsec0]
+IfId=17
+DestNetNS=tunnel
+Prefixes=10.143.12.0/24
+
+[ipsec1]
+IfId=18
+DestNetNS=tunnel2
+UnderlayDev=ens5
+Prefixes=10.143.14.0/23, 10.143.18.0/27
+BlockP2P=true
+"""
+STRONGSWAN = "auto lo\niface lo inet loopback\nauto ens5\niface ens5 inet static\n  address 192.0.2.10/24\n"
+TUNNEL = "auto lo\niface lo inet loopback\n"
+TUNNEL2 = "auto eth2\niface eth2 inet static\n  address 198.51.100.2/24\n  gateway 198.51.100.1\n"
+HOST = {name: Link(name) for name in ("lo", "ens5", "eth2")}
+
+
+def _dests(running: frozenset[str] = frozenset(), users: frozenset[str] = frozenset()) -> tuple[Dest, ...]:
+    items = parse_xfrm_text(SPEC_XFRM, "strongswan", "/etc/netns/strongswan/network/xfrm")
+    dests = []
+    for name, text in (("tunnel", TUNNEL), ("tunnel2", TUNNEL2)):
+        config = parse_text(text, f"/etc/netns/{name}/network/interfaces")
+        mine = tuple(i for i in items if i.dest_netns == name)
+        ns_links = {"lo": Link("lo"), **{i.name: Link(i.name, "xfrm") for i in mine}} if name in running else {}
+        facts = Facts(namespaces=running, ns_links=ns_links, resolv_conf_exists=True)
+        dests.append(Dest(name, config, facts, mine, block_p2p_uplink(mine, config), users))
+    return tuple(dests)
+
+
+def _golden(name: str, plan: Plan) -> str:
+    text = script([plan])
+    path = GOLDEN / f"{name}.sh"
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.write_text(text)
+    assert text == path.read_text(), f"plan differs from {path}; UPDATE_GOLDEN=1 rewrites it after review"
+    subprocess.run(["sh", "-n", str(path)], check=True)
+    return text
+
+
+def test_golden_start_spec_xfrm_example() -> None:
+    config = parse_text(STRONGSWAN, "/etc/netns/strongswan/network/interfaces")
+    facts = Facts(host_links=HOST, resolv_conf_exists=True)
+    text = _golden("start-xfrm", plan_start_service("strongswan", config, facts, PATHS, None, _dests()))
+    # Created where charon runs (if_id reserved there), then moved; one batch per namespace and family.
+    assert "ip -n strongswan link add name ipsec1 type xfrm dev ens5 if_id 18\n" in text
+    assert "ip -n strongswan link set dev ipsec1 netns tunnel2\n" in text
+    assert text.count("-batch -") == 2
+    # eth2 goes to tunnel2, not into the service's namespace.
+    assert "ip link set dev eth2 netns tunnel2\n" in text
+
+
+def test_golden_stop_last_user_stops_destinations() -> None:
+    config = parse_text(STRONGSWAN, "/etc/netns/strongswan/network/interfaces")
+    facts = Facts(namespaces=frozenset({"strongswan"}), ns_links={"lo": Link("lo"), "ens5": Link("ens5")})
+    running = frozenset({"strongswan", "tunnel", "tunnel2"})
+    _golden("stop-xfrm", plan_stop_service("strongswan", config, facts, PATHS, None, _dests(running)))
+
+
+def test_stop_keeps_a_destination_other_services_use() -> None:
+    config = parse_text(STRONGSWAN, "/etc/netns/strongswan/network/interfaces")
+    facts = Facts(namespaces=frozenset({"strongswan"}), ns_links={"lo": Link("lo")})
+    running = frozenset({"strongswan", "tunnel", "tunnel2", "other"})
+    text = script([plan_stop_service("strongswan", config, facts, PATHS, None, _dests(running, frozenset({"other"})))])
+    assert "ip netns delete tunnel" not in text
+    assert "ip -n tunnel2 link delete dev ipsec1 || rc=1\n" in text
+    assert "printf '%s\\n' 'rule del iif eth2 lookup 1000' | ip -force -n tunnel2 -4 -batch - || :\n" in text
+
+
+def test_running_destination_is_reused_not_rebuilt() -> None:
+    config = parse_text(STRONGSWAN, "/etc/netns/strongswan/network/interfaces")
+    facts = Facts(host_links=HOST, resolv_conf_exists=True)
+    dests = tuple(Dest(d.netns, d.config, Facts(namespaces=frozenset({d.netns})), d.items, d.uplink) for d in _dests())
+    text = script([plan_start_service("strongswan", config, facts, PATHS, None, dests)])
+    assert "ip netns add tunnel" not in text
+    assert "ip -n strongswan link set dev ipsec0 netns tunnel\n" in text
+
+
+def test_interface_name_taken_in_a_running_destination() -> None:
+    config = parse_text(STRONGSWAN, "/etc/netns/strongswan/network/interfaces")
+    with pytest.raises(ConfigError, match="namespace tunnel already has an interface named ipsec0") as info:
+        plan_start_service("strongswan", config, Facts(host_links=HOST), PATHS, None, _dests(frozenset({"tunnel"})))
+    assert str(info.value.loc) == "/etc/netns/strongswan/network/xfrm:1"
+
+
+def test_failed_xfrm_start_undoes_in_reverse() -> None:
+    config = parse_text(STRONGSWAN, "/etc/netns/strongswan/network/interfaces")
+    plan = plan_start_service(
+        "strongswan", config, Facts(host_links=HOST, resolv_conf_exists=True), PATHS, None, _dests()
+    )
+    undo = [a.sh() for step in reversed(plan.steps) for a in step.undo]
+    assert undo[:3] == [
+        "printf '%s\\n' 'rule del iif eth2 lookup 1000' | ip -force -n tunnel2 -4 -batch -",
+        "ip -n tunnel2 link set dev ipsec1 netns strongswan",
+        "ip -n strongswan link delete dev ipsec1",
+    ]
+    assert undo[-1] == "ip netns delete strongswan"
+    assert "ip netns delete tunnel2" in undo and "ip netns delete tunnel" in undo
