@@ -17,7 +17,7 @@ from .commands import OnError, Plan, Step
 from .errors import ConfigError
 from .facts import Facts, Paths
 from .interfaces import Interfaces
-from .planner import layout, plan_start, plan_stop
+from .planner import claimed, plan_start, plan_stop
 from .xfrm import Xfrm, forwarding_on, routes_batch, routes_delete_batch, xfrm_add, xfrm_move
 
 
@@ -48,7 +48,8 @@ def plan_start_service(
     """`start SERVICE`: its namespace, then each destination and the XFRM interfaces into it."""
     plan = plan_start(service, config, facts, paths, host_config)
     # Destinations take host NICs too, but not the ones the service has just taken.
-    left = {k: v for k, v in facts.host_links.items() if k not in layout(config, facts.host_links).moves}
+    taken = claimed(config)
+    left = {k: v for k, v in facts.host_links.items() if k not in taken}
     for dest in dests:
         if dest.running:
             for item in dest.items:
