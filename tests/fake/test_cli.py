@@ -193,3 +193,44 @@ def test_options_after_the_command(root: Path, fp: FakeProcess, capsys: pytest.C
     fp.register(QUERY_HOST, stdout=HOST_LINKS)
     assert main(["start", "nginx", "--print-commands", "-v"]) == 0
     assert capsys.readouterr().out.startswith("#!/bin/sh\n")
+
+
+XFRM = "[ipsec0]\nIfId=17\nDestNetNS=tunnel\nPrefixes=10.143.12.0/24, 2001:db8:12::/48\n"
+
+
+def test_xfrm_file_plans_destination_and_batches(
+    root: Path, fp: FakeProcess, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (root / "etc/netns/nginx/network/xfrm").write_text(XFRM)
+    fp.register(QUERY_HOST, stdout=HOST_LINKS)
+    assert main(["--print-commands", "start", "nginx"]) == 0
+    assert [list(c) for c in fp.calls] == [QUERY_HOST]  # the destination is not running: nothing to ask
+    out = capsys.readouterr().out
+    assert "ip netns add tunnel\n" in out
+    assert "ip -n nginx link add name ipsec0 type xfrm if_id 17\n" in out
+    assert "printf '%s\\n' 'route add 10.143.12.0/24 dev ipsec0' | ip -n tunnel -4 -batch -\n" in out
+    assert "printf '%s\\n' 'route add 2001:db8:12::/48 dev ipsec0' | ip -n tunnel -6 -batch -\n" in out
+    assert "tee /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv6/conf/all/forwarding >/dev/null\n" in out
+
+
+def test_xfrm_errors_exit_2_with_file_and_line(root: Path, fp: FakeProcess, capsys: pytest.CaptureFixture[str]) -> None:
+    (root / "etc/netns/nginx/network/xfrm").write_text("[ipsec0]\nIfId=17\nPrefix=10.0.0.0/8\n")
+    assert main(["start", "nginx"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{root}/etc/netns/nginx/network/xfrm:3: error: ")
+    assert "Prefixes" in err
+    assert len(fp.calls) == 0
+
+
+def test_stop_of_last_user_stops_the_destination(root: Path, fp: FakeProcess) -> None:
+    (root / "etc/netns/nginx/network/xfrm").write_text(XFRM)
+    (root / "run/netns/tunnel").touch()
+    dest_links = json.dumps([{"ifname": "lo"}, {"ifname": "ipsec0", "linkinfo": {"info_kind": "xfrm"}}])
+    fp.register(["ip", "-n", "tunnel", "-j", "-d", "link", "show"], stdout=dest_links)
+    fp.register(["ip", "-n", "tunnel", "link", "delete", "dev", "ipsec0"])
+    # nginx itself is not running: only the destination is torn down.
+    fp.register(["ip", "netns", "exec", "tunnel", "ifdown", "-a", f"--state-dir={root}/run/network/netns/tunnel"])
+    fp.register(["ip", "netns", "pids", "tunnel"], stdout="")
+    fp.register(["ip", "netns", "delete", "tunnel"])
+    assert main(["stop", "nginx"]) == 0
+    assert [c[-1] for c in fp.calls][-1] == "tunnel"
