@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from . import __version__, args, facts, interfaces, links, tunnels, xfrm
 from .commands import Plan, script
@@ -148,6 +150,53 @@ def _plan(command: str, name: str, paths: facts.Paths, executor: Executor) -> Pl
     return tunnels.plan_stop_service(name, stop_config, live, paths, host, stop_dests)
 
 
+@dataclass(frozen=True)
+class Context:
+    """What every command's handler gets."""
+
+    paths: facts.Paths
+    executor: Executor
+    print_commands: bool
+
+
+def run_plan(ctx: Context, plan: Plan) -> int:
+    """Print PLAN as sh (--print-commands) or execute it; report failures; the exit code."""
+    if ctx.print_commands:
+        sys.stdout.write(script([plan]))
+        return EXIT_OK
+    for note in plan.notes:
+        sys.stderr.write(f"{PROG}: note: {note}\n")
+    outcome = ctx.executor.execute(plan)
+    if outcome.ok:
+        return EXIT_OK
+    sys.stderr.write(f"{PROG}: {plan.title} failed:\n")
+    for failure in outcome.failures:
+        sys.stderr.write(f"  {failure}\n")
+    if outcome.undone:
+        sys.stderr.write("  undone:\n" + "".join(f"    {line}\n" for line in outcome.undone))
+    return EXIT_FAILED
+
+
+def _start_stop(ctx: Context, opts: args.Args) -> int:
+    return run_plan(ctx, _plan(opts.command, opts.name, ctx.paths, ctx.executor))
+
+
+# Handlers of other commands live in their own modules, imported only when used: start-up
+# time at boot is paid by start and stop.
+HANDLERS: dict[str, Callable[[Context, args.Args], int] | str] = {
+    "start": _start_stop,
+    "stop": _start_stop,
+}
+
+
+def _handler(command: str) -> Callable[[Context, args.Args], int]:
+    handler = HANDLERS[command]
+    if isinstance(handler, str):
+        run: Callable[[Context, args.Args], int] = importlib.import_module(handler).run
+        return run
+    return handler
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         opts = args.parse(PROG, sys.argv[1:] if argv is None else argv, COMMANDS, EPILOG, __version__)
@@ -159,25 +208,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     paths = _paths()
     executor = Executor(verbose="--verbose" in opts.flags, run_netns=paths.run_netns)
+    ctx = Context(paths, executor, "--print-commands" in opts.flags)
     try:
-        plan = _plan(opts.command, opts.name, paths, executor)
+        return _handler(opts.command)(ctx, opts)
     except ConfigError as e:
         sys.stderr.write(f"{e}\n")
         return EXIT_CONFIG
     except CommandFailed as e:
         sys.stderr.write(f"{PROG}: cannot read the system's state: {e}\n")
         return EXIT_FAILED
-    if "--print-commands" in opts.flags:
-        sys.stdout.write(script([plan]))
-        return EXIT_OK
-    for note in plan.notes:
-        sys.stderr.write(f"{PROG}: note: {note}\n")
-    outcome = executor.execute(plan)
-    if outcome.ok:
-        return EXIT_OK
-    sys.stderr.write(f"{PROG}: {plan.title} failed:\n")
-    for failure in outcome.failures:
-        sys.stderr.write(f"  {failure}\n")
-    if outcome.undone:
-        sys.stderr.write("  undone:\n" + "".join(f"    {line}\n" for line in outcome.undone))
-    return EXIT_FAILED

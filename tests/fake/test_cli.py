@@ -233,4 +233,4 @@ def test_stop_of_last_user_stops_the_destination(root: Path, fp: FakeProcess) ->
     fp.register(["ip", "netns", "pids", "tunnel"], stdout="")
     fp.register(["ip", "netns", "delete", "tunnel"])
     assert main(["stop", "nginx"]) == 0
-    assert [c[-1] for c in fp.calls][-1] == "tunnel"
+    assert list(fp.calls[-1]) == ["ip", "netns", "delete", "tunnel"]
