@@ -24,6 +24,7 @@ class Command:
     description: str
     example: str
     flags: tuple[tuple[str, str], ...] = ()  # (--flag, help) of this command only
+    options: tuple[tuple[str, str, str], ...] = ()  # (--option, METAVAR, help): given as --option=VALUE
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,10 @@ class Args:
     command: str
     operands: tuple[str, ...]
     flags: frozenset[str]
+    values: tuple[tuple[str, str], ...] = ()  # (--option, VALUE) in the order given
+
+    def value(self, option: str, default: str) -> str:
+        return dict(self.values).get(option, default)
 
     @property
     def name(self) -> str:
@@ -51,20 +56,22 @@ class Exit(Exception):
 
 def main_help(prog: str, commands: Sequence[Command], epilog: str) -> str:
     lines = [f"usage: {prog} [--print-commands] [--verbose] COMMAND ...", "", "commands:"]
-    lines += [f"  {c.name + ' ' + c.operands:<18} {c.summary}" for c in commands]
-    lines += ["", "options:"] + [f"  {flag:<18} {text}" for flag, text in GLOBAL_FLAGS.items()]
+    lines += [f"  {c.name + ' ' + c.operands:<24} {c.summary}" for c in commands]
+    lines += ["", "options:"] + [f"  {flag:<24} {text}" for flag, text in GLOBAL_FLAGS.items()]
     return "\n".join(lines) + "\n\n" + epilog
 
 
 def command_help(prog: str, command: Command) -> str:
     flags = "".join(f" [{flag}]" for flag, _ in command.flags)
+    flags += "".join(f" [{option}={metavar}]" for option, metavar, _ in command.options)
     lines = [
         f"usage: {prog} [--print-commands] [--verbose] {command.name}{flags} {command.operands}",
         "",
         command.description,
     ]
-    if command.flags:
-        lines += ["", "options:"] + [f"  {flag:<18} {text}" for flag, text in command.flags]
+    own = [*command.flags, *((f"{o}={m}", text) for o, m, text in command.options)]
+    if own:
+        lines += ["", "options:"] + [f"  {flag:<24} {text}" for flag, text in own]
     lines += ["", f"example: {command.example}"]
     return "\n".join(lines) + "\n"
 
@@ -73,6 +80,7 @@ def parse(prog: str, argv: Sequence[str], commands: Sequence[Command], epilog: s
     """Options may come before or after the command; `--` ends them."""
     by_name = {c.name: c for c in commands}
     flags: set[str] = set()
+    values: list[tuple[str, str]] = []
     words: list[str] = []
     options_done = False
     for arg in argv:
@@ -80,6 +88,9 @@ def parse(prog: str, argv: Sequence[str], commands: Sequence[Command], epilog: s
             words.append(arg)
         elif arg == "--":
             options_done = True
+        elif arg.startswith("--") and "=" in arg:
+            option, _, value = arg.partition("=")
+            values.append((option, value))
         else:
             flags.add(_SHORT.get(arg, arg))
     command = by_name.get(words[0]) if words else None
@@ -94,10 +105,14 @@ def parse(prog: str, argv: Sequence[str], commands: Sequence[Command], epilog: s
     allowed = set(GLOBAL_FLAGS) | {flag for flag, _ in command.flags}
     unknown = sorted(flags - allowed)
     if unknown:
-        raise UsageError(f"unknown option {unknown[0]!r} for {command.name}")
+        hint = " (it takes a value: --option=VALUE)" if any(unknown[0] == o for o, _, _ in command.options) else ""
+        raise UsageError(f"unknown option {unknown[0]!r} for {command.name}{hint}")
+    for option, _ in values:
+        if option not in {o for o, _, _ in command.options}:
+            raise UsageError(f"unknown option {option!r} for {command.name}")
     operands = tuple(words[1:])
     if len(operands) < command.min_operands or (
         command.max_operands is not None and len(operands) > command.max_operands
     ):
         raise UsageError(f"usage: {prog} {command.name} {command.operands}")
-    return Args(command.name, operands, frozenset(flags))
+    return Args(command.name, operands, frozenset(flags), tuple(values))

@@ -39,6 +39,46 @@ COMMANDS = (
         "VLANs it made, and delete NAME. Every step runs even when one fails.",
         "netns-helper stop nginx",
     ),
+    args.Command(
+        "check", "[NAME ...]", 0, None, "validate configuration, change nothing",
+        "Validate the host's /etc/network/interfaces (its link-netns stanzas) and every\n"
+        "/etc/netns/*/network/{interfaces,xfrm} (or only NAME's) against each other and this host.\n"
+        "Each problem is reported as `path:line: error|warning: message`.\n"
+        "Exit 0 when clean, 1 with warnings only, 2 with errors.",
+        "netns-helper check nginx",
+        flags=(("--json", "print the problems as a JSON list"),),
+    ),
+    args.Command(
+        "enable", "SERVICE", 1, 1, "run SERVICE in its namespace (the drop-in)",
+        "Create /etc/systemd/system/SERVICE.service.d/ with the netns.conf symlink, and reload systemd.",
+        "netns-helper enable --now nginx",
+        flags=(("--now", "restart SERVICE as well"),),
+    ),
+    args.Command(
+        "join", "SERVICE2 SERVICE1", 2, 2, "run SERVICE2 in SERVICE1's namespace",
+        "Write SERVICE2's drop-in that binds it to SERVICE1's namespace, and reload systemd.",
+        "netns-helper join --restart-with service2 service1",
+        flags=(("--restart-with", "restart SERVICE2 whenever SERVICE1 restarts (deps.conf)"),),
+    ),
+    args.Command(
+        "disable", "SERVICE", 1, 1, "undo enable or join",
+        "Remove what enable or join wrote for SERVICE, and reload systemd.",
+        "netns-helper disable nginx",
+    ),
+    args.Command(
+        "status", "[NAME]", 0, 1, "show managed namespaces and what is wrong",
+        "For each namespace: its unit, services, processes, links, XFRM interfaces, and drift from\n"
+        "its configuration. Exit 0 when all is as configured, 1 otherwise.",
+        "netns-helper status --json nginx",
+        flags=(("--json", "print the status as JSON"),),
+    ),
+    args.Command(
+        "metrics", "", 0, 0, "write Prometheus node-exporter textfile metrics",
+        "Write per-namespace link counters and states, XFRM interface and process counts, atomically,\n"
+        "into the node-exporter textfile directory.",
+        "netns-helper metrics --textfile-dir=/var/lib/prometheus/node-exporter",
+        options=(("--textfile-dir", "DIR", "default /var/lib/prometheus/node-exporter"),),
+    ),
 )  # fmt: skip
 
 
@@ -186,6 +226,12 @@ def _start_stop(ctx: Context, opts: args.Args) -> int:
 HANDLERS: dict[str, Callable[[Context, args.Args], int] | str] = {
     "start": _start_stop,
     "stop": _start_stop,
+    "check": "netns_helper.check",
+    "enable": "netns_helper.dropins",
+    "join": "netns_helper.dropins",
+    "disable": "netns_helper.dropins",
+    "status": "netns_helper.status",
+    "metrics": "netns_helper.metrics",
 }
 
 

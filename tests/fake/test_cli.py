@@ -174,8 +174,16 @@ def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        ([], "a command is required: start, stop"),
-        (["frobnicate", "x"], "unknown command 'frobnicate' (choose from start, stop)"),
+        ([], "a command is required: start, stop, check, enable, join, disable, status, metrics"),
+        (
+            ["frobnicate", "x"],
+            "unknown command 'frobnicate' (choose from start, stop, check, enable, join, disable, status, metrics)",
+        ),
+        (
+            ["metrics", "--textfile-dir"],
+            "unknown option '--textfile-dir' for metrics (it takes a value: --option=VALUE)",
+        ),
+        (["metrics", "--dir=x"], "unknown option '--dir' for metrics"),
         (["start"], "usage: netns-helper start NAME"),
         (["stop", "a", "b"], "usage: netns-helper stop NAME"),
         (["--bogus", "start", "x"], "unknown option '--bogus' for start"),
