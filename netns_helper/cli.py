@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from . import __version__, args, facts, interfaces, links, tunnels, xfrm
+from . import __version__, args, check, facts, interfaces, links, tunnels, xfrm
 from .commands import Plan, script
 from .errors import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, ConfigError
 from .executor import CommandFailed, Executor
@@ -172,8 +172,11 @@ def _plan(command: str, name: str, paths: facts.Paths, executor: Executor) -> Pl
     if command == "start":
         config = _load(paths, name)
         host = _host_config(paths, strict=True)
+        check.before_start(paths, name, None)
+        live = facts.gather(paths, name, executor.query)
+        check.before_start(paths, name, check.gather_live(paths, executor.query, live.host_links))
         dests = _dests(paths, name, host, executor, starting=True)
-        return tunnels.plan_start_service(name, config, facts.gather(paths, name, executor.query), paths, host, dests)
+        return tunnels.plan_start_service(name, config, live, paths, host, dests)
     try:
         stop_config: interfaces.Interfaces | None = _load(paths, name)
     except ConfigError as e:
@@ -259,6 +262,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _handler(opts.command)(ctx, opts)
     except ConfigError as e:
         sys.stderr.write(f"{e}\n")
+        return EXIT_CONFIG
+    except check.Refused as e:
+        sys.stderr.write(f"{e}\n{PROG}: refusing to start: the configuration has errors (see netns-helper check)\n")
         return EXIT_CONFIG
     except CommandFailed as e:
         sys.stderr.write(f"{PROG}: cannot read the system's state: {e}\n")

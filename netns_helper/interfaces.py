@@ -129,31 +129,38 @@ class _Builder:
     renames: list[Rename] = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)
     links: list[LinkNetns] = field(default_factory=list)
+    errors: list[ConfigError] | None = None  # collect errors here instead of raising the first
+
+    def fail(self, error: ConfigError) -> None:
+        if self.errors is None:
+            raise error
+        self.errors.append(error)
 
 
-def parse_file(path: str) -> Interfaces:
-    """Parse PATH and the files it sources; raise ConfigError with file:line."""
-    builder = _Builder(path)
-    _parse_into(builder, path, stack=(), loc=None)
-    return Interfaces(
-        path=path,
-        files=tuple(builder.files),
-        ifaces=tuple(builder.ifaces),
-        allows=tuple(builder.allows),
-        mappings=tuple(builder.mappings),
-        renames=tuple(builder.renames),
-        flags=tuple(builder.flags),
-        links=tuple(builder.links),
-    )
+def parse_file(path: str, errors: list[ConfigError] | None = None) -> Interfaces:
+    """Parse PATH and the files it sources; raise ConfigError with file:line.
+
+    With ERRORS, collect every error there instead and return what could be parsed.
+    """
+    builder = _Builder(path, errors=errors)
+    try:
+        _parse_into(builder, path, stack=(), loc=None)
+    except ConfigError as e:
+        builder.fail(e)
+    return _freeze(builder)
 
 
 def parse_text(text: str, path: str = "<string>") -> Interfaces:
     """Parse TEXT as if it were the file PATH (`source` is resolved against PATH's directory)."""
     builder = _Builder(path)
     builder.files.append(path)
-    _parse_lines(builder, path, _logical_lines(path, text.encode()), stack=(path,))
+    _parse_lines(builder, path, _logical_lines(builder, path, text.encode()), stack=(path,))
+    return _freeze(builder)
+
+
+def _freeze(builder: _Builder) -> Interfaces:
     return Interfaces(
-        path=path,
+        path=builder.path,
         files=tuple(builder.files),
         ifaces=tuple(builder.ifaces),
         allows=tuple(builder.allows),
@@ -185,10 +192,10 @@ def _parse_into(builder: _Builder, path: str, stack: tuple[str, ...], loc: Loc |
         raise ConfigError(f"source loop: {path} includes itself", loc)
     data = _read(path, loc)
     builder.files.append(path)
-    _parse_lines(builder, path, _logical_lines(path, data), (*stack, real))
+    _parse_lines(builder, path, _logical_lines(builder, path, data), (*stack, real))
 
 
-def _logical_lines(path: str, data: bytes) -> list[tuple[int, str]]:
+def _logical_lines(builder: _Builder, path: str, data: bytes) -> list[tuple[int, str]]:
     """Join continued lines, drop comments and blanks; (first line number, text)."""
     out: list[tuple[int, str]] = []
     pending: list[str] = []
@@ -196,11 +203,13 @@ def _logical_lines(path: str, data: bytes) -> list[tuple[int, str]]:
     for number, raw in enumerate(data.split(b"\n"), start=1):
         loc = Loc(path, number)
         if b"\x00" in raw:
-            raise ConfigError("NUL byte in line", loc)
+            builder.fail(ConfigError("NUL byte in line", loc))
+            continue
         try:
             line = raw.decode("utf-8").rstrip("\r")
         except UnicodeDecodeError:
-            raise ConfigError("line is not valid UTF-8 text", loc) from None
+            builder.fail(ConfigError("line is not valid UTF-8 text", loc))
+            continue
         if not pending:
             start = number
             if line.lstrip().startswith("#"):
@@ -214,7 +223,7 @@ def _logical_lines(path: str, data: bytes) -> list[tuple[int, str]]:
         if text:
             out.append((start, text))
     if pending and " ".join(pending).strip():
-        raise ConfigError("file ends inside a continued line", Loc(path, start))
+        builder.fail(ConfigError("file ends inside a continued line", Loc(path, start)))
     return out
 
 
@@ -222,46 +231,61 @@ _Stanza = tuple[str, list[str], Loc, list[Option]]
 
 
 def _parse_lines(builder: _Builder, path: str, lines: list[tuple[int, str]], stack: tuple[str, ...]) -> None:
+    state = _LineState()
+    for number, text in lines:
+        try:
+            _parse_line(builder, path, Loc(path, number), text, stack, state)
+        except ConfigError as e:
+            builder.fail(e)
+            state.current = None  # collecting: skip the broken stanza's options
+    try:
+        _close(builder, state.current)
+    except ConfigError as e:
+        builder.fail(e)
+
+
+@dataclass
+class _LineState:
     current: _Stanza | None = None
     # ifupdown itself reads `link-netns` as an option of the stanza before it, and rejects
     # the whole file ("misplaced option") when there is none: track what it would see.
-    ifupdown_stanza = False
-    for number, text in lines:
-        loc = Loc(path, number)
-        words = text.split()
-        word, args = words[0], words[1:]
-        if word == "link-netns" and not ifupdown_stanza:
-            raise ConfigError(
-                "ifupdown would reject this file here ('misplaced option'): `link-netns` must follow an iface stanza",
-                loc,
-                hint="move the line below an `iface` stanza, e.g. right after the one of its host side",
-            )
-        if word in ("iface", "mapping"):
-            _close(builder, current)
-            current = (word, args, loc, [])
-            ifupdown_stanza = True
-        elif (
-            word in ("auto", "source", "source-directory", "rename", "link-netns")
-            or word in _FLAG_WORDS
-            or _ALLOW_RE.fullmatch(word)
-        ):
-            _close(builder, current)
-            current = None
-            ifupdown_stanza = ifupdown_stanza and word == "link-netns"
-            _directive(builder, path, word, args, loc, stack)
-        elif current is not None:
-            value = text[len(word) :].strip()
-            if not value and current[0] == "iface":
-                raise ConfigError(f"option {word!r} has no value", loc)
-            current[3].append(Option(word, value, loc))
-        else:
-            raise ConfigError(
-                f"unknown word {word!r} outside any stanza",
-                loc,
-                hint="options belong after an `iface` line; stanzas start with iface, mapping, auto, "
-                "allow-*, source, source-directory, rename or link-netns",
-            )
-    _close(builder, current)
+    ifupdown_stanza: bool = False
+
+
+def _parse_line(builder: _Builder, path: str, loc: Loc, text: str, stack: tuple[str, ...], state: _LineState) -> None:
+    words = text.split()
+    word, args = words[0], words[1:]
+    if word == "link-netns" and not state.ifupdown_stanza:
+        raise ConfigError(
+            "ifupdown would reject this file here ('misplaced option'): `link-netns` must follow an iface stanza",
+            loc,
+            hint="move the line below an `iface` stanza, e.g. right after the one of its host side",
+        )
+    if word in ("iface", "mapping"):
+        previous, state.current = state.current, (word, args, loc, [])
+        state.ifupdown_stanza = True
+        _close(builder, previous)
+    elif (
+        word in ("auto", "source", "source-directory", "rename", "link-netns")
+        or word in _FLAG_WORDS
+        or _ALLOW_RE.fullmatch(word)
+    ):
+        previous, state.current = state.current, None
+        state.ifupdown_stanza = state.ifupdown_stanza and word == "link-netns"
+        _close(builder, previous)
+        _directive(builder, path, word, args, loc, stack)
+    elif state.current is not None:
+        value = text[len(word) :].strip()
+        if not value and state.current[0] == "iface":
+            raise ConfigError(f"option {word!r} has no value", loc)
+        state.current[3].append(Option(word, value, loc))
+    else:
+        raise ConfigError(
+            f"unknown word {word!r} outside any stanza",
+            loc,
+            hint="options belong after an `iface` line; stanzas start with iface, mapping, auto, "
+            "allow-*, source, source-directory, rename or link-netns",
+        )
 
 
 def _close(builder: _Builder, stanza: _Stanza | None) -> None:

@@ -88,7 +88,7 @@ def claimed(config: Interfaces) -> dict[str, Loc]:
     return wanted
 
 
-def _made_inside(name: str, config: Interfaces) -> bool:
+def made_inside(name: str, config: Interfaces) -> bool:
     """Whether ifupdown, not a move, puts NAME into the namespace (by its config alone)."""
     ifaces = config.iface(name)
     return (
@@ -266,7 +266,7 @@ def _returns_to_host(link: Link, config: Interfaces | None) -> bool:
         return True
     if link.kind == "vlan" and link.parent_elsewhere:
         return False
-    return config is not None and link.name in claimed(config) and not _made_inside(link.name, config)
+    return config is not None and link.name in claimed(config) and not made_inside(link.name, config)
 
 
 def plan_stop(

@@ -156,7 +156,7 @@ def test_printed_plan_run_by_sh_leaves_the_same_state(host: Host, tmp_path: Path
 
 def test_failing_ifup_is_rolled_back(host: Host) -> None:
     host.nic("eth0", "peer0")
-    host.configure("nginx", NGINX.replace("192.0.2.2/24", "192.0.2.300/24"))
+    host.configure("nginx", NGINX + "    up /bin/false\n")  # ifup fails after configuring eth0
     before = host.snapshot()
     result = host.tool("start", "nginx", check=False)
     assert result.returncode == 1, result.stderr
@@ -164,6 +164,17 @@ def test_failing_ifup_is_rolled_back(host: Host) -> None:
     assert "undone:" in result.stderr
     assert host.snapshot() == before
     assert not Path("/etc/netns/nginx/resolv.conf").exists()
+
+
+def test_check_errors_refuse_the_start(host: Host) -> None:
+    host.nic("eth0", "peer0")
+    path = host.configure("nginx", NGINX.replace("192.0.2.2/24", "192.0.2.300/24"))
+    before = host.snapshot()
+    result = host.tool("start", "nginx", check=False)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"{path}:6: error: invalid address for eth0")
+    assert host.snapshot() == before
+    assert host.tool("check", "nginx", check=False).returncode == 2
 
 
 def test_config_errors_change_nothing(host: Host) -> None:

@@ -1,0 +1,356 @@
+"""`check`: every configuration problem at once, before anything runs. `start` runs it too."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from . import iproute
+from .errors import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, ConfigError, Loc
+from .facts import Link, Paths, list_namespaces, parse_links
+from .interfaces import Iface, Interfaces, parse_file
+from .links import veths
+from .names import check_netns_name, split_vlan
+from .planner import claimed, made_inside
+from .xfrm import Xfrm, block_p2p_uplink, check_dest_conflicts, parse_xfrm
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .args import Args
+    from .cli import Context
+
+ERROR, WARNING = "error", "warning"
+Query = Callable[[tuple[str, ...]], str]
+
+
+@dataclass(frozen=True)
+class Problem:
+    severity: str
+    message: str
+    where: str  # "path:line", or "path" when no line applies
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.severity}: {self.message}"
+
+    @classmethod
+    def of(cls, error: ConfigError, severity: str = ERROR) -> Problem:
+        where = str(error.loc) if error.loc else error.message.split(":", 1)[0]
+        message = error.message if error.loc else error.message.split(": ", 1)[-1]
+        hint = f" (hint: {error.hint})" if error.hint else ""
+        return cls(severity, message + hint, where)
+
+
+@dataclass(frozen=True)
+class Live:
+    """Read-only facts about the running host that the checks compare configuration with."""
+
+    host_links: Mapping[str, Link] = field(default_factory=dict)
+    ns_links: Mapping[str, frozenset[str]] = field(default_factory=dict)  # of running namespaces
+    default_devs: frozenset[str] = frozenset()  # links carrying the host's default routes
+    ssh_dev: str | None = None  # the link this SSH session came in on
+    complete: bool = True  # False: no link facts of running namespaces (start asks fewer questions)
+
+
+def gather_live(paths: Paths, query: Query, host_links: Mapping[str, Link] | None = None) -> Live:
+    """Facts for `check`; with HOST_LINKS (start has them already), skip the namespaces' links."""
+    complete = host_links is None
+    if host_links is None:
+        host_links = parse_links(query(iproute.query_links()))
+    ns_links = {}
+    if complete:
+        for netns in sorted(list_namespaces(paths)):
+            ns_links[netns] = frozenset(parse_links(query(iproute.query_links(netns))))
+    return Live(host_links, ns_links, default_route_devs(), _ssh_dev(query), complete)
+
+
+def default_route_devs(proc: str = "/proc/net") -> frozenset[str]:
+    """Links carrying this namespace's default routes, read from /proc (no process needed)."""
+    devs = set()
+    try:
+        with open(f"{proc}/route") as f:
+            for line in f.readlines()[1:]:
+                words = line.split()
+                if len(words) > 7 and words[1] == "00000000" and words[7] == "00000000":
+                    devs.add(words[0])
+        with open(f"{proc}/ipv6_route") as f:
+            for line in f:
+                words = line.split()
+                if len(words) == 10 and words[0] == "0" * 32 and words[1] == "00" and words[9] != "lo":
+                    devs.add(words[9])
+    except OSError:
+        pass  # no /proc/net here: no warning about default routes
+    return frozenset(devs)
+
+
+def _ssh_dev(query: Query) -> str | None:
+    """The link that carries the address this SSH session connected to, if any."""
+    words = os.environ.get("SSH_CONNECTION", "").split()
+    if len(words) != 4:
+        return None
+    for link in json.loads(query(("ip", "-j", "addr", "show")) or "[]"):
+        if any(info.get("local") == words[2] for info in link.get("addr_info", [])):
+            return str(link["ifname"])
+    return None
+
+
+@dataclass
+class _World:
+    """Every configuration file, parsed once."""
+
+    paths: Paths
+    problems: list[Problem] = field(default_factory=list)
+    host: Interfaces | None = None
+    configs: dict[str, Interfaces] = field(default_factory=dict)
+    xfrms: dict[str, tuple[Xfrm, ...]] = field(default_factory=dict)
+    bad_names: list[str] = field(default_factory=list)
+
+
+def _load(paths: Paths, selected: set[str] | None) -> _World:
+    world = _World(paths)
+    host_path = f"{paths.host_network}/interfaces"
+    if os.path.exists(host_path):
+        errors: list[ConfigError] = []
+        world.host = parse_file(host_path, errors)
+        world.problems += [Problem.of(e) for e in errors]
+    base = f"{paths.etc}/netns"
+    for name in sorted(os.listdir(base)) if os.path.isdir(base) else []:
+        if not os.path.isdir(f"{base}/{name}/network"):
+            continue
+        try:
+            check_netns_name(name)
+        except ConfigError:
+            world.bad_names.append(name)
+            continue
+        wanted = selected is None or name in selected
+        path = paths.netns_interfaces(name)
+        if os.path.exists(path):
+            errors = []
+            world.configs[name] = parse_file(path, errors)
+            if wanted:
+                world.problems += [Problem.of(e) for e in errors]
+        xfrm_path = f"{base}/{name}/network/xfrm"
+        if os.path.exists(xfrm_path):
+            try:
+                world.xfrms[name] = parse_xfrm(xfrm_path, name)
+            except ConfigError as e:
+                if wanted:
+                    world.problems.append(Problem.of(e))
+    return world
+
+
+def check(paths: Paths, names: Sequence[str] | None, live: Live | None) -> list[Problem]:
+    """Problems of the namespaces NAMES (all when None), of the host's links, and between them.
+
+    Without LIVE, only what the files say: no process is needed for that.
+    """
+    selected = set(names) if names is not None else None
+    for name in names or ():
+        check_netns_name(name)
+    world = _load(paths, selected)
+    base = f"{paths.etc}/netns"
+    problems = world.problems
+    for name in world.bad_names:
+        problems.append(
+            Problem(ERROR, f"{name!r} cannot be a namespace name: use letters, digits, '_', '.', '-'", f"{base}/{name}")
+        )
+    for name in sorted(selected or ()):
+        if name not in world.configs:
+            problems.append(Problem(ERROR, "no such file", paths.netns_interfaces(name)))
+    claims = _claims(world)
+    for name, config in world.configs.items():
+        if selected is None or name in selected:
+            problems += _check_namespace(name, config, world, claims, live)
+    problems += _check_host_links(world, selected)
+    problems += _check_xfrm(world, selected)
+    return sorted(set(problems), key=_order)
+
+
+def _order(problem: Problem) -> tuple[str, int, str]:
+    path, _, line = problem.where.rpartition(":")
+    return (path, int(line), problem.message) if line.isdigit() else (problem.where, 0, problem.message)
+
+
+def _claims(world: _World) -> dict[str, list[tuple[str, Loc]]]:
+    """Host NIC name -> the namespaces whose file takes it, with where."""
+    claims: dict[str, list[tuple[str, Loc]]] = {}
+    for name, config in world.configs.items():
+        try:
+            taken = claimed(config)
+            ends = {pair.ns_end for pair in veths(name, config, world.host)}
+        except ConfigError:
+            continue  # reported by the namespace's own checks
+        for dev, loc in taken.items():
+            if dev not in ends and not made_inside(dev, config):
+                claims.setdefault(dev, []).append((name, loc))
+    return claims
+
+
+def _check_namespace(
+    name: str, config: Interfaces, world: _World, claims: dict[str, list[tuple[str, Loc]]], live: Live | None
+) -> list[Problem]:
+    problems: list[Problem] = []
+    for iface in config.ifaces:
+        problems += _check_values(iface)
+    try:
+        pairs = veths(name, config, world.host)
+        taken = claimed(config)
+    except ConfigError as e:
+        return [*problems, Problem.of(e)]
+    ends = {pair.ns_end for pair in pairs}
+    host_auto = dict(world.host.allowed("auto")) if world.host else {}
+    for dev, loc in taken.items():
+        if dev == "lo" or ":" in dev or dev in ends:
+            continue
+        vlan = split_vlan(dev)
+        if vlan is not None and not 1 <= vlan[1] <= 4094:
+            problems.append(Problem(ERROR, f"VLAN id {vlan[1]} of {dev!r} is outside 1..4094", str(loc)))
+            continue
+        if made_inside(dev, config):
+            continue
+        others = [f"{ns} ({where})" for ns, where in claims.get(dev, []) if ns != name]
+        if others:
+            problems.append(Problem(ERROR, f"{dev} is also taken by namespace {', '.join(others)}", str(loc)))
+        if dev in host_auto:
+            problems.append(
+                Problem(ERROR, f"{dev} is also brought up by the host (auto at {host_auto[dev]})", str(loc))
+            )
+        if live is None:
+            continue
+        here = dev in live.host_links
+        if live.complete and not here and dev not in live.ns_links.get(name, frozenset()):
+            problems.append(Problem(WARNING, f"{dev} does not exist on this host (it may be hot-plugged)", str(loc)))
+        if here and dev in live.default_devs:
+            problems.append(
+                Problem(WARNING, f"{dev} carries the host's default route: moving it cuts the host off", str(loc))
+            )
+        if here and dev == live.ssh_dev:
+            problems.append(Problem(WARNING, f"{dev} carries this SSH connection: moving it cuts you off", str(loc)))
+    for pair in pairs:
+        if pair.bridge and live is not None and live.complete and pair.bridge not in live.host_links:
+            problems.append(Problem(WARNING, f"host bridge {pair.bridge} does not exist on this host", str(pair.loc)))
+    return problems
+
+
+def _check_values(iface: Iface) -> list[Problem]:
+    problems = []
+    family = {"inet": 4, "inet6": 6}.get(iface.family)
+    for opt in iface.options:
+        try:
+            if opt.key == "address" and family:
+                for word in opt.value.split():
+                    address = ipaddress.ip_interface(word)
+                    if address.version != family:
+                        raise ValueError(f"{word} is not an IPv{family} address ({iface.family} stanza)")
+            elif opt.key in ("gateway", "netmask") and family:
+                value = ipaddress.ip_address(opt.value.split()[0]) if opt.key == "gateway" else None
+                if value is not None and value.version != family:
+                    raise ValueError(f"{opt.value} is not an IPv{family} address")
+                if opt.key == "netmask" and family == 4:
+                    ipaddress.IPv4Network(f"0.0.0.0/{opt.value}")
+            elif opt.key == "mtu" and not 68 <= int(opt.value) <= 65535:
+                raise ValueError(f"MTU {opt.value} is outside 68..65535")
+        except ValueError as e:
+            problems.append(Problem(ERROR, f"invalid {opt.name} for {iface.name}: {e}", str(opt.loc)))
+    return problems
+
+
+def _check_host_links(world: _World, selected: set[str] | None) -> list[Problem]:
+    problems: list[Problem] = []
+    if world.host is None:
+        return problems
+    for link in world.host.links:
+        if selected is not None and link.netns not in selected:
+            continue
+        if link.netns not in world.configs:
+            problems.append(
+                Problem(
+                    ERROR,
+                    f"link-netns for namespace {link.netns}, which has no configuration "
+                    f"({world.paths.netns_interfaces(link.netns)})",
+                    str(link.loc),
+                )
+            )
+    return problems
+
+
+def _service_namespaces(world: _World) -> set[str]:
+    """Namespaces that services run in: they have an xfrm file or a service's drop-in."""
+    units = f"{world.paths.etc}/systemd/system"
+    return set(world.xfrms) | {
+        name for name in world.configs if os.path.lexists(f"{units}/{name}.service.d/netns.conf")
+    }
+
+
+def _check_xfrm(world: _World, selected: set[str] | None) -> list[Problem]:
+    problems: list[Problem] = []
+    services = _service_namespaces(world)
+    everything = [item for items in world.xfrms.values() for item in items]
+    try:
+        check_dest_conflicts(everything)
+    except ConfigError as e:
+        problems.append(Problem.of(e))
+    for name, items in world.xfrms.items():
+        if selected is not None and name not in selected:
+            continue
+        for item in items:
+            if item.dest_netns in services:
+                problems.append(Problem(ERROR, f"DestNetNS {item.dest_netns} is a service's namespace", str(item.loc)))
+        for dest in dict.fromkeys(item.dest_netns for item in items):
+            config = world.configs.get(dest) or Interfaces(world.paths.netns_interfaces(dest), ())
+            try:
+                block_p2p_uplink([i for i in items if i.dest_netns == dest], config)
+            except ConfigError as e:
+                problems.append(Problem.of(e))
+    return problems
+
+
+class Refused(Exception):
+    """`start` found errors in its namespace's configuration: nothing runs (exit 2)."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__("\n".join(map(str, problems)))
+        self.problems = tuple(problems)
+
+
+def before_start(paths: Paths, name: str, live: Live | None) -> None:
+    """The checks of `check NAME`: warnings go to stderr, errors refuse the start.
+
+    `start` calls it twice: first without LIVE, before any process runs, then with the
+    facts it has gathered, for the warnings that need them.
+    """
+    problems = check(paths, [name], live)
+    if live is not None:
+        problems = [p for p in problems if p.severity == WARNING]
+    for problem in problems:
+        if problem.severity == WARNING:
+            sys.stderr.write(f"{problem}\n")
+    errors = [p for p in problems if p.severity == ERROR]
+    if errors:
+        raise Refused(errors)
+
+
+def report(problems: Sequence[Problem], as_json: bool) -> int:
+    if as_json:
+        sys.stdout.write(json.dumps([_as_dict(p) for p in problems], indent=2) + "\n")
+    else:
+        sys.stdout.write("".join(f"{p}\n" for p in problems))
+    if any(p.severity == ERROR for p in problems):
+        return EXIT_CONFIG
+    return EXIT_FAILED if problems else EXIT_OK
+
+
+def _as_dict(problem: Problem) -> dict[str, object]:
+    path, _, line = problem.where.rpartition(":")
+    if not line.isdigit():
+        path, line = problem.where, ""
+    return {"path": path, "line": int(line) if line else None, "severity": problem.severity, "message": problem.message}
+
+
+def run(ctx: Context, opts: Args) -> int:
+    live = gather_live(ctx.paths, ctx.executor.query)
+    names = opts.operands or None
+    return report(check(ctx.paths, names, live), "--json" in opts.flags)
