@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from . import __version__, args, check, facts, interfaces, links, tunnels, xfrm
+from . import __version__, args, check, facts, interfaces, links, lock, tunnels, xfrm
 from .commands import Plan, script
 from .errors import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, ConfigError
 from .executor import CommandFailed, Executor
@@ -135,7 +136,12 @@ def _xfrm_files(paths: facts.Paths) -> dict[str, str]:
 
 
 def _dests(
-    paths: facts.Paths, service: str, host: interfaces.Interfaces | None, executor: Executor, starting: bool
+    paths: facts.Paths,
+    service: str,
+    host: interfaces.Interfaces | None,
+    executor: Executor,
+    starting: bool,
+    locks: contextlib.ExitStack | None,
 ) -> tuple[tunnels.Dest, ...]:
     """SERVICE's destination namespaces, when its network directory has an xfrm file."""
     files = _xfrm_files(paths)
@@ -151,6 +157,10 @@ def _dests(
                 _warn(f"ignoring {path} (its own start reports it)", e)
     if starting:
         xfrm.check_dest_conflicts([*mine, *(item for items in others.values() for item in items)])
+    wanted = sorted(dict.fromkeys(item.dest_netns for item in mine))
+    if locks is not None:
+        for dest in wanted:
+            locks.enter_context(lock.locked(paths, dest))
     running = facts.list_namespaces(paths)
     dests = []
     for dest in dict.fromkeys(item.dest_netns for item in mine):
@@ -167,7 +177,8 @@ def _dests(
     return tuple(dests)
 
 
-def _plan(command: str, name: str, paths: facts.Paths, executor: Executor) -> Plan:
+def _plan(command: str, name: str, paths: facts.Paths, executor: Executor, locks: contextlib.ExitStack | None) -> Plan:
+    """The plan; with LOCKS, destination namespaces are locked too (after NAME: never the reverse)."""
     check_netns_name(name)
     if command == "start":
         config = _load(paths, name)
@@ -175,7 +186,7 @@ def _plan(command: str, name: str, paths: facts.Paths, executor: Executor) -> Pl
         check.before_start(paths, name, None)
         live = facts.gather(paths, name, executor.query)
         check.before_start(paths, name, check.gather_live(paths, executor.query, live.host_links))
-        dests = _dests(paths, name, host, executor, starting=True)
+        dests = _dests(paths, name, host, executor, starting=True, locks=locks)
         return tunnels.plan_start_service(name, config, live, paths, host, dests)
     try:
         stop_config: interfaces.Interfaces | None = _load(paths, name)
@@ -185,7 +196,7 @@ def _plan(command: str, name: str, paths: facts.Paths, executor: Executor) -> Pl
         stop_config = None
     host = _host_config(paths, strict=False)
     try:
-        stop_dests = _dests(paths, name, host, executor, starting=False)
+        stop_dests = _dests(paths, name, host, executor, starting=False, locks=locks)
     except ConfigError as e:
         _warn("leaving XFRM interfaces and destinations alone; the configuration has an error", e)
         stop_dests = ()
@@ -221,7 +232,16 @@ def run_plan(ctx: Context, plan: Plan) -> int:
 
 
 def _start_stop(ctx: Context, opts: args.Args) -> int:
-    return run_plan(ctx, _plan(opts.command, opts.name, ctx.paths, ctx.executor))
+    check_netns_name(opts.name)
+    if ctx.print_commands:
+        return run_plan(ctx, _plan(opts.command, opts.name, ctx.paths, ctx.executor, None))
+    try:
+        with contextlib.ExitStack() as locks:
+            locks.enter_context(lock.locked(ctx.paths, opts.name))
+            return run_plan(ctx, _plan(opts.command, opts.name, ctx.paths, ctx.executor, locks))
+    except lock.Busy as e:
+        sys.stderr.write(f"{PROG}: {e}\n")
+        return EXIT_FAILED
 
 
 # Handlers of other commands live in their own modules, imported only when used: start-up

@@ -1,0 +1,64 @@
+"""One start or stop of a namespace at a time: flock on /run/netns-helper/NAME.lock."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from .facts import Paths
+
+WAIT_SECONDS = 60.0
+
+
+class Busy(Exception):
+    """Another start or stop of the namespace held its lock for longer than we wait."""
+
+
+def lock_path(paths: Paths, netns: str) -> str:
+    return f"{paths.run}/netns-helper/{netns}.lock"
+
+
+@contextmanager
+def locked(paths: Paths, netns: str, wait: float = WAIT_SECONDS) -> Iterator[None]:
+    """Hold NETNS's lock; the file is removed on release, so nothing is left between operations.
+
+    Removing a lock file races with a process that opened it just before: after locking,
+    we check that the path still names the file we locked, and start over if not.
+    """
+    path = lock_path(paths, netns)
+    os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+    deadline = time.monotonic() + wait
+    delay = 0.001
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            if time.monotonic() >= deadline:
+                raise Busy(
+                    f"namespace {netns} is busy: another start or stop holds {path} (waited {wait:.0f} s)"
+                ) from None
+            time.sleep(delay)
+            delay = min(delay * 2, 0.1)
+            continue
+        if _same_file(fd, path):
+            break
+        os.close(fd)
+    try:
+        yield
+    finally:
+        os.unlink(path)
+        os.close(fd)
+
+
+def _same_file(fd: int, path: str) -> bool:
+    try:
+        here = os.stat(path)
+    except FileNotFoundError:
+        return False
+    mine = os.fstat(fd)
+    return (here.st_dev, here.st_ino) == (mine.st_dev, mine.st_ino)

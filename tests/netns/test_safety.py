@@ -1,0 +1,135 @@
+"""Transactional start, concurrency and repetition, with the real ip and ifupdown."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from .conftest import TOOL, Host, ipj, sh
+
+NGINX = "auto lo\niface lo inet loopback\nauto eth0\niface eth0 inet static\n  address 192.0.2.2/24\n"
+LINKS_HOST = (
+    "auto lo\niface lo inet loopback\nlink-netns web link0 link1\niface link0 inet static\n  address 100.64.0.0/31\n"
+)
+LINKS_NS = (
+    "auto lo\niface lo inet loopback\nauto eth0 link1 br0..1\niface eth0 inet static\n  address 192.0.2.2/24\n"
+    "iface link1 inet static\n  address 100.64.0.1/31\niface br0..1 inet static\n  address 203.0.113.2/24\n"
+)
+
+# Every call of ip, ifup and ifdown (the tool's, and those ifupdown makes) counts; call
+# number $FAIL_AT fails as a real command would, the others run the real program.
+SHIM = """#!/bin/sh
+n=$(($(cat "$COUNTER") + 1)); echo "$n" >"$COUNTER"
+if [ "$n" = "$FAIL_AT" ]; then echo "injected failure in call $n: $(basename "$0") $*" >&2; exit 1; fi
+exec REAL "$@"
+"""
+
+
+def _shims(tmp_path: Path) -> Path:
+    bin_dir = tmp_path / "shims"
+    bin_dir.mkdir()
+    for prog in ("ip", "ifup", "ifdown"):
+        real = shutil.which(prog)
+        assert real, prog
+        (bin_dir / prog).write_text(SHIM.replace("REAL", real))
+        (bin_dir / prog).chmod(0o755)
+    return bin_dir
+
+
+def _start_with_failure(bin_dir: Path, counter: Path, fail_at: int, name: str) -> subprocess.CompletedProcess[str]:
+    counter.write_text("0")
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "COUNTER": str(counter), "FAIL_AT": str(fail_at)}
+    return subprocess.run([str(TOOL), "start", name], env=env, capture_output=True, text=True, check=False)
+
+
+@pytest.mark.parametrize("case", ["nginx", "links"])
+def test_a_failure_at_any_step_leaves_the_host_as_before(host: Host, tmp_path: Path, case: str) -> None:
+    host.nic("eth0", "peer0", "192.0.2.1/24")
+    if case == "links":
+        sh("ip", "link", "add", "br0", "type", "bridge")
+        sh("ip", "link", "set", "br0", "up")
+        Path("/etc/network/interfaces").write_text(LINKS_HOST)
+        host.configure("web", LINKS_NS)
+        name = "web"
+    else:
+        host.configure("nginx", NGINX)
+        name = "nginx"
+    bin_dir, counter = _shims(tmp_path), tmp_path / "count"
+    before = host.snapshot()
+    ok = _start_with_failure(bin_dir, counter, 0, name)
+    assert ok.returncode == 0, ok.stderr
+    calls = int(counter.read_text())
+    host.tool("stop", name)
+    assert host.snapshot() == before
+    assert calls >= 5
+    for k in range(1, calls + 1):
+        result = _start_with_failure(bin_dir, counter, k, name)
+        if result.returncode == 0:
+            # A failure inside ifupdown's own hooks that ifupdown tolerates: then stop must clean up.
+            host.tool("stop", name)
+        else:
+            assert result.returncode == 1, result.stderr
+            assert "injected failure" in result.stderr
+            assert "Traceback" not in result.stderr
+        assert host.snapshot() == before, f"state differs after a failure in call {k}:\n{result.stderr}"
+        assert os.listdir("/run/netns-helper") == []
+
+
+def test_twenty_namespaces_start_and_stop_at_once(host: Host) -> None:
+    names = [f"ns{i}" for i in range(20)]
+    for i, name in enumerate(names):
+        host.nic(f"e{i}", f"p{i}", f"10.99.{i}.1/24")
+        host.configure(
+            name, f"auto lo\niface lo inet loopback\nauto e{i}\niface e{i} inet static\n  address 10.99.{i}.2/24\n"
+        )
+    before = host.snapshot()
+    starts = [subprocess.Popen([str(TOOL), "start", n], stderr=subprocess.PIPE, text=True) for n in names]
+    for proc in starts:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    for i, name in enumerate(names):
+        addrs = {(a["ifname"], i["local"]) for a in ipj("-n", name, "addr", "show") for i in a["addr_info"]}
+        assert ("lo", "127.0.0.1") in addrs and (f"e{i}", f"10.99.{i}.2") in addrs
+    sh("ping", "-c", "1", "-W", "2", "10.99.19.2")
+    stops = [subprocess.Popen([str(TOOL), "stop", n], stderr=subprocess.PIPE, text=True) for n in names]
+    for proc in stops:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    assert host.snapshot() == before
+
+
+def test_starts_of_one_namespace_are_serialized(host: Host) -> None:
+    host.nic("eth0", "peer0", "192.0.2.1/24")
+    host.configure("nginx", NGINX)
+    procs = [subprocess.Popen([str(TOOL), "start", "nginx"], stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    for proc in procs:
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+    assert os.listdir("/run/netns") == ["nginx"]
+    sh("ping", "-c", "1", "-W", "2", "192.0.2.2")
+    host.tool("stop", "nginx")
+
+
+def _mounts() -> int:
+    return len(Path("/proc/self/mountinfo").read_text().splitlines())
+
+
+def test_a_hundred_cycles_leave_nothing_behind(host: Host) -> None:
+    host.nic("eth0", "peer0", "192.0.2.1/24")
+    host.configure("nginx", NGINX)
+    # The first `ip netns add` makes /run/netns a mount point of its own, once: count after it.
+    host.tool("start", "nginx")
+    host.tool("stop", "nginx")
+    before, mounts = host.snapshot(), _mounts()
+    for _ in range(100):
+        host.tool("start", "nginx")
+        host.tool("stop", "nginx")
+    assert host.snapshot() == before
+    assert _mounts() == mounts
+    assert os.listdir("/run/netns-helper") == []
+    assert os.listdir("/run/network/netns") == []
+    assert [f for f in os.listdir("/run/network") if f.startswith("ifstate")] == []
