@@ -37,6 +37,16 @@ class Paths:
     def host_network(self) -> str:
         return f"{self.etc}/network"
 
+    @property
+    def systemd_dir(self) -> str:
+        """Where the admin's units and drop-ins live (`enable`, `join` and `disable` write there)."""
+        return f"{self.etc}/systemd/system"
+
+    @property
+    def systemd_booted(self) -> bool:
+        """Whether systemd runs this system (sd_booted(3)'s test): not in a chroot or image build."""
+        return os.path.isdir(f"{self.run}/systemd/system")
+
 
 @dataclass(frozen=True)
 class Link:

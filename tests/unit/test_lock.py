@@ -22,9 +22,9 @@ def test_lock_file_exists_only_while_held(tmp_path: Path) -> None:
 
 def test_second_holder_waits_then_gives_up_clearly(tmp_path: Path) -> None:
     paths = Paths(run=str(tmp_path))
-    with locked(paths, "web"), pytest.raises(Busy, match=r"namespace web is busy: .*web\.lock \(waited 0 s\)"):
-        with locked(paths, "web", wait=0.05):
-            pass
+    busy = pytest.raises(Busy, match=r"namespace web is busy: .*web\.lock \(waited 0 s\)")
+    with locked(paths, "web"), busy, locked(paths, "web", wait=0.05):
+        pass
     with locked(paths, "other", wait=0.05):  # other namespaces are not blocked
         pass
 

@@ -10,7 +10,7 @@ import os
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -25,6 +25,7 @@ SCENARIOS = sorted(
 )
 TOOLS = ("mmdebstrap", "qemu-system-x86_64", "mkfs.ext4", "unshare", "flock", "timeout", "make")
 RESULT = re.compile(r"^RESULT (\S+) (PASS|FAIL)$", re.MULTILINE)
+TERMINAL_CONTROL = re.compile(r"\r|\x1bc|\x1b\[[0-9;?]*[A-Za-z]")
 TAIL_LINES = 60
 
 
@@ -33,7 +34,7 @@ class Boot:
     """What one boot of the VM left: qemu's exit status and the serial console."""
 
     status: int
-    console: str
+    console: str = field(repr=False)
 
     def results(self) -> dict[str, str]:
         return dict(RESULT.findall(self.console))
@@ -93,7 +94,7 @@ def boot() -> Boot:
         qemu_err = OUT / "qemu.err"
         err = qemu_err.read_text(errors="replace") if qemu_err.exists() else ""
         pytest.fail(f"the VM was not built or did not start (status {status}); see above\n{err}")
-    return Boot(status, console.replace("\r", ""))
+    return Boot(status, TERMINAL_CONTROL.sub("", console))
 
 
 def test_boot_finished(boot: Boot) -> None:

@@ -1,7 +1,7 @@
 # Helpers for tier-5 scenarios; every scenario starts with `. /usr/local/lib/vmtest/lib.sh`.
 #
-#   run CMD...           an action: shows the command and its output; when it fails, the
-#                        scenario stops (and fails)
+#   run CMD...           an action: shows the command, its output and its time; when it
+#                        fails, the scenario stops (and fails)
 #   check TEXT CMD...    an assertion: prints "ok - TEXT" or "not ok - TEXT" with the
 #                        command's output; the scenario goes on, and fails at its end
 #   put FILE <<EOF       writes a file (creating its directory) and shows it
@@ -18,11 +18,21 @@ set -u
 failures=0
 
 run() {
+    local started=$EPOCHREALTIME status=0
     echo "\$ $*"
-    "$@" 2>&1 && return 0
-    local status=$?
-    echo "FAILED (exit $status): $*"
-    exit 1
+    "$@" 2>&1 || status=$?
+    if [ "$status" = 0 ]; then
+        echo "  ($(elapsed "$started") s)"
+    else
+        echo "  FAILED: exit $status after $(elapsed "$started") s"
+        exit 1
+    fi
+}
+
+# Seconds since $1 (an $EPOCHREALTIME), to the hundredth.
+elapsed() {
+    local us=$((${EPOCHREALTIME/./} - ${1/./}))
+    printf '%d.%02d' $((us / 1000000)) $((us % 1000000 / 10000))
 }
 
 check() {
