@@ -81,7 +81,50 @@ def main() -> int:
     print(f"{'case':<24} {'tool':>8} {'sh plan':>8}  {'target':<26} met")
     for case, tool, shell, target, met in rows:
         print(f"{case:<24} {tool:>8.1f} {shell:>8.1f}  {target:<26} {'yes' if met else 'NO'}")
+    print()
+    xfrm_routes()
     return 0
+
+
+def xfrm_routes() -> None:
+    """Routes of N prefixes: planning them, and applying the planned batch, next to a hand-written batch."""
+    sys.path.insert(0, str(REPO))
+    from netns_helper.commands import Plan, Run, Step
+    from netns_helper.executor import Executor
+    from netns_helper.xfrm import parse_xfrm_text, routes_batch
+
+    run("ip", "netns", "add", "dest")
+    run("ip", "-n", "dest", "link", "add", "ipsec0", "type", "veth", "peer", "name", "peer9")  # stands in for xfrm
+    executor = Executor(log=open(os.devnull, "w"))  # noqa: SIM115
+
+    def fresh() -> None:  # a device going down loses its routes
+        run("ip", "-n", "dest", "link", "set", "ipsec0", "down")
+        run("ip", "-n", "dest", "link", "set", "ipsec0", "up")
+
+    print(f"{'xfrm prefixes':<14} {'plan':>8} {'apply':>8} {'ip -batch':>10}  {'target':<22} met")
+    per_prefix = []
+    for n in (10, 100, 1000, 10000):
+        prefixes = [f"10.{i // 256 % 256}.{i % 256}.0/24" for i in range(n)]
+        text = f"[ipsec0]\nIfId=17\nDestNetNS=dest\nPrefixes={', '.join(prefixes)}\n"
+        batches: list[Run] = []
+
+        def plan(text: str = text, batches: list[Run] = batches) -> None:
+            batches[:] = routes_batch("dest", parse_xfrm_text(text, "svc"), None)
+
+        t_plan = median_ms(plan)
+        steps = tuple(Step(b) for b in batches)
+
+        def apply(steps: tuple[Step, ...] = steps) -> None:
+            assert executor.execute(Plan("routes", steps)).ok
+
+        t_apply = median_ms(apply, before=fresh)
+        Path("/run/routes.batch").write_text("".join(f"route add {p} dev ipsec0\n" for p in prefixes))
+        t_hand = median_ms(lambda: run("ip", "-n", "dest", "-batch", "/run/routes.batch"), before=fresh)
+        per_prefix.append((t_plan + t_apply) / n)
+        met = "yes" if t_plan + t_apply <= 2 * t_hand else "NO"
+        print(f"{n:<14} {t_plan:>8.1f} {t_apply:>8.1f} {t_hand:>10.1f}  {'plan+apply <= 2x batch':<22} {met}")
+    growth = per_prefix[-1] / per_prefix[-2]
+    print(f"growth from 1,000 to 10,000 prefixes, per prefix: x{growth:.2f} (linear: about 1)")
 
 
 if __name__ == "__main__":
