@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-from pathlib import Path
-
 import pytest
 
 from netns_helper.commands import OnError, Plan, Run, script
@@ -14,7 +10,8 @@ from netns_helper.facts import Facts, Hook, Link, Paths
 from netns_helper.interfaces import Interfaces, parse_text
 from netns_helper.planner import layout, plan_start, plan_stop, resolv_conf
 
-GOLDEN = Path(__file__).parent / "golden"
+from .golden import check_golden
+
 PATHS = Paths()
 
 HOST = {
@@ -79,25 +76,15 @@ def _config(name: str) -> Interfaces:
     return parse_text(CONFIGS[name], f"/etc/netns/{name}/network/interfaces")
 
 
-def _golden(name: str, plan: Plan) -> None:
-    text = script([plan])
-    path = GOLDEN / f"{name}.sh"
-    if os.environ.get("UPDATE_GOLDEN"):
-        path.write_text(text)
-    assert text == path.read_text(), f"plan differs from {path}; UPDATE_GOLDEN=1 rewrites it after review"
-    # Every golden plan is a syntactically valid POSIX sh script.
-    subprocess.run(["sh", "-n", str(path)], check=True)
-
-
 @pytest.mark.parametrize("name", sorted(CONFIGS))
 def test_golden_start(name: str) -> None:
-    _golden(f"start-{name}", plan_start(name, _config(name), FACTS, PATHS))
+    check_golden(f"start-{name}", plan_start(name, _config(name), FACTS, PATHS))
 
 
 def test_golden_stop_nginx() -> None:
     ns_links = {"lo": Link("lo"), "eth0": Link("eth0")}
     facts = Facts(namespaces=frozenset({"nginx"}), ns_links=ns_links, state_dir_exists=True)
-    _golden("stop-nginx", plan_stop("nginx", _config("nginx"), facts, PATHS))
+    check_golden("stop-nginx", plan_stop("nginx", _config("nginx"), facts, PATHS))
 
 
 def test_golden_stop_vlan_bond_leftovers() -> None:
@@ -110,7 +97,7 @@ def test_golden_stop_vlan_bond_leftovers() -> None:
         "stray0": Link("stray0"),  # a physical NIC not in the config: still returned
     }
     facts = Facts(namespaces=frozenset({"vlan"}), ns_links=ns_links)
-    _golden("stop-vlan", plan_stop("vlan", _config("vlan"), facts, PATHS))
+    check_golden("stop-vlan", plan_stop("vlan", _config("vlan"), facts, PATHS))
 
 
 def test_golden_start_replaces_stale_namespace() -> None:
@@ -121,7 +108,7 @@ def test_golden_start_replaces_stale_namespace() -> None:
         resolv_conf_exists=True,
     )
     plan = plan_start("nginx", _config("nginx"), facts, PATHS)
-    _golden("start-nginx-stale", plan)
+    check_golden("start-nginx-stale", plan)
     assert plan.notes == ("namespace nginx exists already (stale?): stopping it first",)
 
 
@@ -242,7 +229,7 @@ def _links_plan(facts: Facts) -> Plan:
 
 
 def test_golden_start_links_and_bridge_port() -> None:
-    _golden("start-links", _links_plan(Facts(host_links=BRIDGED, resolv_conf_exists=True)))
+    check_golden("start-links", _links_plan(Facts(host_links=BRIDGED, resolv_conf_exists=True)))
 
 
 def test_golden_stop_links_and_bridge_port() -> None:
@@ -258,7 +245,7 @@ def test_golden_stop_links_and_bridge_port() -> None:
             "br0..7": Link("br0..7", "veth", parent_elsewhere=True),
         },
     )
-    _golden("stop-links", plan_stop("service1", cfg, facts, PATHS, host))
+    check_golden("stop-links", plan_stop("service1", cfg, facts, PATHS, host))
 
 
 @pytest.mark.parametrize(

@@ -2,36 +2,19 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-from pathlib import Path
-
 import pytest
 
-from netns_helper.commands import Plan, script
+from netns_helper.commands import script
 from netns_helper.errors import ConfigError
 from netns_helper.facts import Facts, Link, Paths
 from netns_helper.interfaces import parse_text
 from netns_helper.tunnels import Dest, plan_start_service, plan_stop_service
 from netns_helper.xfrm import block_p2p_uplink, parse_xfrm_text
 
-GOLDEN = Path(__file__).parent / "golden"
+from .golden import SPEC_XFRM, check_golden
+
 PATHS = Paths()
 
-# The spec's example, exactly.
-SPEC_XFRM = """\
-[ipsec0]
-IfId=17
-DestNetNS=tunnel
-Prefixes=10.143.12.0/24
-
-[ipsec1]
-IfId=18
-DestNetNS=tunnel2
-UnderlayDev=ens5
-Prefixes=10.143.14.0/23, 10.143.18.0/27
-BlockP2P=true
-"""
 STRONGSWAN = "auto lo\niface lo inet loopback\nauto ens5\niface ens5 inet static\n  address 192.0.2.10/24\n"
 TUNNEL = "auto lo\niface lo inet loopback\n"
 TUNNEL2 = "auto eth2\niface eth2 inet static\n  address 198.51.100.2/24\n  gateway 198.51.100.1\n"
@@ -50,20 +33,10 @@ def _dests(running: frozenset[str] = frozenset(), users: frozenset[str] = frozen
     return tuple(dests)
 
 
-def _golden(name: str, plan: Plan) -> str:
-    text = script([plan])
-    path = GOLDEN / f"{name}.sh"
-    if os.environ.get("UPDATE_GOLDEN"):
-        path.write_text(text)
-    assert text == path.read_text(), f"plan differs from {path}; UPDATE_GOLDEN=1 rewrites it after review"
-    subprocess.run(["sh", "-n", str(path)], check=True)
-    return text
-
-
 def test_golden_start_spec_xfrm_example() -> None:
     config = parse_text(STRONGSWAN, "/etc/netns/strongswan/network/interfaces")
     facts = Facts(host_links=HOST, resolv_conf_exists=True)
-    text = _golden("start-xfrm", plan_start_service("strongswan", config, facts, PATHS, None, _dests()))
+    text = check_golden("start-xfrm", plan_start_service("strongswan", config, facts, PATHS, None, _dests()))
     # Created where charon runs (if_id reserved there), then moved; one batch per namespace and family.
     assert "ip -n strongswan link add name ipsec1 type xfrm dev ens5 if_id 18\n" in text
     assert "ip -n strongswan link set dev ipsec1 netns tunnel2\n" in text
@@ -76,7 +49,7 @@ def test_golden_stop_last_user_stops_destinations() -> None:
     config = parse_text(STRONGSWAN, "/etc/netns/strongswan/network/interfaces")
     facts = Facts(namespaces=frozenset({"strongswan"}), ns_links={"lo": Link("lo"), "ens5": Link("ens5")})
     running = frozenset({"strongswan", "tunnel", "tunnel2"})
-    _golden("stop-xfrm", plan_stop_service("strongswan", config, facts, PATHS, None, _dests(running)))
+    check_golden("stop-xfrm", plan_stop_service("strongswan", config, facts, PATHS, None, _dests(running)))
 
 
 def test_stop_keeps_a_destination_other_services_use() -> None:

@@ -27,22 +27,10 @@ from netns_helper.xfrm import (
     xfrm_move,
 )
 
+from .golden import SPEC_XFRM
+
 PATH = "/etc/netns/strongswan/network/xfrm"
 
-# The spec's example, verbatim.
-SPEC_XFRM = """\
-[ipsec0]
-IfId=17
-DestNetNS=tunnel
-Prefixes=10.143.12.0/24
-
-[ipsec1]
-IfId=18
-DestNetNS=tunnel2
-UnderlayDev=ens5
-Prefixes=10.143.14.0/23, 10.143.18.0/27
-BlockP2P=true
-"""
 
 IPSEC0 = Xfrm(
     name="ipsec0",
