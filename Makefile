@@ -36,7 +36,7 @@ DEB_DEBS    := $(MAN_DEBS) git dpkg-dev debhelper dh-python python3 python3-pyte
 DEB_DIR     := build/deb
 DEB_REF     ?=
 
-.PHONY: all demo check install deps-run deps-test venv lint unit fake netns system-test vm bench clean
+.PHONY: all demo check install deps-run deps-test venv lint unit fake netns system system-test vm bench clean
 
 all:
 	@echo "targets: demo check bench install lint unit fake netns clean"
@@ -82,7 +82,7 @@ netns: venv
 	$(SANDBOX) $(VPY) -m pytest -q tests/netns
 
 # Tier 4: systemd as PID 1 in systemd-nspawn (installs systemd-container and mmdebstrap if missing).
-system-test: venv
+system: venv
 	$(VPY) -m pytest -q tests/system
 
 # Tier 5: a Debian kernel under qemu (VLAN, bond, bridge, XFRM, strongSwan); installs qemu-system-x86
@@ -90,7 +90,10 @@ system-test: venv
 vm: venv
 	tests/vm/run
 
-check: unit fake netns system-test vm
+# Tiers 4 and 5.
+system-test: system vm
+
+check: unit fake netns system-test
 	@echo "make check: all tiers passed"
 
 # Byte-compiled as an installed package would be (PYTHONDONTWRITEBYTECODE may be set here).
@@ -104,6 +107,8 @@ install:
 	install -m 0644 netns_helper/*.py $(DESTDIR)$(PYLIBDIR)/netns_helper/
 	install -m 0644 share/systemd-netns-helper/netns.conf $(DESTDIR)$(DATADIR)/netns.conf
 	install -m 0644 share/systemd-netns-helper/systemd-netns@.service $(DESTDIR)$(UNITDIR)/systemd-netns@.service
+	install -m 0644 share/systemd-netns-helper/netns-helper-metrics.service $(DESTDIR)$(UNITDIR)/netns-helper-metrics.service
+	install -m 0644 share/systemd-netns-helper/netns-helper-metrics.timer $(DESTDIR)$(UNITDIR)/netns-helper-metrics.timer
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
 
 .PHONY: man deps-man deb deps-deb deb-lint
