@@ -81,8 +81,9 @@ fake: venv
 netns: venv
 	$(SANDBOX) $(VPY) -m pytest -q tests/netns
 
-# Tier 4: systemd as PID 1 in systemd-nspawn (installs systemd-container and mmdebstrap if missing).
-system: venv
+# Tier 4: systemd as PID 1 in systemd-nspawn (installs systemd-container and mmdebstrap if missing),
+# with the Debian package installed by apt.
+system: venv deb
 	$(VPY) -m pytest -q tests/system
 
 # Tier 5: a Debian kernel under qemu (VLAN, bond, bridge, XFRM, strongSwan); installs qemu-system-x86
@@ -93,7 +94,8 @@ vm: venv
 # Tiers 4 and 5.
 system-test: system vm
 
-check: unit fake netns system-test
+# The package is built and linted before tier 4 installs it.
+check: unit fake netns deb-lint system-test
 	@echo "make check: all tiers passed"
 
 # Byte-compiled as an installed package would be (PYTHONDONTWRITEBYTECODE may be set here).

@@ -3,7 +3,8 @@
 One boot of a Debian guest (``tests/system/run``: systemd-nspawn in a private network,
 mount and PID sandbox) runs every scenario of ``guest/scenarios/``; each test here checks
 one scenario's verdict and shows its commands, output and journal when it failed.
-Without root this tier is skipped, except under CI=true, where it fails instead.
+The guest runs the Debian package (``make deb``, rebuilt by ``tests/system/run`` when out of
+date). Without root this tier is skipped, except under CI=true, where it fails instead.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE.parent.parent / "build" / "system" / "results"
@@ -97,3 +99,43 @@ def test_twenty_restarts_leave_nothing_behind(boot: Boot) -> None:
 
 def test_enabled_service_starts_in_its_namespace_at_boot(boot: Boot) -> None:
     check(boot, "06-boot")
+
+
+def test_disable_restores_the_original_unit(boot: Boot) -> None:
+    check(boot, "07-disable")
+
+
+def test_enable_now_and_status_json_with_pids(boot: Boot) -> None:
+    check(boot, "08-enable")
+
+
+def test_join_follow_restarts_and_leave(boot: Boot) -> None:
+    check(boot, "09-join")
+
+
+def test_a_private_mount_namespace_would_break_the_unit(boot: Boot) -> None:
+    check(boot, "10-private-mounts")
+
+
+def test_hardened_unit_ends_other_users_processes(boot: Boot) -> None:
+    check(boot, "11-stop-other-users")
+
+
+def test_metrics_timer_writes_the_textfile(boot: Boot) -> None:
+    check(boot, "12-metrics")
+
+
+def test_metrics_file_parses_as_prometheus_text(boot: Boot) -> None:
+    check(boot, "12-metrics")
+    text = (RESULTS / "netns_helper.prom").read_text()
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+    assert families["netns_helper_link_rx_bytes"].type == "counter"
+    assert families["netns_helper_link_up"].type == "gauge"
+    rx = {tuple(sorted(s.labels.items())): s.value for s in families["netns_helper_link_rx_bytes"].samples}
+    assert rx[(("link", "eth1"), ("netns", "nginx"))] > 0
+    processes = {s.labels["netns"]: s.value for s in families["netns_helper_processes"].samples}
+    assert processes["nginx"] >= 2
+
+
+def test_purge_leaves_nothing(boot: Boot) -> None:
+    check(boot, "99-purge")

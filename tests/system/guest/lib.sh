@@ -103,3 +103,32 @@ is_fresh() {
         return 1
     fi
 }
+
+# may_start UNIT...: forget UNIT's recent starts; systemd refuses a sixth start of a unit
+# within 10 s (its start limit), whoever asks, and the scenarios restart nginx often. A unit
+# systemd has not loaded has no count to forget.
+may_start() {
+    systemctl reset-failed "$@" 2> /dev/null || true
+}
+
+# in_root_netns UNIT: the main process of UNIT is in the root network namespace.
+in_root_netns() {
+    [ "$(netns_of "/proc/$(main_pid "$1")/ns/net")" = "$(netns_of /proc/1/ns/net)" ]
+}
+
+# exit_status EXPECTED CMD...: CMD exits with status EXPECTED (its output shown).
+exit_status() {
+    expected=$1
+    shift
+    status=0
+    "$@" || status=$?
+    if [ "$status" != "$expected" ]; then
+        echo "expected exit status $expected, got $status: $*" >&2
+        return 1
+    fi
+}
+
+# gone PID: process PID has ended (it may be a zombie until its parent reaps it).
+gone() {
+    [ ! -e "/proc/$1" ] || [ "$(sed 's/.*) //' "/proc/$1/stat" | cut -c1)" = Z ]
+}

@@ -12,12 +12,15 @@ systemctl stop nginx.service
 systemctl daemon-reload
 systemctl start nginx.service
 
-# `ip netns pids nginx` lists every nginx process: the master and its workers.
-ip netns pids nginx | sort > "$STATE/netns-pids"
-pgrep -x nginx | sort > "$STATE/nginx-pids"
-cat "$STATE/netns-pids"
-[ "$(wc -l < "$STATE/nginx-pids")" -ge 2 ]
-cmp "$STATE/netns-pids" "$STATE/nginx-pids"
+# `ip netns pids nginx` lists every nginx process: the master and its workers (which the
+# master may still be forking when systemd says nginx has started).
+same_pids() {
+    ip netns pids nginx | sort > "$STATE/netns-pids"
+    pgrep -x nginx | sort > "$STATE/nginx-pids"
+    cat "$STATE/netns-pids"
+    [ "$(wc -l < "$STATE/nginx-pids")" -ge 2 ] && cmp "$STATE/netns-pids" "$STATE/nginx-pids"
+}
+wait_for same_pids
 in_netns nginx.service nginx
 
 # The NIC moved in; nginx answers on it from the root namespace, and not in the root namespace.

@@ -1,0 +1,375 @@
+"""`status`: each namespace the tool manages, as it is, and what differs from its configuration.
+
+Namespaces are those configured (`/etc/netns/NAME/network/interfaces`) and those running
+(`/run/netns/NAME`). Everything is read: unit states with one `systemctl show`, then, per
+running namespace, `ip -j -d addr show` and `ip netns pids`. Nothing changes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from . import dropins, iproute
+from .errors import EXIT_FAILED, EXIT_OK, ConfigError
+from .executor import CommandFailed
+from .facts import Paths, list_namespaces
+from .interfaces import Interfaces, parse_file
+from .links import veths
+from .names import check_netns_name
+from .planner import claimed
+from .xfrm import Xfrm, parse_xfrm
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .args import Args
+    from .cli import Context
+    from .facts import Query
+
+UNKNOWN = "unknown"  # a unit's state when systemd does not run here
+# Devices the kernel puts into every new namespace once their module is loaded: never drift.
+FALLBACK_DEVICES = frozenset(
+    {"sit0", "tunl0", "gre0", "gretap0", "erspan0", "ip_vti0", "ip6_vti0", "ip6tnl0", "ip6gre0"}
+)
+_UNIT_PROPERTIES = "Id,ActiveState,SubState,MainPID"
+
+
+@dataclass(frozen=True)
+class Unit:
+    name: str
+    active: str = UNKNOWN  # ActiveState: active, inactive, failed, activating, ...
+    sub: str = UNKNOWN  # SubState: running, exited, dead, ...
+    main_pid: int | None = None
+
+
+@dataclass(frozen=True)
+class Service:
+    unit: Unit
+    dropin: str  # the drop-in that runs it in the namespace
+
+
+@dataclass(frozen=True)
+class LinkState:
+    name: str
+    kind: str | None  # None for a NIC
+    state: str  # operstate: UP, DOWN, UNKNOWN (lo), LOWERLAYERDOWN...
+    up: bool  # administratively up (the UP flag)
+    addresses: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class XfrmState:
+    """An XFRM interface of this namespace's xfrm file, and whether it is in its destination now."""
+
+    name: str
+    if_id: int
+    dest: str
+    prefixes: tuple[str, ...]
+    present: bool | None  # None while this namespace is not running
+
+
+@dataclass(frozen=True)
+class Namespace:
+    name: str
+    config: str | None  # the interfaces file; None when the namespace is not configured
+    running: bool
+    unit: Unit
+    services: tuple[Service, ...] = ()
+    dest_of: tuple[str, ...] = ()  # services whose XFRM interfaces go into this namespace
+    pids: tuple[int, ...] = ()
+    links: tuple[LinkState, ...] = ()
+    xfrm: tuple[XfrmState, ...] = ()
+    problems: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def configured_namespaces(paths: Paths) -> tuple[str, ...]:
+    base = f"{paths.etc}/netns"
+    names = sorted(os.listdir(base)) if os.path.isdir(base) else []
+    return tuple(n for n in names if os.path.isfile(paths.netns_interfaces(n)))
+
+
+def unit_name(netns: str) -> str:
+    return f"systemd-netns@{netns}.service"
+
+
+def parse_show(output: str) -> dict[str, Unit]:
+    """Units by name from `systemctl show -p Id,ActiveState,SubState,MainPID UNIT...`."""
+    units: dict[str, Unit] = {}
+    for block in output.strip().split("\n\n"):
+        props = dict(line.partition("=")[::2] for line in block.splitlines() if "=" in line)
+        if "Id" in props:
+            pid = int(props.get("MainPID") or 0)
+            units[props["Id"]] = Unit(
+                props["Id"], props.get("ActiveState", UNKNOWN), props.get("SubState", UNKNOWN), pid or None
+            )
+    return units
+
+
+def parse_addrs(output: str) -> tuple[LinkState, ...]:
+    """Links from `ip -j -d addr show` output."""
+    links = []
+    for entry in json.loads(output or "[]"):
+        links.append(
+            LinkState(
+                name=entry["ifname"],
+                kind=(entry.get("linkinfo") or {}).get("info_kind"),
+                state=entry.get("operstate", UNKNOWN.upper()),
+                up="UP" in entry.get("flags", ()),
+                addresses=tuple(f"{a['local']}/{a['prefixlen']}" for a in entry.get("addr_info", ()) if "local" in a),
+            )
+        )
+    return tuple(links)
+
+
+@dataclass(frozen=True)
+class _Config:
+    """A namespace's configuration, read once: what it brings up and what it may bring up."""
+
+    required: frozenset[str] = frozenset()  # auto interfaces and their members, veth ends
+    optional: frozenset[str] = frozenset()  # allow-hotplug only
+    xfrm: tuple[Xfrm, ...] = ()
+    errors: tuple[str, ...] = ()
+
+
+def _read_config(paths: Paths, name: str, host: Interfaces | None) -> _Config:
+    errors: list[str] = []
+    required: set[str] = set()
+    optional: set[str] = set()
+    config: Interfaces | None = None
+    if os.path.isfile(paths.netns_interfaces(name)):
+        try:
+            config = parse_file(paths.netns_interfaces(name))
+            auto = {n for n, _ in config.allowed("auto")}
+            hotplug = {n for n, _ in config.allowed("hotplug")} - auto
+            wanted = set(claimed(config))
+            required, optional = wanted - hotplug, hotplug
+        except ConfigError as e:
+            errors.append(str(e))
+    try:
+        required |= {veth.ns_end for veth in veths(name, config, host)}
+    except ConfigError as e:
+        errors.append(str(e))
+    items: tuple[Xfrm, ...] = ()
+    xfrm_path = f"{paths.netns_etc(name)}/network/xfrm"
+    if os.path.isfile(xfrm_path):
+        try:
+            items = parse_xfrm(xfrm_path, name)
+        except ConfigError as e:
+            errors.append(str(e))
+    aliases = {n for n in required | optional if ":" in n}  # ifupdown's labels, not devices
+    return _Config(frozenset(required - aliases), frozenset(optional - aliases), items, tuple(errors))
+
+
+def _host_config(paths: Paths) -> Interfaces | None:
+    path = f"{paths.host_network}/interfaces"
+    try:
+        return parse_file(path) if os.path.exists(path) else None
+    except ConfigError as e:
+        sys.stderr.write(f"netns-helper: warning: ignoring the host's links; its configuration has an error:\n{e}\n")
+        return None
+
+
+@dataclass(frozen=True)
+class _World:
+    """Everything read, for the namespaces listed and the destinations of their XFRM interfaces."""
+
+    paths: Paths
+    configured: frozenset[str]
+    running: frozenset[str]
+    configs: Mapping[str, _Config]
+    units: Mapping[str, Unit]
+    bindings: Mapping[str, tuple[tuple[str, str], ...]]
+    links: Mapping[str, tuple[LinkState, ...]]
+    pids: Mapping[str, tuple[int, ...]]
+    read_errors: Mapping[str, str] = field(default_factory=dict)
+
+    def unit(self, name: str) -> Unit:
+        return self.units.get(name, Unit(name))
+
+
+def gather(paths: Paths, query: Query, only: str | None = None) -> tuple[Namespace, ...]:
+    """The status of every namespace, or of ONLY."""
+    configured = frozenset(configured_namespaces(paths))
+    running = list_namespaces(paths)
+    names = tuple(sorted(configured | running))
+    if only is not None:
+        check_netns_name(only)
+        if only not in names:
+            raise ConfigError(
+                f"namespace {only} is neither configured ({paths.netns_interfaces(only)}) nor running",
+                hint="netns-helper status lists every namespace",
+            )
+        names = (only,)
+    host = _host_config(paths)
+    configs = {name: _read_config(paths, name, host) for name in sorted(configured | running)}
+    bound = dropins.bindings(paths)
+    units = _units(
+        paths, query, [unit_name(n) for n in names] + [f"{s}.service" for n in names for s, _ in bound.get(n, ())]
+    )
+    # A service's XFRM interfaces are looked for in their destinations.
+    wanted = set(names) | {item.dest_netns for n in names for item in configs[n].xfrm}
+    links: dict[str, tuple[LinkState, ...]] = {}
+    pids: dict[str, tuple[int, ...]] = {}
+    errors: dict[str, str] = {}
+    for name in sorted(wanted & running):
+        try:
+            links[name] = parse_addrs(query((iproute.IP, "-n", name, "-j", "-d", "addr", "show")))
+            if name in names:
+                pids[name] = tuple(int(word) for word in query(iproute.query_pids(name)).split())
+        except CommandFailed as e:  # deleted meanwhile, most likely
+            errors[name] = f"cannot read namespace {name}: {e}"
+    world = _World(paths, configured, running, configs, units, bound, links, pids, errors)
+    return tuple(_namespace(world, name) for name in names)
+
+
+def _units(paths: Paths, query: Query, names: Sequence[str]) -> dict[str, Unit]:
+    if not paths.systemd_booted:
+        return {}
+    try:
+        return parse_show(query(("systemctl", "show", "-p", _UNIT_PROPERTIES, "--", *names)))
+    except CommandFailed as e:
+        sys.stderr.write(f"netns-helper: warning: unit states are unknown: {e}\n")
+        return {}
+
+
+def _namespace(world: _World, name: str) -> Namespace:
+    config = world.configs[name]
+    running = name in world.running
+    unit = world.unit(unit_name(name))
+    services = tuple(Service(world.unit(f"{s}.service"), path) for s, path in world.bindings.get(name, ()))
+    dest_of = tuple(s for s, c in sorted(world.configs.items()) if any(i.dest_netns == name for i in c.xfrm))
+    xfrm = tuple(
+        XfrmState(
+            i.name,
+            i.if_id,
+            i.dest_netns,
+            tuple(map(str, i.prefixes)),
+            any(link.name == i.name for link in world.links.get(i.dest_netns, ())) if running else None,
+        )
+        for i in config.xfrm
+    )
+    links = world.links.get(name, ())
+    pids = world.pids.get(name, ())
+    problems = [*config.errors]
+    if name in world.read_errors:
+        problems.append(world.read_errors[name])
+    problems += _unit_problems(world, name, unit, links, dest_of)
+    problems += _service_problems(world, name, services, pids)
+    if running and (name in world.configured or dest_of):
+        problems += _drift(world, name, links, dest_of)
+    problems += [f"XFRM interface {x.name} is missing from namespace {x.dest}" for x in xfrm if x.present is False]
+    return Namespace(
+        name=name,
+        config=world.paths.netns_interfaces(name) if name in world.configured else None,
+        running=running,
+        unit=unit,
+        services=services,
+        dest_of=dest_of,
+        pids=pids,
+        links=links,
+        xfrm=xfrm,
+        problems=tuple(problems),
+    )
+
+
+def _unit_problems(
+    world: _World, name: str, unit: Unit, links: Sequence[LinkState], dest_of: Sequence[str]
+) -> list[str]:
+    running = name in world.running
+    if dest_of:
+        # A destination is built by the start of a service routing into it, not by a unit of its own.
+        if running and not any(s in world.running for s in dest_of):
+            return [f"leftover: destination namespace {name} runs, but none of {', '.join(dest_of)} does"]
+        return []
+    if name not in world.configured:
+        return [
+            f"stranded NIC {link.name} in namespace {name}, which nothing configures: "
+            f"ip -n {name} link set dev {link.name} netns 1"
+            for link in links
+            if link.kind is None and link.name != "lo"
+        ]
+    if unit.active == "failed":
+        return [f"{unit.name} failed: journalctl -u {unit.name}"]
+    if unit.active == "active" and not running:
+        return [f"{unit.name} is active but namespace {name} does not exist: systemctl restart {unit.name}"]
+    if unit.active == "inactive" and running:
+        return [f"leftover: namespace {name} runs, but {unit.name} is inactive: netns-helper stop {name}"]
+    return []
+
+
+def _service_problems(world: _World, name: str, services: Sequence[Service], pids: Sequence[int]) -> list[str]:
+    problems = []
+    for service in services:
+        unit = service.unit
+        if name not in world.configured and name not in world.running:
+            problems.append(f"{unit.name} is bound to namespace {name}, which has no configuration")
+        elif unit.active == "active" and unit.main_pid and unit.main_pid not in pids:
+            # Its drop-in came after it started, or its namespace was deleted under it.
+            problems.append(
+                f"{unit.name} runs outside namespace {name} (main pid {unit.main_pid}): systemctl restart {unit.name}"
+            )
+    return problems
+
+
+def _drift(world: _World, name: str, links: Sequence[LinkState], dest_of: Sequence[str]) -> list[str]:
+    config = world.configs[name]
+    present = {link.name: link for link in links}
+    into = {i.name for s in dest_of for i in world.configs[s].xfrm if i.dest_netns == name}
+    allowed = config.required | config.optional | into | FALLBACK_DEVICES | {"lo"}
+    problems = [f"drift: {n} is configured but not in namespace {name}" for n in sorted(config.required - set(present))]
+    problems += [
+        f"drift: {n} is in namespace {name} but not in its configuration" for n in sorted(set(present) - allowed)
+    ]
+    problems += [
+        f"drift: {n} is down in namespace {name}, but configured up"
+        for n in sorted(config.required & set(present))
+        if not present[n].up
+    ]
+    return problems
+
+
+def as_json(namespaces: Iterable[Namespace]) -> str:
+    items = [{**dataclasses.asdict(ns), "ok": ns.ok} for ns in namespaces]
+    return json.dumps({"ok": all(i["ok"] for i in items), "namespaces": items}, indent=2) + "\n"
+
+
+def _unit_text(unit: Unit) -> str:
+    pid = f", main pid {unit.main_pid}" if unit.main_pid else ""
+    return f"{unit.name}: {unit.active} ({unit.sub}){pid}" if unit.active != UNKNOWN else f"{unit.name}: unknown"
+
+
+def as_text(namespaces: Iterable[Namespace]) -> str:
+    out = []
+    for ns in namespaces:
+        count = len(ns.problems)
+        verdict = "ok" if ns.ok else f"{count} problem{'s' if count > 1 else ''}"
+        out.append(f"{ns.name}: {'running' if ns.running else 'stopped'}, {verdict}")
+        rows = [("configuration", ns.config or "none"), ("unit", _unit_text(ns.unit))]
+        rows += [("service", f"{_unit_text(s.unit)} (drop-in {s.dropin})") for s in ns.services]
+        if ns.dest_of:
+            rows.append(("destination of", ", ".join(ns.dest_of)))
+        if ns.running:
+            rows.append(("processes", " ".join(map(str, ns.pids)) or "none"))
+        for link in ns.links:
+            flags = "" if link.up else " (admin down)"
+            rows.append(("link", " ".join((link.name, link.state + flags, *link.addresses))))
+        for x in ns.xfrm:
+            where = {True: "present", False: "missing", None: "not running"}[x.present]
+            rows.append(("xfrm", f"{x.name} if_id {x.if_id} -> {x.dest} ({', '.join(x.prefixes)}): {where}"))
+        rows += [("problem", p) for p in ns.problems]
+        out += [f"  {key:<15} {value}" for key, value in rows]
+    return "\n".join(out) + "\n" if out else "no namespace is configured or running\n"
+
+
+def run(ctx: Context, opts: Args) -> int:
+    namespaces = gather(ctx.paths, ctx.executor.query, opts.operands[0] if opts.operands else None)
+    sys.stdout.write(as_json(namespaces) if "--json" in opts.flags else as_text(namespaces))
+    return EXIT_OK if all(ns.ok for ns in namespaces) else EXIT_FAILED
