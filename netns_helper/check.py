@@ -14,8 +14,8 @@ from .errors import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, ConfigError, Loc
 from .facts import Link, Paths, list_namespaces, parse_links
 from .interfaces import Iface, Interfaces, parse_file
 from .links import veths
-from .names import check_netns_name, split_vlan
-from .planner import claimed, made_inside
+from .names import check_netns_name
+from .planner import claimed, made_inside, vlan_of
 from .xfrm import Xfrm, block_p2p_uplink, check_dest_conflicts, parse_xfrm
 
 TYPE_CHECKING = False
@@ -195,6 +195,10 @@ def _check_namespace(
     problems: list[Problem] = []
     for iface in config.ifaces:
         problems += _check_values(iface)
+    for link in config.links:
+        problems.append(
+            Problem(WARNING, "link-netns belongs in the host's /etc/network/interfaces: ignored here", str(link.loc))
+        )
     try:
         pairs = veths(name, config, world.host)
         taken = claimed(config)
@@ -205,9 +209,10 @@ def _check_namespace(
     for dev, loc in taken.items():
         if dev == "lo" or ":" in dev or dev in ends:
             continue
-        vlan = split_vlan(dev)
-        if vlan is not None and not 1 <= vlan[1] <= 4094:
-            problems.append(Problem(ERROR, f"VLAN id {vlan[1]} of {dev!r} is outside 1..4094", str(loc)))
+        try:
+            vlan_of(dev, config.iface(dev), loc)
+        except ConfigError as e:
+            problems.append(Problem.of(e))
             continue
         if made_inside(dev, config):
             continue

@@ -11,6 +11,7 @@ from __future__ import annotations
 import glob
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 
 from .errors import ConfigError, Loc
@@ -18,6 +19,10 @@ from .names import check_ifname, check_netns_name
 
 # A configuration file larger than this is a mistake (or an attack), not a config.
 MAX_FILE_BYTES = 1 << 20
+# Limits on `source`: nesting (a Python recursion each) and files read in all (a file
+# sourced twice at each level would otherwise cost 2**depth reads).
+MAX_SOURCE_DEPTH = 32
+MAX_SOURCED_FILES = 1000
 # ifupdown's own rule for the files `source-directory` includes.
 _SOURCE_DIR_FILE_RE = re.compile(r"[a-zA-Z0-9_-]+")
 _ALLOW_RE = re.compile(r"allow-[a-zA-Z0-9_-]+")
@@ -171,18 +176,25 @@ def _freeze(builder: _Builder) -> Interfaces:
     )
 
 
-def _read(path: str, loc: Loc | None) -> bytes:
+def read_config(path: str, loc: Loc | None) -> bytes:
+    """A configuration file's bytes, refusing what is not a small regular file."""
+    # Where a whole file is wrong, its first line stands for it.
+    first = Loc(path, 1)
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode) and not os.path.isdir(path):
+            raise ConfigError(f"{path}: not a regular file", loc or first)
         with open(path, "rb") as f:
             data = f.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file", loc) from None
     except IsADirectoryError:
-        raise ConfigError(f"{path}: is a directory, not an interfaces file", loc) from None
+        raise ConfigError(f"{path}: is a directory, not a configuration file", loc) from None
     except OSError as e:
-        raise ConfigError(f"{path}: cannot read: {e.strerror}", loc) from None
+        raise ConfigError(f"{path}: cannot read: {e.strerror}", loc or first) from None
     if len(data) > MAX_FILE_BYTES:
-        raise ConfigError(f"{path}: larger than {MAX_FILE_BYTES} bytes", loc)
+        if loc is not None:  # sourced: point at the `source` line
+            raise ConfigError(f"{path}: larger than {MAX_FILE_BYTES} bytes", loc)
+        raise ConfigError(f"file larger than {MAX_FILE_BYTES} bytes", first)
     return data
 
 
@@ -190,7 +202,11 @@ def _parse_into(builder: _Builder, path: str, stack: tuple[str, ...], loc: Loc |
     real = os.path.realpath(path)
     if real in stack:
         raise ConfigError(f"source loop: {path} includes itself", loc)
-    data = _read(path, loc)
+    if len(stack) >= MAX_SOURCE_DEPTH:
+        raise ConfigError(f"`source` nested more than {MAX_SOURCE_DEPTH} files deep", loc)
+    if len(builder.files) >= MAX_SOURCED_FILES:
+        raise ConfigError(f"more than {MAX_SOURCED_FILES} files read through `source`", loc)
+    data = read_config(path, loc)
     builder.files.append(path)
     _parse_lines(builder, path, _logical_lines(builder, path, data), (*stack, real))
 
@@ -200,7 +216,10 @@ def _logical_lines(builder: _Builder, path: str, data: bytes) -> list[tuple[int,
     out: list[tuple[int, str]] = []
     pending: list[str] = []
     start = 0
-    for number, raw in enumerate(data.split(b"\n"), start=1):
+    raw_lines = data.split(b"\n")
+    if raw_lines[-1] == b"":
+        raw_lines.pop()  # the newline that ends the last line starts no line of its own
+    for number, raw in enumerate(raw_lines, start=1):
         loc = Loc(path, number)
         if b"\x00" in raw:
             builder.fail(ConfigError("NUL byte in line", loc))
@@ -264,7 +283,7 @@ def _parse_line(builder: _Builder, path: str, loc: Loc, text: str, stack: tuple[
     if word in ("iface", "mapping"):
         previous, state.current = state.current, (word, args, loc, [])
         state.ifupdown_stanza = True
-        _close(builder, previous)
+        _close_previous(builder, previous)
     elif (
         word in ("auto", "source", "source-directory", "rename", "link-netns")
         or word in _FLAG_WORDS
@@ -272,7 +291,7 @@ def _parse_line(builder: _Builder, path: str, loc: Loc, text: str, stack: tuple[
     ):
         previous, state.current = state.current, None
         state.ifupdown_stanza = state.ifupdown_stanza and word == "link-netns"
-        _close(builder, previous)
+        _close_previous(builder, previous)
         _directive(builder, path, word, args, loc, stack)
     elif state.current is not None:
         value = text[len(word) :].strip()
@@ -286,6 +305,14 @@ def _parse_line(builder: _Builder, path: str, loc: Loc, text: str, stack: tuple[
             hint="options belong after an `iface` line; stanzas start with iface, mapping, auto, "
             "allow-*, source, source-directory, rename or link-netns",
         )
+
+
+def _close_previous(builder: _Builder, stanza: _Stanza | None) -> None:
+    """Close the stanza before this line; its error is its own, not this line's."""
+    try:
+        _close(builder, stanza)
+    except ConfigError as e:
+        builder.fail(e)
 
 
 def _close(builder: _Builder, stanza: _Stanza | None) -> None:

@@ -10,15 +10,17 @@ from .errors import ConfigError, Loc
 IFNAME_MAX = 15
 
 _NETNS_RE = re.compile(r"[A-Za-z0-9_.-]+")
-# The kernel refuses '/', ':' and white space in device names; ifupdown adds
-# `name:label` aliases, which are not devices and which we never move.
-_IFNAME_RE = re.compile(r"[^/:\s\x00]+")
+# The kernel refuses '/', ':' and white space in device names (ifupdown's `name:label`
+# aliases are not devices and are never moved). We also refuse what other readers of the
+# name would take for syntax: a leading '-' (an option to ifup or ip), and '#', quotes
+# and backslashes (comments and quoting in `ip -batch` input).
+_IFNAME_RE = re.compile(r"(?!-)[^/:\s\x00-\x1f\x7f#\"'\\]+")
 _VLAN_RE = re.compile(r"(?P<parent>.+)\.(?P<vid>[0-9]+)")
 
 
 def check_netns_name(name: str, loc: Loc | None = None) -> str:
     """Return NAME if it can be a file in /run/netns and a unit instance, else raise."""
-    if name in ("", ".", "..") or not _NETNS_RE.fullmatch(name):
+    if name in ("", ".", "..") or name.startswith("-") or not _NETNS_RE.fullmatch(name):
         raise ConfigError(
             f"invalid namespace name {name!r}",
             loc,
@@ -32,7 +34,11 @@ def check_netns_name(name: str, loc: Loc | None = None) -> str:
 def check_ifname(name: str, loc: Loc | None = None) -> str:
     """Return NAME if the kernel accepts it as a network device name, else raise."""
     if name in ("", ".", "..") or not _IFNAME_RE.fullmatch(name):
-        raise ConfigError(f"invalid interface name {name!r}", loc)
+        raise ConfigError(
+            f"invalid interface name {name!r}",
+            loc,
+            hint="no '/', ':', white space, control characters, '#', quotes or backslashes, nor a leading '-'",
+        )
     if len(name.encode()) > IFNAME_MAX:
         raise ConfigError(
             f"interface name {name!r} is longer than {IFNAME_MAX} bytes",

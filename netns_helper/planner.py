@@ -32,7 +32,7 @@ _CREATING_KEYS = frozenset(
 )
 _CREATING_METHODS = frozenset({"tunnel", "ppp", "wvdial", "6to4"})
 _MEMBER_KEYS = ("bond-slaves", "bridge-ports")
-_VLAN_NAME_RE = re.compile(r"vlan0*(?P<vid>[1-9][0-9]*)")
+_VLAN_NAME_RE = re.compile(r"vlan(?P<vid>[0-9]+)")
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,8 @@ def made_inside(name: str, config: Interfaces) -> bool:
     )
 
 
-def _vlan_of(name: str, ifaces: tuple[Iface, ...], loc: Loc) -> tuple[str, int] | None:
+def vlan_of(name: str, ifaces: tuple[Iface, ...], loc: Loc) -> tuple[str, int] | None:
+    """(parent, VLAN id) when NAME is a VLAN: `PARENT.VID`, or `vlanVID` with `vlan-raw-device`."""
     raw = [opt for iface in ifaces for opt in iface.values("vlan-raw-device")]
     match = _VLAN_NAME_RE.fullmatch(name)
     if raw and match:
@@ -134,7 +135,7 @@ def layout(config: Interfaces, host_links: Mapping[str, Link], veth_ends: frozen
         if name == "lo" or ":" in name or name in veth_ends:
             continue
         ifaces = config.iface(name)
-        vlan = _vlan_of(name, ifaces, loc)
+        vlan = vlan_of(name, ifaces, loc)
         if name in host_links:
             moves.append(name)
         elif vlan is not None and vlan[0] not in wanted:

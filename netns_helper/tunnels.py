@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from . import iproute
-from .commands import OnError, Plan, Step
+from .commands import OnError, Plan, Run, Step
 from .errors import ConfigError
 from .facts import Facts, Paths
 from .interfaces import Interfaces
@@ -76,11 +76,16 @@ def _xfrm_up(service: str, dest: Dest) -> Plan:
     if forwarding is not None:
         steps.append(Step(forwarding))
     # Only rules outlive their interface; a batch that failed added none (rules come last).
-    undo = routes_delete_batch(dest.netns, dest.items, dest.uplink)
+    undo = {_family(b): b for b in routes_delete_batch(dest.netns, dest.items, dest.uplink)}
     for batch in routes_batch(dest.netns, dest.items, dest.uplink):
-        steps.append(Step(batch, undo=undo))
-        undo = ()
+        family = _family(batch)
+        steps.append(Step(batch, undo=(undo[family],) if family in undo else ()))
     return Plan(f"xfrm interfaces of {service} in {dest.netns}", tuple(steps))
+
+
+def _family(batch: Run) -> str:
+    """ "-4" or "-6": the family flag of one of xfrm's `ip -batch` commands."""
+    return next(str(a) for a in batch.argv if a in ("-4", "-6"))
 
 
 def plan_stop_service(

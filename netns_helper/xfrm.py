@@ -25,7 +25,7 @@ from itertools import pairwise
 
 from .commands import Run
 from .errors import ConfigError, Loc
-from .interfaces import MAX_FILE_BYTES, Interfaces
+from .interfaces import Interfaces, read_config
 from .iproute import IP
 from .names import check_ifname, check_netns_name
 
@@ -85,18 +85,7 @@ class _Section:
 
 def parse_xfrm(path: str, service: str) -> tuple[Xfrm, ...]:
     """Read SERVICE's xfrm file PATH; raise ConfigError with file:line on any mistake."""
-    try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a directory, not an xfrm file") from None
-    except OSError as e:
-        raise ConfigError(f"{path}: cannot read: {e.strerror}") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise ConfigError(f"{path}: larger than {MAX_FILE_BYTES} bytes")
-    return _parse(path, data, service)
+    return _parse(path, read_config(path, None), service)
 
 
 def parse_xfrm_text(text: str, service: str, path: str = "<string>") -> tuple[Xfrm, ...]:
