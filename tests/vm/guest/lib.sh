@@ -4,6 +4,9 @@
 #                        fails, the scenario stops (and fails)
 #   check TEXT CMD...    an assertion: prints "ok - TEXT" or "not ok - TEXT" with the
 #                        command's output; the scenario goes on, and fails at its end
+#   run_status N CMD...  an action expected to exit with status N (a failure being
+#                        tested): shows the command and its output, and keeps the output
+#                        in $output; another status stops the scenario (and fails it)
 #   put FILE <<EOF       writes a file (creating its directory) and shows it
 #   cleanup() { ...; }   when a scenario defines it, runs at exit, whatever happened
 #
@@ -13,9 +16,17 @@
 #   has_addr NS DEV ADDR/LEN DEV in NS has that address
 #   no_netns NS              the namespace does not exist
 #   ifindex NS DEV           prints DEV's ifindex (for JQ expressions)
+#   no_link_kind NS KIND     NS has no link of that kind (e.g. xfrm)
+#   json_is JQ CMD...        CMD prints JSON on which JQ holds (e.g. ip -j route show ...)
+#   route_is NS JQ ARGS...   JQ holds on the object of `ip -n NS -j route get ARGS`
+#   rules_are NS -4|-6 N JQ  NS has exactly N rules of that family on which JQ holds
+#   sysctl_is NS KEY VALUE   /proc/sys/KEY reads VALUE in NS (e.g. net/ipv4/ip_forward)
+#   wait_until SECS CMD...   CMD succeeds within SECS seconds (polled every 0.1 s)
+#   output_has REGEX         the output of the last run_status matches REGEX (grep -E)
 
 set -u
 failures=0
+output=
 
 run() {
     local started=$EPOCHREALTIME status=0
@@ -25,6 +36,20 @@ run() {
         echo "  ($(elapsed "$started") s)"
     else
         echo "  FAILED: exit $status after $(elapsed "$started") s"
+        exit 1
+    fi
+}
+
+run_status() {
+    local want=$1 started=$EPOCHREALTIME status=0
+    shift
+    echo "\$ $*"
+    output=$("$@" 2>&1) || status=$?
+    [ -n "$output" ] && printf '%s\n' "$output"
+    if [ "$status" = "$want" ]; then
+        echo "  (exit $status as expected, $(elapsed "$started") s)"
+    else
+        echo "  FAILED: exit $status, not $want, after $(elapsed "$started") s"
         exit 1
     fi
 }
@@ -91,6 +116,57 @@ no_netns() {
 
 ifindex() {
     ipj "$1" link show dev "$2" | jq '.[0].ifindex'
+}
+
+no_link_kind() {
+    local json
+    json=$(ipj "$1" link show) || return 1
+    ! jq -e --arg kind "$2" 'any(.[]; .linkinfo.info_kind == $kind)' <<<"$json" >/dev/null ||
+        { jq -c --arg kind "$2" '.[] | select(.linkinfo.info_kind == $kind)' <<<"$json"; return 1; }
+}
+
+json_is() {
+    local expr=$1 json
+    shift
+    json=$("$@") || return 1
+    jq -e "$expr" <<<"$json" >/dev/null || { jq -c . <<<"$json"; return 1; }
+}
+
+route_is() {
+    local ns=$1 expr=$2 json
+    shift 2
+    json=$(ipj "$ns" route get "$@") || return 1
+    jq -e ".[0] | $expr" <<<"$json" >/dev/null || { jq -c . <<<"$json"; return 1; }
+}
+
+rules_are() {
+    local json count
+    json=$(ipj "$1" "$2" rule show) || return 1
+    count=$(jq "[.[] | select($4)] | length" <<<"$json")
+    [ "$count" = "$3" ] || { echo "$count matching rule(s), not $3:"; jq -c '.[]' <<<"$json"; return 1; }
+}
+
+sysctl_is() {
+    local value
+    if [ "$1" = root ]; then
+        value=$(cat "/proc/sys/$2") || return 1
+    else
+        value=$(ip netns exec "$1" cat "/proc/sys/$2") || return 1
+    fi
+    [ "$value" = "$3" ] || { echo "$2 = $value"; return 1; }
+}
+
+wait_until() {
+    local deadline=$((${EPOCHREALTIME/./} + $1 * 1000000))
+    shift
+    until "$@" >/dev/null 2>&1; do
+        [ "${EPOCHREALTIME/./}" -lt "$deadline" ] || { "$@"; return; }
+        sleep 0.1
+    done
+}
+
+output_has() {
+    grep -qE -e "$1" <<<"$output"
 }
 
 _vmtest_exit() {
