@@ -16,12 +16,12 @@ from .interfaces import Iface, Interfaces, parse_file
 from .links import veths
 from .names import check_netns_name
 from .planner import claimed, made_inside, vlan_of
-from .xfrm import Xfrm, block_p2p_uplink, check_dest_conflicts, parse_xfrm
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .args import Args
     from .cli import Context
+    from .xfrm import Xfrm
 
 ERROR, WARNING = "error", "warning"
 Query = Callable[[tuple[str, ...]], str]
@@ -134,6 +134,8 @@ def _load(paths: Paths, selected: set[str] | None) -> _World:
                 world.problems += [Problem.of(e) for e in errors]
         xfrm_path = f"{base}/{name}/network/xfrm"
         if os.path.exists(xfrm_path):
+            from .xfrm import parse_xfrm  # only IPsec gateways pay for it at start-up
+
             try:
                 world.xfrms[name] = parse_xfrm(xfrm_path, name)
             except ConfigError as e:
@@ -292,6 +294,10 @@ def _service_namespaces(world: _World) -> set[str]:
 
 def _check_xfrm(world: _World, selected: set[str] | None) -> list[Problem]:
     problems: list[Problem] = []
+    if not world.xfrms:
+        return problems
+    from .xfrm import block_p2p_uplink, check_dest_conflicts
+
     services = _service_namespaces(world)
     everything = [item for items in world.xfrms.values() for item in items]
     try:

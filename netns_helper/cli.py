@@ -9,11 +9,15 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from . import __version__, args, check, facts, interfaces, links, lock, tunnels, xfrm
+from . import __version__, args, check, facts, interfaces, links, lock, planner
 from .commands import Plan, script
 from .errors import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, ConfigError
 from .executor import CommandFailed, Executor
 from .names import check_netns_name
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from . import tunnels
 
 PROG = "netns-helper"
 
@@ -147,6 +151,8 @@ def _dests(
     files = _xfrm_files(paths)
     if service not in files:
         return ()
+    from . import tunnels, xfrm  # only IPsec gateways pay for these at start-up
+
     mine = xfrm.parse_xfrm(files[service], service)
     others: dict[str, tuple[xfrm.Xfrm, ...]] = {}
     for other, path in files.items():
@@ -187,6 +193,10 @@ def _plan(command: str, name: str, paths: facts.Paths, executor: Executor, locks
         live = facts.gather(paths, name, executor.query)
         check.before_start(paths, name, check.gather_live(paths, executor.query, live.host_links))
         dests = _dests(paths, name, host, executor, starting=True, locks=locks)
+        if not dests:
+            return planner.plan_start(name, config, live, paths, host)
+        from . import tunnels
+
         return tunnels.plan_start_service(name, config, live, paths, host, dests)
     try:
         stop_config: interfaces.Interfaces | None = _load(paths, name)
@@ -201,6 +211,10 @@ def _plan(command: str, name: str, paths: facts.Paths, executor: Executor, locks
         _warn("leaving XFRM interfaces and destinations alone; the configuration has an error", e)
         stop_dests = ()
     live = _stop_facts(paths, name, stop_config, host, executor)
+    if not stop_dests:
+        return planner.plan_stop(name, stop_config, live, paths, host)
+    from . import tunnels
+
     return tunnels.plan_stop_service(name, stop_config, live, paths, host, stop_dests)
 
 
