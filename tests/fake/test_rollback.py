@@ -297,11 +297,10 @@ class Kernel:
 
     def _batch(self, options: Sequence[str], stdin: str) -> None:
         force = options[:1] == ["-force"]
-        match options[1:] if force else options:
-            case ["-n", netns, ("-4" | "-6") as family]:
-                pass
-            case _:
-                raise AssertionError(f"the model does not know `ip {' '.join(options)} -batch -`")
+        rest = list(options[1:] if force else options)
+        if len(rest) != 3 or rest[0] != "-n" or rest[2] not in ("-4", "-6"):
+            raise AssertionError(f"the model does not know `ip {' '.join(options)} -batch -`")
+        _, netns, family = rest
         self._ns(netns)
         errors = []
         for number, line in enumerate(stdin.splitlines(), start=1):

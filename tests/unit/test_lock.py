@@ -22,11 +22,13 @@ def test_lock_file_exists_only_while_held(tmp_path: Path) -> None:
 
 def test_second_holder_waits_then_gives_up_clearly(tmp_path: Path) -> None:
     paths = Paths(run=str(tmp_path))
+    entered: list[str] = []
     busy = pytest.raises(Busy, match=r"namespace web is busy: .*web\.lock \(waited 0 s\)")
     with locked(paths, "web"), busy, locked(paths, "web", wait=0.05):
-        pass
+        entered.append("web")
     with locked(paths, "other", wait=0.05):  # other namespaces are not blocked
-        pass
+        entered.append("other")
+    assert entered == ["other"]
 
 
 def test_holders_are_serialized_across_file_removal(tmp_path: Path) -> None:
