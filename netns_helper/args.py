@@ -16,6 +16,8 @@ _SHORT = {"-v": "--verbose", "-h": "--help"}
 
 @dataclass(frozen=True)
 class Command:
+    """A subcommand: its operands, help and own options."""
+
     name: str
     operands: str  # as shown in usage, e.g. "NAME" or "[NAME ...]"
     min_operands: int
@@ -29,6 +31,8 @@ class Command:
 
 @dataclass(frozen=True)
 class Args:
+    """A parsed command line."""
+
     command: str
     operands: tuple[str, ...]
     flags: frozenset[str]

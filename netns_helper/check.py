@@ -29,6 +29,8 @@ Query = Callable[[tuple[str, ...]], str]
 
 @dataclass(frozen=True)
 class Problem:
+    """One problem `check` found, printed as `where: severity: message`."""
+
     severity: str
     message: str
     where: str  # "path:line", or "path" when no line applies
@@ -97,16 +99,16 @@ def _ssh_dev(query: Query) -> str | None:
     return None
 
 
-@dataclass
 class _World:
     """Every configuration file, parsed once."""
 
-    paths: Paths
-    problems: list[Problem] = field(default_factory=list)
-    host: Interfaces | None = None
-    configs: dict[str, Interfaces] = field(default_factory=dict)
-    xfrms: dict[str, tuple[Xfrm, ...]] = field(default_factory=dict)
-    bad_names: list[str] = field(default_factory=list)
+    def __init__(self, paths: Paths) -> None:
+        self.paths = paths
+        self.problems: list[Problem] = []
+        self.host: Interfaces | None = None
+        self.configs: dict[str, Interfaces] = {}
+        self.xfrms: dict[str, tuple[Xfrm, ...]] = {}
+        self.bad_names: list[str] = []
 
 
 def _load(paths: Paths, selected: set[str] | None) -> _World:

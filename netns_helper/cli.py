@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -275,6 +274,8 @@ HANDLERS: dict[str, Callable[[Context, args.Args], int] | str] = {
 def _handler(command: str) -> Callable[[Context, args.Args], int]:
     handler = HANDLERS[command]
     if isinstance(handler, str):
+        import importlib
+
         run: Callable[[Context, args.Args], int] = importlib.import_module(handler).run
         return run
     return handler

@@ -44,6 +44,8 @@ class Run:
 
 @dataclass(frozen=True)
 class MakeDirs:
+    """Create directory PATH and its parents, as `mkdir -p`."""
+
     path: str
 
     def sh(self) -> str:
@@ -52,6 +54,8 @@ class MakeDirs:
 
 @dataclass(frozen=True)
 class RemoveTree:
+    """Remove PATH and all below it, as `rm -rf`."""
+
     path: str
 
     def sh(self) -> str:
@@ -60,6 +64,8 @@ class RemoveTree:
 
 @dataclass(frozen=True)
 class RemoveFile:
+    """Remove the file PATH if it exists, as `rm -f`."""
+
     path: str
 
     def sh(self) -> str:
@@ -80,6 +86,8 @@ class WriteFile:
 
 @dataclass(frozen=True)
 class Symlink:
+    """Create the symbolic link PATH pointing at TARGET."""
+
     target: str
     path: str
 
@@ -89,6 +97,8 @@ class Symlink:
 
 @dataclass(frozen=True)
 class HardLink:
+    """Create PATH as another name of the file SOURCE."""
+
     source: str
     path: str
 
@@ -118,6 +128,8 @@ class OnError(enum.Enum):
 
 @dataclass(frozen=True)
 class Step:
+    """An action, what a failure of it means, and the actions that undo it."""
+
     action: Action
     on_error: OnError = OnError.FAIL
     undo: tuple[Action, ...] = ()

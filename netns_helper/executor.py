@@ -43,7 +43,6 @@ class CommandFailed(Exception):
         return f"{self.action.sh()}: {self.message}"
 
 
-@dataclass
 class Processes:
     """How the executor sees and signals processes; tests replace it."""
 
@@ -69,6 +68,8 @@ class Processes:
 
 @dataclass
 class Outcome:
+    """What a plan's execution ended with: failures, ignored failures, and what was undone."""
+
     failures: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     undone: list[str] = field(default_factory=list)
@@ -78,13 +79,23 @@ class Outcome:
         return not self.failures
 
 
-@dataclass
+# The executor's own state: a plain class, not a dataclass, whose creation costs start-up time.
 class Executor:
-    verbose: bool = False
-    log: TextIO = field(default_factory=lambda: sys.stderr)
-    processes: Processes = field(default_factory=Processes)
-    run_netns: str = "/run/netns"
-    on_step: Callable[[Step], None] | None = None  # tests: fault injection and tracing
+    """Runs plans and read-only queries: the only place that starts processes."""
+
+    def __init__(
+        self,
+        verbose: bool = False,
+        log: TextIO | None = None,
+        processes: Processes | None = None,
+        run_netns: str = "/run/netns",
+        on_step: Callable[[Step], None] | None = None,  # tests: fault injection and tracing
+    ) -> None:
+        self.verbose = verbose
+        self.log = log if log is not None else sys.stderr
+        self.processes = processes if processes is not None else Processes()
+        self.run_netns = run_netns
+        self.on_step = on_step
 
     # --- processes -----------------------------------------------------------------
     def _argv(self, argv: Sequence[Arg]) -> list[str]:

@@ -50,6 +50,8 @@ class Paths:
 
 @dataclass(frozen=True)
 class Link:
+    """A network device as `ip -j -d link show` reports it."""
+
     name: str
     kind: str | None = None  # linkinfo's info_kind; None for a physical NIC
     parent: str | None = None  # the lower device of a VLAN, macvlan, ...
@@ -68,6 +70,8 @@ class Hook:
 
 @dataclass(frozen=True)
 class Facts:
+    """What the planner knows of the live system: read before planning, never changed by it."""
+
     namespaces: frozenset[str] = frozenset()
     host_links: Mapping[str, Link] = field(default_factory=dict)
     ns_links: Mapping[str, Link] = field(default_factory=dict)  # of the namespace being planned

@@ -12,7 +12,7 @@ import glob
 import os
 import re
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .errors import ConfigError, Loc
 from .names import check_ifname, check_netns_name
@@ -31,6 +31,8 @@ _FLAG_WORDS = ("no-auto-down", "no-scripts")
 
 @dataclass(frozen=True)
 class Option:
+    """An option line of a stanza, e.g. `address 192.0.2.2/24`."""
+
     name: str
     value: str
     loc: Loc
@@ -43,6 +45,8 @@ class Option:
 
 @dataclass(frozen=True)
 class Iface:
+    """An `iface NAME FAMILY METHOD` stanza with its options."""
+
     name: str
     family: str
     method: str
@@ -65,6 +69,8 @@ class Allow:
 
 @dataclass(frozen=True)
 class Mapping:
+    """A `mapping PATTERN...` stanza, kept for ifupdown."""
+
     patterns: tuple[str, ...]
     options: tuple[Option, ...]
     loc: Loc
@@ -72,6 +78,8 @@ class Mapping:
 
 @dataclass(frozen=True)
 class Rename:
+    """A `rename CUR=NEW...` line, kept for ifupdown."""
+
     pairs: tuple[tuple[str, str], ...]
     loc: Loc
 
@@ -122,19 +130,19 @@ class Interfaces:
         return tuple(i for i in self.ifaces if i.name == name)
 
 
-@dataclass
 class _Builder:
     """Mutable state of one parse; frozen into `Interfaces` at the end."""
 
-    path: str
-    files: list[str] = field(default_factory=list)
-    ifaces: list[Iface] = field(default_factory=list)
-    allows: list[Allow] = field(default_factory=list)
-    mappings: list[Mapping] = field(default_factory=list)
-    renames: list[Rename] = field(default_factory=list)
-    flags: list[Flag] = field(default_factory=list)
-    links: list[LinkNetns] = field(default_factory=list)
-    errors: list[ConfigError] | None = None  # collect errors here instead of raising the first
+    def __init__(self, path: str, errors: list[ConfigError] | None = None) -> None:
+        self.path = path
+        self.files: list[str] = []
+        self.ifaces: list[Iface] = []
+        self.allows: list[Allow] = []
+        self.mappings: list[Mapping] = []
+        self.renames: list[Rename] = []
+        self.flags: list[Flag] = []
+        self.links: list[LinkNetns] = []
+        self.errors = errors  # collect errors here instead of raising the first
 
     def fail(self, error: ConfigError) -> None:
         if self.errors is None:
@@ -263,12 +271,12 @@ def _parse_lines(builder: _Builder, path: str, lines: list[tuple[int, str]], sta
         builder.fail(e)
 
 
-@dataclass
 class _LineState:
-    current: _Stanza | None = None
-    # ifupdown itself reads `link-netns` as an option of the stanza before it, and rejects
-    # the whole file ("misplaced option") when there is none: track what it would see.
-    ifupdown_stanza: bool = False
+    def __init__(self) -> None:
+        self.current: _Stanza | None = None
+        # ifupdown itself reads `link-netns` as an option of the stanza before it, and rejects
+        # the whole file ("misplaced option") when there is none: track what it would see.
+        self.ifupdown_stanza = False
 
 
 def _parse_line(builder: _Builder, path: str, loc: Loc, text: str, stack: tuple[str, ...], state: _LineState) -> None:

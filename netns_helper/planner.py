@@ -37,6 +37,8 @@ _VLAN_NAME_RE = re.compile(r"vlan(?P<vid>[0-9]+)")
 
 @dataclass(frozen=True)
 class Vlan:
+    """A VLAN `start` creates on a host parent, directly inside the namespace."""
+
     name: str
     parent: str
     vid: int
