@@ -30,7 +30,7 @@ from .commands import (
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up
 if TYPE_CHECKING:
-    from typing import TextIO
+    from typing import BinaryIO, TextIO
 
 
 class CommandFailed(Exception):
@@ -110,18 +110,24 @@ class Executor:
         if self.verbose:
             # What really runs: our own PID where the plan says "this namespace".
             self.log.write(f"+ {Run(tuple(argv), run.stdin, run.quiet).sh()}\n")
-        try:
-            proc = subprocess.run(argv, input=run.stdin, capture_output=True, text=True, check=False)
-        except OSError as e:
-            raise CommandFailed(run, f"cannot run {argv[0]}: {e.strerror}") from None
+        # Output goes to anonymous files, not pipes: a daemon that ifup (or an `up` line)
+        # starts in the background inherits them, and a pipe would keep us waiting until it
+        # exits. No input: /dev/null, never our own stdin.
+        stdin = {"input": run.stdin} if run.stdin is not None else {"stdin": subprocess.DEVNULL}
+        with _memfile("stdout") as out, _memfile("stderr") as err:
+            try:
+                returncode = subprocess.run(argv, stdout=out, stderr=err, text=True, check=False, **stdin).returncode
+            except OSError as e:
+                raise CommandFailed(run, f"cannot run {argv[0]}: {e.strerror}") from None
+            stdout, stderr = _read(out), _read(err)
         if self.verbose and echo:
-            for stream in (proc.stderr,) if run.quiet else (proc.stdout, proc.stderr):
+            for stream in (stderr,) if run.quiet else (stdout, stderr):
                 for line in stream.splitlines():
                     self.log.write(f"  {line}\n")
-        if proc.returncode != 0:
-            err = proc.stderr.strip() or proc.stdout.strip() or "(no output)"
-            raise CommandFailed(run, f"exit code {proc.returncode}: {err}")
-        return proc.stdout
+        if returncode != 0:
+            problem = stderr.strip() or stdout.strip() or "(no output)"
+            raise CommandFailed(run, f"exit code {returncode}: {problem}")
+        return stdout
 
     # --- one action ------------------------------------------------------------------
     def do(self, action: Action) -> None:
@@ -219,6 +225,15 @@ class Executor:
                 except CommandFailed as e:
                     outcome.failures.append(f"while undoing: {e}")
                     self.log.write(f"error: while undoing: {e}\n")
+
+
+def _memfile(name: str) -> BinaryIO:
+    return open(os.memfd_create(name, os.MFD_CLOEXEC), "w+b")
+
+
+def _read(f: BinaryIO) -> str:
+    f.seek(0)
+    return f.read().decode(errors="replace")
 
 
 def _remove_tree(path: str) -> None:

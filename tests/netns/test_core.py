@@ -10,7 +10,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from .conftest import Host, ipj, ns_view, sh, wait_for
+from .conftest import TOOL, Host, ipj, ns_view, sh, wait_for
 
 NGINX = """\
 auto lo
@@ -209,3 +209,20 @@ def test_stop_of_a_namespace_that_is_not_running(host: Host) -> None:
     host.configure("nginx", NGINX)
     result = host.tool("stop", "nginx")
     assert "namespace nginx is not running" in result.stderr
+
+
+def test_a_daemon_started_by_ifup_does_not_hold_up_start(host: Host) -> None:
+    # It inherits ifup's stdout and stderr: were they pipes to the tool, start would wait for it.
+    host.nic("eth0", "peer0", "192.0.2.1/24")
+    host.configure("nginx", NGINX + "    up sleep 600 &\n")
+    before = host.snapshot()
+    start = subprocess.run([str(TOOL), "start", "nginx"], capture_output=True, text=True, timeout=60, check=False)
+    assert start.returncode == 0, start.stderr
+    daemons = sh("ip", "netns", "pids", "nginx").stdout.split()
+    assert len(daemons) == 1 and Path(f"/proc/{daemons[0]}/cmdline").read_bytes() == b"sleep\x00600\x00"
+    host.tool("stop", "nginx")  # ends it
+    assert (
+        not Path(f"/proc/{daemons[0]}/cmdline").exists()
+        or Path(f"/proc/{daemons[0]}/stat").read_text().split()[2] == "Z"
+    )
+    assert host.snapshot() == before
