@@ -109,15 +109,17 @@ class _World:
         self.configs: dict[str, Interfaces] = {}
         self.xfrms: dict[str, tuple[Xfrm, ...]] = {}
         self.bad_names: list[str] = []
+        # The parse errors themselves, with their hints: start reports them as it always did.
+        self.host_errors: list[ConfigError] = []
+        self.config_errors: dict[str, list[ConfigError]] = {}
 
 
 def _load(paths: Paths, selected: set[str] | None) -> _World:
     world = _World(paths)
     host_path = f"{paths.host_network}/interfaces"
     if os.path.exists(host_path):
-        errors: list[ConfigError] = []
-        world.host = parse_file(host_path, errors)
-        world.problems += [Problem.of(e) for e in errors]
+        world.host = parse_file(host_path, world.host_errors)
+        world.problems += [Problem.of(e) for e in world.host_errors]
     base = f"{paths.etc}/netns"
     for name in sorted(os.listdir(base)) if os.path.isdir(base) else []:
         if not os.path.isdir(f"{base}/{name}/network"):
@@ -130,7 +132,7 @@ def _load(paths: Paths, selected: set[str] | None) -> _World:
         wanted = selected is None or name in selected
         path = paths.netns_interfaces(name)
         if os.path.exists(path):
-            errors = []
+            errors = world.config_errors.setdefault(name, [])
             world.configs[name] = parse_file(path, errors)
             if wanted:
                 world.problems += [Problem.of(e) for e in errors]
@@ -154,9 +156,14 @@ def check(paths: Paths, names: Sequence[str] | None, live: Live | None) -> list[
     selected = set(names) if names is not None else None
     for name in names or ():
         check_netns_name(name)
-    world = _load(paths, selected)
+    return _problems(_load(paths, selected), selected, live)
+
+
+def _problems(world: _World, selected: set[str] | None, live: Live | None) -> list[Problem]:
+    """What `check` reports of WORLD; computed again from the same parse for each LIVE."""
+    paths = world.paths
     base = f"{paths.etc}/netns"
-    problems = world.problems
+    problems = list(world.problems)
     for name in world.bad_names:
         problems.append(
             Problem(ERROR, f"{name!r} cannot be a namespace name: use letters, digits, '_', '.', '-'", f"{base}/{name}")
@@ -329,21 +336,48 @@ class Refused(Exception):
         self.problems = tuple(problems)
 
 
-def before_start(paths: Paths, name: str, live: Live | None) -> None:
-    """The checks of `check NAME`: warnings go to stderr, errors refuse the start.
+def require_config(paths: Paths, name: str) -> None:
+    """Start and stop of NAME need its interfaces file: say where it belongs."""
+    path = paths.netns_interfaces(name)
+    if not os.path.exists(path):
+        raise ConfigError(
+            f"{path}: no such file", hint=f"namespace {name} is configured in {path} (interfaces(5) format)"
+        )
 
-    `start` calls it twice: first without LIVE, before any process runs, then with the
-    facts it has gathered, for the warnings that need them.
+
+class StartCheck:
+    """The checks of `check NAME`, for `start NAME`, on one parse of every file.
+
+    Creating it checks the files, before any process runs: errors raise Refused, warnings
+    go to stderr. `warn_live` then adds the warnings that need the facts start gathers.
+    Start plans with the configuration parsed here (`config`, `host`): nothing is read twice.
     """
-    problems = check(paths, [name], live)
-    if live is not None:
-        problems = [p for p in problems if p.severity == WARNING]
+
+    def __init__(self, paths: Paths, name: str) -> None:
+        check_netns_name(name)
+        require_config(paths, name)
+        self.name = name
+        self.world = _load(paths, {name})
+        for parse_errors in (self.world.config_errors.get(name, []), self.world.host_errors):
+            if parse_errors:
+                raise parse_errors[0]
+        problems = _problems(self.world, {name}, None)
+        _warn(problems)
+        errors = [p for p in problems if p.severity == ERROR]
+        if errors:
+            raise Refused(errors)
+        self.config = self.world.configs[name]
+        self.host = self.world.host
+
+    def warn_live(self, live: Live) -> None:
+        static = set(_problems(self.world, {self.name}, None))
+        _warn([p for p in _problems(self.world, {self.name}, live) if p not in static])
+
+
+def _warn(problems: Sequence[Problem]) -> None:
     for problem in problems:
         if problem.severity == WARNING:
             sys.stderr.write(f"{problem}\n")
-    errors = [p for p in problems if p.severity == ERROR]
-    if errors:
-        raise Refused(errors)
 
 
 def report(problems: Sequence[Problem], as_json: bool) -> int:

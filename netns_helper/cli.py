@@ -93,24 +93,18 @@ def _paths() -> facts.Paths:
 
 
 def _load(paths: facts.Paths, name: str) -> interfaces.Interfaces:
-    path = paths.netns_interfaces(name)
-    if not os.path.exists(path):
-        raise ConfigError(
-            f"{path}: no such file", hint=f"namespace {name} is configured in {path} (interfaces(5) format)"
-        )
-    return interfaces.parse_file(path)
+    check.require_config(paths, name)
+    return interfaces.parse_file(paths.netns_interfaces(name))
 
 
-def _host_config(paths: facts.Paths, strict: bool) -> interfaces.Interfaces | None:
-    """The host's /etc/network/interfaces, for its link-netns stanzas."""
+def _host_config(paths: facts.Paths) -> interfaces.Interfaces | None:
+    """The host's /etc/network/interfaces, for its link-netns stanzas; None when unusable (stop)."""
     path = f"{paths.host_network}/interfaces"
     if not os.path.exists(path):
         return None
     try:
         return interfaces.parse_file(path)
     except ConfigError as e:
-        if strict:
-            raise
         _warn("ignoring the host's links; its configuration has an error", e)
         return None
 
@@ -160,8 +154,6 @@ def _dests(
                 others[other] = xfrm.parse_xfrm(path, other)
             except ConfigError as e:
                 _warn(f"ignoring {path} (its own start reports it)", e)
-    if starting:
-        xfrm.check_dest_conflicts([*mine, *(item for items in others.values() for item in items)])
     wanted = sorted(dict.fromkeys(item.dest_netns for item in mine))
     if locks is not None:
         for dest in wanted:
@@ -186,11 +178,10 @@ def _plan(command: str, name: str, paths: facts.Paths, executor: Executor, locks
     """The plan; with LOCKS, destination namespaces are locked too (after NAME: never the reverse)."""
     check_netns_name(name)
     if command == "start":
-        config = _load(paths, name)
-        host = _host_config(paths, strict=True)
-        check.before_start(paths, name, None)
+        pre = check.StartCheck(paths, name)  # every file error, before any process
+        config, host = pre.config, pre.host
         live = facts.gather(paths, name, executor.query)
-        check.before_start(paths, name, check.gather_live(paths, executor.query, live.host_links))
+        pre.warn_live(check.gather_live(paths, executor.query, live.host_links))
         dests = _dests(paths, name, host, executor, starting=True, locks=locks)
         if not dests:
             return planner.plan_start(name, config, live, paths, host)
@@ -203,7 +194,7 @@ def _plan(command: str, name: str, paths: facts.Paths, executor: Executor, locks
         # Stopping must work even when the configuration was broken or removed meanwhile.
         _warn("stopping what is running; the configuration has an error", e)
         stop_config = None
-    host = _host_config(paths, strict=False)
+    host = _host_config(paths)
     try:
         stop_dests = _dests(paths, name, host, executor, starting=False, locks=locks)
     except ConfigError as e:

@@ -125,6 +125,13 @@ class Interfaces:
                     seen.setdefault(name, allow.loc)
         return tuple(seen.items())
 
+    def brought_up(self) -> dict[str, Loc]:
+        """Names marked `auto` or `allow-hotplug`, first mention first: what the file brings up."""
+        wanted = dict(self.allowed("auto"))
+        for name, loc in self.allowed("hotplug"):
+            wanted.setdefault(name, loc)
+        return wanted
+
     def iface(self, name: str) -> tuple[Iface, ...]:
         """Every stanza for NAME (one per address family)."""
         return tuple(i for i in self.ifaces if i.name == name)

@@ -39,7 +39,7 @@ def veths(netns: str, config: Interfaces | None, host_config: Interfaces | None)
                 stanza = bool(host_config.iface(link.host_end))
                 found.append(Veth(link.host_end, link.ns_end, link.loc, host_stanza=stanza))
     if config is not None:
-        for name, loc in _brought_up_names(config):
+        for name, loc in config.brought_up().items():
             match = _BRIDGE_PORT_RE.fullmatch(name)
             if match:
                 host_end = bridge_port_host_end(netns, match["id"])
@@ -57,13 +57,6 @@ def veths(netns: str, config: Interfaces | None, host_config: Interfaces | None)
                 raise ConfigError(f"link name {end!r} is used twice (also at {seen[end].loc})", veth.loc)
             seen[end] = veth
     return tuple(found)
-
-
-def _brought_up_names(config: Interfaces) -> list[tuple[str, Loc]]:
-    names = dict(config.allowed("auto"))
-    for name, loc in config.allowed("hotplug"):
-        names.setdefault(name, loc)
-    return list(names.items())
 
 
 def check_against_host(veths_: tuple[Veth, ...], host_links: Mapping[str, Link]) -> None:

@@ -55,17 +55,10 @@ class Layout:
     notes: tuple[str, ...] = ()
 
 
-def _brought_up(config: Interfaces) -> dict[str, Loc]:
-    wanted = dict(config.allowed("auto"))
-    for name, loc in config.allowed("hotplug"):
-        wanted.setdefault(name, loc)
-    return wanted
-
-
 def _members(config: Interfaces) -> dict[str, Loc]:
     """Bond slaves and bridge ports of the interfaces the file brings up."""
     members: dict[str, Loc] = {}
-    for name in _brought_up(config):
+    for name in config.brought_up():
         for iface in config.iface(name):
             for key in _MEMBER_KEYS:
                 for opt in iface.values(key):
@@ -84,7 +77,7 @@ def _members(config: Interfaces) -> dict[str, Loc]:
 
 def claimed(config: Interfaces) -> dict[str, Loc]:
     """Interfaces the namespace's file brings up (auto, allow-hotplug) and their bond/bridge members."""
-    wanted = _brought_up(config)
+    wanted = config.brought_up()
     for name, loc in _members(config).items():
         wanted.setdefault(name, loc)
     return wanted

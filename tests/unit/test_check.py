@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from netns_helper.check import Live, Problem, Refused, before_start, check, default_route_devs, report
+from netns_helper.check import Live, Problem, Refused, StartCheck, check, default_route_devs, report
 from netns_helper.facts import Link, Paths
 
 NGINX = "auto lo\niface lo inet loopback\nauto eth0\niface eth0 inet static\n  address 192.0.2.2/24\n"
@@ -143,10 +143,10 @@ def test_start_refuses_on_errors_and_only_warns_on_warnings(root: Path, capsys: 
     paths = Paths(etc=f"{root}/etc", run=f"{root}/run")
     path = _ns(root, "a", "auto eth0\niface eth0 inet static\n  address 10.0.0.1/33\n")
     with pytest.raises(Refused) as info:
-        before_start(paths, "a", None)
+        StartCheck(paths, "a")
     assert str(info.value).startswith(f"{path}:3: error: invalid address for eth0")
     path.write_text("auto eth0\n")
-    before_start(paths, "a", Live(host_links=HOST.host_links, default_devs=frozenset({"eth0"})))
+    StartCheck(paths, "a").warn_live(Live(host_links=HOST.host_links, default_devs=frozenset({"eth0"})))
     assert "warning: eth0 carries the host's default route" in capsys.readouterr().err
 
 
