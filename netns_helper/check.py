@@ -20,7 +20,7 @@ from .planner import claimed, made_inside, vlan_of
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .args import Args
-    from .cli import Context
+    from .runtime import Context
     from .xfrm import Xfrm
 
 ERROR, WARNING = "error", "warning"

@@ -29,8 +29,8 @@ from .status import configured_namespaces
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .args import Args
-    from .cli import Context
     from .facts import Query
+    from .runtime import Context
 
 DEFAULT_DIR = "/var/lib/prometheus/node-exporter"
 FILE_NAME = "netns_helper.prom"
@@ -179,7 +179,7 @@ def plan_write(directory: str, text: str) -> Plan:
 
 
 def run(ctx: Context, opts: Args) -> int:
-    from .cli import run_plan
+    from .runtime import run_plan
 
     directory = opts.value("--textfile-dir", DEFAULT_DIR).rstrip("/") or "/"
     return run_plan(ctx, plan_write(directory, render(gather(ctx.paths, ctx.executor.query))))

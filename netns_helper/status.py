@@ -27,8 +27,8 @@ from .xfrm import Xfrm, parse_xfrm
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .args import Args
-    from .cli import Context
     from .facts import Query
+    from .runtime import Context
 
 UNKNOWN = "unknown"  # a unit's state when systemd does not run here
 # Devices the kernel puts into every new namespace once their module is loaded: never drift.

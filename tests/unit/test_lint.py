@@ -52,3 +52,27 @@ def test_runtime_needs_only_the_standard_library() -> None:
     allowed = set(sys.stdlib_module_names) | {"netns_helper"}
     for path in [*PACKAGE.glob("*.py"), REPO / "bin" / "netns-helper"]:
         assert _imports(path) <= allowed, f"{path.name} imports {_imports(path) - allowed}"
+
+
+def _package_imports(path: Path) -> set[str]:
+    """The netns_helper modules PATH imports (relative imports, including under TYPE_CHECKING)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            if node.module:
+                names.add(node.module.split(".")[0])
+            else:
+                names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("netns_helper."):
+            names.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "import_module":
+            arg = node.args[0] if node.args else None
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and arg.value.startswith("netns_helper."):
+                names.add(arg.value.split(".")[1])
+    return names
+
+
+def test_no_module_imports_the_command_line() -> None:
+    """cli is the top floor: everything it runs lives below it, so nothing imports it back."""
+    importers = {p.name for p in PACKAGE.glob("*.py") if "cli" in _package_imports(p)}
+    assert importers <= {"__main__.py"}, f"{sorted(importers)} import cli"
