@@ -9,10 +9,11 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from . import iproute
+from . import ipjson, iproute
 from .errors import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, ConfigError, Loc
-from .facts import Link, Paths, list_namespaces, parse_links
+from .facts import Paths, list_namespaces
 from .interfaces import Iface, Interfaces, parse_file
+from .ipjson import Link
 from .links import veths
 from .names import check_netns_name
 from .planner import claimed, made_inside, vlan_of
@@ -61,11 +62,11 @@ def gather_live(paths: Paths, query: Query, host_links: Mapping[str, Link] | Non
     """Facts for `check`; with HOST_LINKS (start has them already), skip the namespaces' links."""
     complete = host_links is None
     if host_links is None:
-        host_links = parse_links(query(iproute.query_links()))
+        host_links = ipjson.links(query(iproute.query_links()))
     ns_links = {}
     if complete:
         for netns in sorted(list_namespaces(paths)):
-            ns_links[netns] = frozenset(parse_links(query(iproute.query_links(netns))))
+            ns_links[netns] = frozenset(ipjson.links(query(iproute.query_links(netns))))
     return Live(host_links, ns_links, default_route_devs(), _ssh_dev(query), complete)
 
 
@@ -93,9 +94,9 @@ def _ssh_dev(query: Query) -> str | None:
     words = os.environ.get("SSH_CONNECTION", "").split()
     if len(words) != 4:
         return None
-    for link in json.loads(query(("ip", "-j", "addr", "show")) or "[]"):
-        if any(info.get("local") == words[2] for info in link.get("addr_info", [])):
-            return str(link["ifname"])
+    for link in ipjson.links(query(("ip", "-j", "addr", "show"))).values():
+        if any(address.split("/")[0] == words[2] for address in link.addresses):
+            return link.name
     return None
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from . import iproute
+from . import ipjson, iproute
+from .ipjson import Link
 
 HOOK_DIRS = ("if-pre-up.d", "if-up.d", "if-down.d", "if-post-down.d")
 
@@ -49,16 +49,6 @@ class Paths:
 
 
 @dataclass(frozen=True)
-class Link:
-    """A network device as `ip -j -d link show` reports it."""
-
-    name: str
-    kind: str | None = None  # linkinfo's info_kind; None for a physical NIC
-    parent: str | None = None  # the lower device of a VLAN, macvlan, ...
-    parent_elsewhere: bool = False  # the lower device is in another namespace
-
-
-@dataclass(frozen=True)
 class Hook:
     """An entry of the host's /etc/network/if-*.d/ that ifupdown would run."""
 
@@ -82,20 +72,6 @@ class Facts:
 
 
 Query = Callable[[tuple[str, ...]], str]
-
-
-def parse_links(output: str) -> dict[str, Link]:
-    """Links from `ip -j -d link show` output."""
-    links: dict[str, Link] = {}
-    for entry in json.loads(output or "[]"):
-        info = entry.get("linkinfo") or {}
-        links[entry["ifname"]] = Link(
-            name=entry["ifname"],
-            kind=info.get("info_kind"),
-            parent=entry.get("link"),
-            parent_elsewhere="link_netnsid" in entry,
-        )
-    return links
 
 
 def list_namespaces(paths: Paths) -> frozenset[str]:
@@ -137,8 +113,8 @@ def gather(paths: Paths, netns: str, query: Query, host_links: bool = True) -> F
     exists = netns in namespaces
     return Facts(
         namespaces=namespaces,
-        host_links=parse_links(query(iproute.query_links())) if host_links else {},
-        ns_links=parse_links(query(iproute.query_links(netns))) if exists else {},
+        host_links=ipjson.links(query(iproute.query_links())) if host_links else {},
+        ns_links=ipjson.links(query(iproute.query_links(netns))) if exists else {},
         host_hooks=host_hooks(paths),
         ns_hook_entries=ns_hook_entries(paths, netns),
         resolv_conf_exists=os.path.lexists(f"{paths.netns_etc(netns)}/resolv.conf"),

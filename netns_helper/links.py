@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .errors import ConfigError, Loc
-from .facts import Link
 from .interfaces import Interfaces
+from .ipjson import Link
 from .names import IFNAME_MAX
 
 _BRIDGE_PORT_RE = re.compile(r"(?P<bridge>[^.]+)\.\.(?P<id>[A-Za-z0-9_-]+)")

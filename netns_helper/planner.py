@@ -21,8 +21,9 @@ from .commands import (
     WriteFile,
 )
 from .errors import ConfigError, Loc
-from .facts import HOOK_DIRS, Facts, Link, Paths
+from .facts import HOOK_DIRS, Facts, Paths
 from .interfaces import Iface, Interfaces
+from .ipjson import Link
 from .links import check_against_host, veths
 from .names import split_vlan
 

@@ -14,11 +14,12 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from . import dropins, iproute
+from . import dropins, ipjson, iproute
 from .errors import EXIT_FAILED, EXIT_OK, ConfigError
 from .executor import CommandFailed
 from .facts import Paths, list_namespaces
 from .interfaces import Interfaces, parse_file
+from .ipjson import Link
 from .links import veths
 from .names import check_netns_name
 from .planner import claimed
@@ -53,15 +54,6 @@ class Service:
 
 
 @dataclass(frozen=True)
-class LinkState:
-    name: str
-    kind: str | None  # None for a NIC
-    state: str  # operstate: UP, DOWN, UNKNOWN (lo), LOWERLAYERDOWN...
-    up: bool  # administratively up (the UP flag)
-    addresses: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class XfrmState:
     """An XFRM interface of this namespace's xfrm file, and whether it is in its destination now."""
 
@@ -81,7 +73,7 @@ class Namespace:
     services: tuple[Service, ...] = ()
     dest_of: tuple[str, ...] = ()  # services whose XFRM interfaces go into this namespace
     pids: tuple[int, ...] = ()
-    links: tuple[LinkState, ...] = ()
+    links: tuple[Link, ...] = ()
     xfrm: tuple[XfrmState, ...] = ()
     problems: tuple[str, ...] = ()
 
@@ -111,22 +103,6 @@ def parse_show(output: str) -> dict[str, Unit]:
                 props["Id"], props.get("ActiveState", UNKNOWN), props.get("SubState", UNKNOWN), pid or None
             )
     return units
-
-
-def parse_addrs(output: str) -> tuple[LinkState, ...]:
-    """Links from `ip -j -d addr show` output."""
-    links = []
-    for entry in json.loads(output or "[]"):
-        links.append(
-            LinkState(
-                name=entry["ifname"],
-                kind=(entry.get("linkinfo") or {}).get("info_kind"),
-                state=entry.get("operstate", UNKNOWN.upper()),
-                up="UP" in entry.get("flags", ()),
-                addresses=tuple(f"{a['local']}/{a['prefixlen']}" for a in entry.get("addr_info", ()) if "local" in a),
-            )
-        )
-    return tuple(links)
 
 
 @dataclass(frozen=True)
@@ -187,7 +163,7 @@ class _World:
     configs: Mapping[str, _Config]
     units: Mapping[str, Unit]
     bindings: Mapping[str, tuple[tuple[str, str], ...]]
-    links: Mapping[str, tuple[LinkState, ...]]
+    links: Mapping[str, tuple[Link, ...]]
     pids: Mapping[str, tuple[int, ...]]
     read_errors: Mapping[str, str] = field(default_factory=dict)
 
@@ -216,12 +192,12 @@ def gather(paths: Paths, query: Query, only: str | None = None) -> tuple[Namespa
     )
     # A service's XFRM interfaces are looked for in their destinations.
     wanted = set(names) | {item.dest_netns for n in names for item in configs[n].xfrm}
-    links: dict[str, tuple[LinkState, ...]] = {}
+    links: dict[str, tuple[Link, ...]] = {}
     pids: dict[str, tuple[int, ...]] = {}
     errors: dict[str, str] = {}
     for name in sorted(wanted & running):
         try:
-            links[name] = parse_addrs(query((iproute.IP, "-n", name, "-j", "-d", "addr", "show")))
+            links[name] = tuple(ipjson.links(query((iproute.IP, "-n", name, "-j", "-d", "addr", "show"))).values())
             if name in names:
                 pids[name] = tuple(int(word) for word in query(iproute.query_pids(name)).split())
         except CommandFailed as e:  # deleted meanwhile, most likely
@@ -280,9 +256,7 @@ def _namespace(world: _World, name: str) -> Namespace:
     )
 
 
-def _unit_problems(
-    world: _World, name: str, unit: Unit, links: Sequence[LinkState], dest_of: Sequence[str]
-) -> list[str]:
+def _unit_problems(world: _World, name: str, unit: Unit, links: Sequence[Link], dest_of: Sequence[str]) -> list[str]:
     running = name in world.running
     if dest_of:
         # A destination is built by the start of a service routing into it, not by a unit of its own.
@@ -319,7 +293,7 @@ def _service_problems(world: _World, name: str, services: Sequence[Service], pid
     return problems
 
 
-def _drift(world: _World, name: str, links: Sequence[LinkState], dest_of: Sequence[str]) -> list[str]:
+def _drift(world: _World, name: str, links: Sequence[Link], dest_of: Sequence[str]) -> list[str]:
     config = world.configs[name]
     present = {link.name: link for link in links}
     into = {i.name for s in dest_of for i in world.configs[s].xfrm if i.dest_netns == name}
@@ -331,13 +305,25 @@ def _drift(world: _World, name: str, links: Sequence[LinkState], dest_of: Sequen
     problems += [
         f"drift: {n} is down in namespace {name}, but configured up"
         for n in sorted(config.required & set(present))
-        if not present[n].up
+        if not present[n].admin_up
     ]
     return problems
 
 
+def _link_dict(link: Link) -> dict[str, object]:
+    return {
+        "name": link.name,
+        "kind": link.kind,
+        "state": link.operstate,
+        "up": link.admin_up,
+        "addresses": list(link.addresses),
+    }
+
+
 def as_json(namespaces: Iterable[Namespace]) -> str:
-    items = [{**dataclasses.asdict(ns), "ok": ns.ok} for ns in namespaces]
+    items = [
+        {**dataclasses.asdict(ns), "links": [_link_dict(link) for link in ns.links], "ok": ns.ok} for ns in namespaces
+    ]
     return json.dumps({"ok": all(i["ok"] for i in items), "namespaces": items}, indent=2) + "\n"
 
 
@@ -359,8 +345,8 @@ def as_text(namespaces: Iterable[Namespace]) -> str:
         if ns.running:
             rows.append(("processes", " ".join(map(str, ns.pids)) or "none"))
         for link in ns.links:
-            flags = "" if link.up else " (admin down)"
-            rows.append(("link", " ".join((link.name, link.state + flags, *link.addresses))))
+            flags = "" if link.admin_up else " (admin down)"
+            rows.append(("link", " ".join((link.name, link.operstate + flags, *link.addresses))))
         for x in ns.xfrm:
             where = {True: "present", False: "missing", None: "not running"}[x.present]
             rows.append(("xfrm", f"{x.name} if_id {x.if_id} -> {x.dest} ({', '.join(x.prefixes)}): {where}"))

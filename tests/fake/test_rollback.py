@@ -40,8 +40,9 @@ from netns_helper.commands import (
     WriteFile,
 )
 from netns_helper.executor import CommandFailed, Executor, Outcome, Processes
-from netns_helper.facts import Facts, Link, Paths
+from netns_helper.facts import Facts, Paths
 from netns_helper.interfaces import Interfaces, parse_text
+from netns_helper.ipjson import Link
 from netns_helper.planner import plan_start, plan_stop
 from netns_helper.tunnels import Dest, plan_start_service, plan_stop_service
 from netns_helper.xfrm import block_p2p_uplink, parse_xfrm_text

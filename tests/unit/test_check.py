@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from netns_helper.check import Live, Problem, Refused, StartCheck, check, default_route_devs, report
-from netns_helper.facts import Link, Paths
+from netns_helper.facts import Paths
+from netns_helper.ipjson import Link
 
 NGINX = "auto lo\niface lo inet loopback\nauto eth0\niface eth0 inet static\n  address 192.0.2.2/24\n"
 

@@ -6,8 +6,9 @@ import pytest
 
 from netns_helper.commands import OnError, Plan, Run, script
 from netns_helper.errors import ConfigError, Loc
-from netns_helper.facts import Facts, Hook, Link, Paths
+from netns_helper.facts import Facts, Hook, Paths
 from netns_helper.interfaces import Interfaces, parse_text
+from netns_helper.ipjson import Link
 from netns_helper.planner import layout, plan_start, plan_stop, resolv_conf
 
 from .golden import check_golden
