@@ -12,17 +12,17 @@ from dataclasses import dataclass, field
 from . import ipjson, iproute
 from .errors import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, ConfigError, Loc
 from .facts import Paths, list_namespaces
-from .interfaces import Iface, Interfaces, parse_file
+from .interfaces import Iface, Interfaces
 from .ipjson import Link
 from .links import veths
 from .names import check_netns_name
 from .planner import claimed, made_inside, vlan_of
+from .world import World, load, require_config
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .args import Args
     from .runtime import Context
-    from .xfrm import Xfrm
 
 ERROR, WARNING = "error", "warning"
 Query = Callable[[tuple[str, ...]], str]
@@ -67,11 +67,11 @@ def gather_live(paths: Paths, query: Query, host_links: Mapping[str, Link] | Non
     if complete:
         for netns in sorted(list_namespaces(paths)):
             ns_links[netns] = frozenset(ipjson.links(query(iproute.query_links(netns))))
-    return Live(host_links, ns_links, default_route_devs(), _ssh_dev(query), complete)
+    return Live(host_links, ns_links, default_route_devs(f"{paths.proc}/net"), _ssh_dev(query), complete)
 
 
-def default_route_devs(proc: str = "/proc/net") -> frozenset[str]:
-    """Links carrying this namespace's default routes, read from /proc (no process needed)."""
+def default_route_devs(proc: str) -> frozenset[str]:
+    """Links carrying this namespace's default routes, read from PROC (Paths.proc/net; no process needed)."""
     devs = set()
     try:
         with open(f"{proc}/route") as f:
@@ -100,55 +100,6 @@ def _ssh_dev(query: Query) -> str | None:
     return None
 
 
-class _World:
-    """Every configuration file, parsed once."""
-
-    def __init__(self, paths: Paths) -> None:
-        self.paths = paths
-        self.problems: list[Problem] = []
-        self.host: Interfaces | None = None
-        self.configs: dict[str, Interfaces] = {}
-        self.xfrms: dict[str, tuple[Xfrm, ...]] = {}
-        self.bad_names: list[str] = []
-        # The parse errors themselves, with their hints: start reports them as it always did.
-        self.host_errors: list[ConfigError] = []
-        self.config_errors: dict[str, list[ConfigError]] = {}
-
-
-def _load(paths: Paths, selected: set[str] | None) -> _World:
-    world = _World(paths)
-    host_path = f"{paths.host_network}/interfaces"
-    if os.path.exists(host_path):
-        world.host = parse_file(host_path, world.host_errors)
-        world.problems += [Problem.of(e) for e in world.host_errors]
-    base = f"{paths.etc}/netns"
-    for name in sorted(os.listdir(base)) if os.path.isdir(base) else []:
-        if not os.path.isdir(f"{base}/{name}/network"):
-            continue
-        try:
-            check_netns_name(name)
-        except ConfigError:
-            world.bad_names.append(name)
-            continue
-        wanted = selected is None or name in selected
-        path = paths.netns_interfaces(name)
-        if os.path.exists(path):
-            errors = world.config_errors.setdefault(name, [])
-            world.configs[name] = parse_file(path, errors)
-            if wanted:
-                world.problems += [Problem.of(e) for e in errors]
-        xfrm_path = f"{base}/{name}/network/xfrm"
-        if os.path.exists(xfrm_path):
-            from .xfrm import parse_xfrm  # only IPsec gateways pay for it at start-up
-
-            try:
-                world.xfrms[name] = parse_xfrm(xfrm_path, name)
-            except ConfigError as e:
-                if wanted:
-                    world.problems.append(Problem.of(e))
-    return world
-
-
 def check(paths: Paths, names: Sequence[str] | None, live: Live | None) -> list[Problem]:
     """Problems of the namespaces NAMES (all when None), of the host's links, and between them.
 
@@ -157,14 +108,24 @@ def check(paths: Paths, names: Sequence[str] | None, live: Live | None) -> list[
     selected = set(names) if names is not None else None
     for name in names or ():
         check_netns_name(name)
-    return _problems(_load(paths, selected), selected, live)
+    return _problems(load(paths), selected, live)
 
 
-def _problems(world: _World, selected: set[str] | None, live: Live | None) -> list[Problem]:
+def _file_problems(world: World, selected: set[str] | None) -> list[Problem]:
+    """The parse errors of the host's file and of the selected namespaces' files."""
+    problems = [Problem.of(e) for e in world.host_errors]
+    for errors in (world.config_errors, world.xfrm_errors):
+        for name, found in errors.items():
+            if selected is None or name in selected:
+                problems += [Problem.of(e) for e in found]
+    return problems
+
+
+def _problems(world: World, selected: set[str] | None, live: Live | None) -> list[Problem]:
     """What `check` reports of WORLD; computed again from the same parse for each LIVE."""
     paths = world.paths
     base = f"{paths.etc}/netns"
-    problems = list(world.problems)
+    problems = _file_problems(world, selected)
     for name in world.bad_names:
         problems.append(
             Problem(ERROR, f"{name!r} cannot be a namespace name: use letters, digits, '_', '.', '-'", f"{base}/{name}")
@@ -186,7 +147,7 @@ def _order(problem: Problem) -> tuple[str, int, str]:
     return (path, int(line), problem.message) if line.isdigit() else (problem.where, 0, problem.message)
 
 
-def _claims(world: _World) -> dict[str, list[tuple[str, Loc]]]:
+def _claims(world: World) -> dict[str, list[tuple[str, Loc]]]:
     """Host NIC name -> the namespaces whose file takes it, with where."""
     claims: dict[str, list[tuple[str, Loc]]] = {}
     for name, config in world.configs.items():
@@ -202,7 +163,7 @@ def _claims(world: _World) -> dict[str, list[tuple[str, Loc]]]:
 
 
 def _check_namespace(
-    name: str, config: Interfaces, world: _World, claims: dict[str, list[tuple[str, Loc]]], live: Live | None
+    name: str, config: Interfaces, world: World, claims: dict[str, list[tuple[str, Loc]]], live: Live | None
 ) -> list[Problem]:
     problems: list[Problem] = []
     for iface in config.ifaces:
@@ -275,7 +236,7 @@ def _check_values(iface: Iface) -> list[Problem]:
     return problems
 
 
-def _check_host_links(world: _World, selected: set[str] | None) -> list[Problem]:
+def _check_host_links(world: World, selected: set[str] | None) -> list[Problem]:
     problems: list[Problem] = []
     if world.host is None:
         return problems
@@ -294,21 +255,13 @@ def _check_host_links(world: _World, selected: set[str] | None) -> list[Problem]
     return problems
 
 
-def _service_namespaces(world: _World) -> set[str]:
-    """Namespaces that services run in: they have an xfrm file or a service's drop-in."""
-    units = f"{world.paths.etc}/systemd/system"
-    return set(world.xfrms) | {
-        name for name in world.configs if os.path.lexists(f"{units}/{name}.service.d/netns.conf")
-    }
-
-
-def _check_xfrm(world: _World, selected: set[str] | None) -> list[Problem]:
+def _check_xfrm(world: World, selected: set[str] | None) -> list[Problem]:
     problems: list[Problem] = []
     if not world.xfrms:
         return problems
     from .xfrm import block_p2p_uplink, check_dest_conflicts
 
-    services = _service_namespaces(world)
+    services = world.service_namespaces()
     everything = [item for items in world.xfrms.values() for item in items]
     try:
         check_dest_conflicts(everything)
@@ -337,15 +290,6 @@ class Refused(Exception):
         self.problems = tuple(problems)
 
 
-def require_config(paths: Paths, name: str) -> None:
-    """Start and stop of NAME need its interfaces file: say where it belongs."""
-    path = paths.netns_interfaces(name)
-    if not os.path.exists(path):
-        raise ConfigError(
-            f"{path}: no such file", hint=f"namespace {name} is configured in {path} (interfaces(5) format)"
-        )
-
-
 class StartCheck:
     """The checks of `check NAME`, for `start NAME`, on one parse of every file.
 
@@ -354,12 +298,12 @@ class StartCheck:
     Start plans with the configuration parsed here (`config`, `host`): nothing is read twice.
     """
 
-    def __init__(self, paths: Paths, name: str) -> None:
+    def __init__(self, world: World, name: str) -> None:
         check_netns_name(name)
-        require_config(paths, name)
+        require_config(world.paths, name)
         self.name = name
-        self.world = _load(paths, {name})
-        for parse_errors in (self.world.config_errors.get(name, []), self.world.host_errors):
+        self.world = world
+        for parse_errors in (self.world.config_errors.get(name, ()), self.world.host_errors):
             if parse_errors:
                 raise parse_errors[0]
         problems = _problems(self.world, {name}, None)

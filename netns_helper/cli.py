@@ -80,7 +80,7 @@ COMMANDS = (
 def _paths() -> facts.Paths:
     # Only for tests of the command line: `ip netns exec` always binds from /etc/netns.
     root = os.environ.get("NETNS_HELPER_ROOT", "")
-    return facts.Paths(etc=f"{root}/etc", run=f"{root}/run")
+    return facts.Paths(etc=f"{root}/etc", run=f"{root}/run", proc=f"{root}/proc")
 
 
 # Handlers of other commands live in their own modules, imported only when used: start-up

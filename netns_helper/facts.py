@@ -14,10 +14,11 @@ HOOK_DIRS = ("if-pre-up.d", "if-up.d", "if-down.d", "if-post-down.d")
 
 @dataclass(frozen=True)
 class Paths:
-    """Where configuration and runtime state live; only tests move `etc`."""
+    """Where configuration and runtime state live; only tests move them."""
 
     etc: str = "/etc"
     run: str = "/run"
+    proc: str = "/proc"
 
     @property
     def run_netns(self) -> str:
@@ -32,6 +33,13 @@ class Paths:
 
     def netns_interfaces(self, netns: str) -> str:
         return f"{self.netns_etc(netns)}/network/interfaces"
+
+    def netns_xfrm(self, netns: str) -> str:
+        return f"{self.netns_etc(netns)}/network/xfrm"
+
+    @property
+    def host_interfaces(self) -> str:
+        return f"{self.host_network}/interfaces"
 
     @property
     def host_network(self) -> str:

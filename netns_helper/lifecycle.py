@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 
 from . import args, check, facts, interfaces, links, lock, planner
@@ -12,27 +11,32 @@ from .errors import EXIT_FAILED, ConfigError
 from .executor import Executor
 from .names import check_netns_name
 from .runtime import PROG, Context, run_plan, warn
+from .world import World, load, require_config
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from . import tunnels
 
 
-def _load(paths: facts.Paths, name: str) -> interfaces.Interfaces:
-    check.require_config(paths, name)
-    return interfaces.parse_file(paths.netns_interfaces(name))
-
-
-def _host_config(paths: facts.Paths) -> interfaces.Interfaces | None:
-    """The host's /etc/network/interfaces, for its link-netns stanzas; None when unusable (stop)."""
-    path = f"{paths.host_network}/interfaces"
-    if not os.path.exists(path):
-        return None
+def _stop_config(world: World, name: str) -> interfaces.Interfaces | None:
+    """NAME's configuration for stop; None when it is broken or gone (stop goes on without it)."""
     try:
-        return interfaces.parse_file(path)
+        require_config(world.paths, name)
+        errors = world.config_errors.get(name, ())
+        if errors:
+            raise errors[0]
     except ConfigError as e:
-        warn("ignoring the host's links; its configuration has an error", e)
+        # Stopping must work even when the configuration was broken or removed meanwhile.
+        warn("stopping what is running; the configuration has an error", e)
         return None
+    return world.configs[name]
+
+
+def _stop_host(world: World) -> interfaces.Interfaces | None:
+    """The host's /etc/network/interfaces, for its link-netns stanzas; None when unusable (stop)."""
+    if world.host_errors:
+        warn("ignoring the host's links; its configuration has an error", world.host_errors[0])
+    return world.usable_host()
 
 
 def _stop_facts(
@@ -47,15 +51,8 @@ def _stop_facts(
     return facts.gather(paths, name, executor.query, host_links=need_host_links)
 
 
-def _xfrm_files(paths: facts.Paths) -> dict[str, str]:
-    """Every namespace with an xfrm file: name -> path."""
-    base = f"{paths.etc}/netns"
-    names = sorted(os.listdir(base)) if os.path.isdir(base) else []
-    return {n: f"{base}/{n}/network/xfrm" for n in names if os.path.isfile(f"{base}/{n}/network/xfrm")}
-
-
 def _dests(
-    paths: facts.Paths,
+    world: World,
     service: str,
     host: interfaces.Interfaces | None,
     executor: Executor,
@@ -63,19 +60,18 @@ def _dests(
     locks: contextlib.ExitStack | None,
 ) -> tuple[tunnels.Dest, ...]:
     """SERVICE's destination namespaces, when its network directory has an xfrm file."""
-    files = _xfrm_files(paths)
-    if service not in files:
+    paths = world.paths
+    if service in world.xfrm_errors:
+        raise world.xfrm_errors[service][0]
+    if service not in world.xfrms:
         return ()
     from . import tunnels, xfrm  # only IPsec gateways pay for these at start-up
 
-    mine = xfrm.parse_xfrm(files[service], service)
-    others: dict[str, tuple[xfrm.Xfrm, ...]] = {}
-    for other, path in files.items():
+    mine = world.xfrms[service]
+    for other, errors in world.xfrm_errors.items():
         if other != service:
-            try:
-                others[other] = xfrm.parse_xfrm(path, other)
-            except ConfigError as e:
-                warn(f"ignoring {path} (its own start reports it)", e)
+            warn(f"ignoring {paths.netns_xfrm(other)} (its own start reports it)", errors[0])
+    others = {other: items for other, items in world.xfrms.items() if other != service}
     wanted = sorted(dict.fromkeys(item.dest_netns for item in mine))
     if locks is not None:
         for dest in wanted:
@@ -84,8 +80,9 @@ def _dests(
     dests = []
     for dest in dict.fromkeys(item.dest_netns for item in mine):
         items = tuple(item for item in mine if item.dest_netns == dest)
-        path = paths.netns_interfaces(dest)
-        config = interfaces.parse_file(path) if os.path.exists(path) else interfaces.Interfaces(path, ())
+        if world.config_errors.get(dest):
+            raise world.config_errors[dest][0]
+        config = world.configs.get(dest) or interfaces.Interfaces(paths.netns_interfaces(dest), ())
         users = frozenset(o for o, its in others.items() if o in running and any(i.dest_netns == dest for i in its))
         live = (
             facts.gather(paths, dest, executor.query, host_links=False)
@@ -99,26 +96,22 @@ def _dests(
 def plan(command: str, name: str, paths: facts.Paths, executor: Executor, locks: contextlib.ExitStack | None) -> Plan:
     """The plan; with LOCKS, destination namespaces are locked too (after NAME: never the reverse)."""
     check_netns_name(name)
+    world = load(paths)
     if command == "start":
-        pre = check.StartCheck(paths, name)  # every file error, before any process
+        pre = check.StartCheck(world, name)  # every file error, before any process
         config, host = pre.config, pre.host
         live = facts.gather(paths, name, executor.query)
         pre.warn_live(check.gather_live(paths, executor.query, live.host_links))
-        dests = _dests(paths, name, host, executor, starting=True, locks=locks)
+        dests = _dests(world, name, host, executor, starting=True, locks=locks)
         if not dests:
             return planner.plan_start(name, config, live, paths, host)
         from . import tunnels
 
         return tunnels.plan_start_service(name, config, live, paths, host, dests)
+    stop_config = _stop_config(world, name)
+    host = _stop_host(world)
     try:
-        stop_config: interfaces.Interfaces | None = _load(paths, name)
-    except ConfigError as e:
-        # Stopping must work even when the configuration was broken or removed meanwhile.
-        warn("stopping what is running; the configuration has an error", e)
-        stop_config = None
-    host = _host_config(paths)
-    try:
-        stop_dests = _dests(paths, name, host, executor, starting=False, locks=locks)
+        stop_dests = _dests(world, name, host, executor, starting=False, locks=locks)
     except ConfigError as e:
         warn("leaving XFRM interfaces and destinations alone; the configuration has an error", e)
         stop_dests = ()

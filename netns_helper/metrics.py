@@ -24,7 +24,7 @@ from .errors import ConfigError
 from .executor import CommandFailed
 from .facts import Paths, list_namespaces
 from .ipjson import Link
-from .status import configured_namespaces
+from .world import configured
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ def gather(paths: Paths, query: Query) -> tuple[Family, ...]:
             f"{PREFIX}_namespace_running",
             "gauge",
             "Whether the configured network namespace exists (1) or not (0).",
-            tuple(((("netns", n),), int(n in links)) for n in configured_namespaces(paths)),
+            tuple(((("netns", n),), int(n in links)) for n in configured(paths)),
         ),
         Family(f"{PREFIX}_processes", "gauge", "Processes in the network namespace.", by_netns(pids.__getitem__)),
         Family(

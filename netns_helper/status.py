@@ -9,21 +9,22 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from . import dropins, ipjson, iproute
+from . import ipjson, iproute
 from .errors import EXIT_FAILED, EXIT_OK, ConfigError
 from .executor import CommandFailed
 from .facts import Paths, list_namespaces
-from .interfaces import Interfaces, parse_file
+from .interfaces import Interfaces
 from .ipjson import Link
 from .links import veths
 from .names import check_netns_name
 from .planner import claimed
-from .xfrm import Xfrm, parse_xfrm
+from .runtime import warn
+from .world import World, load
+from .xfrm import Xfrm
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -82,12 +83,6 @@ class Namespace:
         return not self.problems
 
 
-def configured_namespaces(paths: Paths) -> tuple[str, ...]:
-    base = f"{paths.etc}/netns"
-    names = sorted(os.listdir(base)) if os.path.isdir(base) else []
-    return tuple(n for n in names if os.path.isfile(paths.netns_interfaces(n)))
-
-
 def unit_name(netns: str) -> str:
     return f"systemd-netns@{netns}.service"
 
@@ -115,14 +110,13 @@ class _Config:
     errors: tuple[str, ...] = ()
 
 
-def _read_config(paths: Paths, name: str, host: Interfaces | None) -> _Config:
-    errors: list[str] = []
+def _read_config(world: World, name: str, host: Interfaces | None) -> _Config:
+    errors: list[str] = [str(e) for e in world.config_errors.get(name, ())[:1]]
     required: set[str] = set()
     optional: set[str] = set()
-    config: Interfaces | None = None
-    if os.path.isfile(paths.netns_interfaces(name)):
+    config = world.config(name)
+    if config is not None:
         try:
-            config = parse_file(paths.netns_interfaces(name))
             auto = {n for n, _ in config.allowed("auto")}
             hotplug = {n for n, _ in config.allowed("hotplug")} - auto
             wanted = set(claimed(config))
@@ -133,24 +127,17 @@ def _read_config(paths: Paths, name: str, host: Interfaces | None) -> _Config:
         required |= {veth.ns_end for veth in veths(name, config, host)}
     except ConfigError as e:
         errors.append(str(e))
-    items: tuple[Xfrm, ...] = ()
-    xfrm_path = f"{paths.netns_etc(name)}/network/xfrm"
-    if os.path.isfile(xfrm_path):
-        try:
-            items = parse_xfrm(xfrm_path, name)
-        except ConfigError as e:
-            errors.append(str(e))
+    errors += [str(e) for e in world.xfrm_errors.get(name, ())[:1]]
     aliases = {n for n in required | optional if ":" in n}  # ifupdown's labels, not devices
-    return _Config(frozenset(required - aliases), frozenset(optional - aliases), items, tuple(errors))
+    return _Config(
+        frozenset(required - aliases), frozenset(optional - aliases), world.xfrms.get(name, ()), tuple(errors)
+    )
 
 
-def _host_config(paths: Paths) -> Interfaces | None:
-    path = f"{paths.host_network}/interfaces"
-    try:
-        return parse_file(path) if os.path.exists(path) else None
-    except ConfigError as e:
-        sys.stderr.write(f"netns-helper: warning: ignoring the host's links; its configuration has an error:\n{e}\n")
-        return None
+def _host_config(world: World) -> Interfaces | None:
+    if world.host_errors:
+        warn("ignoring the host's links; its configuration has an error", world.host_errors[0])
+    return world.usable_host()
 
 
 @dataclass(frozen=True)
@@ -173,7 +160,8 @@ class _World:
 
 def gather(paths: Paths, query: Query, only: str | None = None) -> tuple[Namespace, ...]:
     """The status of every namespace, or of ONLY."""
-    configured = frozenset(configured_namespaces(paths))
+    everything = load(paths)
+    configured = frozenset(everything.configs)
     running = list_namespaces(paths)
     names = tuple(sorted(configured | running))
     if only is not None:
@@ -184,9 +172,9 @@ def gather(paths: Paths, query: Query, only: str | None = None) -> tuple[Namespa
                 hint="netns-helper status lists every namespace",
             )
         names = (only,)
-    host = _host_config(paths)
-    configs = {name: _read_config(paths, name, host) for name in sorted(configured | running)}
-    bound = dropins.bindings(paths)
+    host = _host_config(everything)
+    configs = {name: _read_config(everything, name, host) for name in sorted(configured | running)}
+    bound = everything.bindings()
     units = _units(
         paths, query, [unit_name(n) for n in names] + [f"{s}.service" for n in names for s, _ in bound.get(n, ())]
     )

@@ -10,6 +10,7 @@ import pytest
 from netns_helper.check import Live, Problem, Refused, StartCheck, check, default_route_devs, report
 from netns_helper.facts import Paths
 from netns_helper.ipjson import Link
+from netns_helper.world import load
 
 NGINX = "auto lo\niface lo inet loopback\nauto eth0\niface eth0 inet static\n  address 192.0.2.2/24\n"
 
@@ -144,10 +145,10 @@ def test_start_refuses_on_errors_and_only_warns_on_warnings(root: Path, capsys: 
     paths = Paths(etc=f"{root}/etc", run=f"{root}/run")
     path = _ns(root, "a", "auto eth0\niface eth0 inet static\n  address 10.0.0.1/33\n")
     with pytest.raises(Refused) as info:
-        StartCheck(paths, "a")
+        StartCheck(load(paths), "a")
     assert str(info.value).startswith(f"{path}:3: error: invalid address for eth0")
     path.write_text("auto eth0\n")
-    StartCheck(paths, "a").warn_live(Live(host_links=HOST.host_links, default_devs=frozenset({"eth0"})))
+    StartCheck(load(paths), "a").warn_live(Live(host_links=HOST.host_links, default_devs=frozenset({"eth0"})))
     assert "warning: eth0 carries the host's default route" in capsys.readouterr().err
 
 
