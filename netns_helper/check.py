@@ -1,106 +1,24 @@
-"""`check`: every configuration problem at once, before anything runs. `start` runs it too."""
+"""`check`: report every problem of the rule set at once (text or JSON), changing nothing."""
 
 from __future__ import annotations
 
-import ipaddress
 import json
-import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 
-from . import ipjson, iproute
-from .errors import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, ConfigError, Loc
-from .facts import Paths, list_namespaces
-from .interfaces import Iface, Interfaces
-from .ipjson import Link
-from .links import veths
+from . import rules
+from .errors import ERROR, EXIT_CONFIG, EXIT_FAILED, EXIT_OK, Problem
+from .facts import Paths
 from .names import check_netns_name
-from .planner import claimed, made_inside, vlan_of
-from .world import World, load, require_config
+from .world import load
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .args import Args
     from .runtime import Context
 
-ERROR, WARNING = "error", "warning"
-Query = Callable[[tuple[str, ...]], str]
 
-
-@dataclass(frozen=True)
-class Problem:
-    """One problem `check` found, printed as `where: severity: message`."""
-
-    severity: str
-    message: str
-    where: str  # "path:line", or "path" when no line applies
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.severity}: {self.message}"
-
-    @classmethod
-    def of(cls, error: ConfigError, severity: str = ERROR) -> Problem:
-        where = str(error.loc) if error.loc else error.message.split(":", 1)[0]
-        message = error.message if error.loc else error.message.split(": ", 1)[-1]
-        hint = f" (hint: {error.hint})" if error.hint else ""
-        return cls(severity, message + hint, where)
-
-
-@dataclass(frozen=True)
-class Live:
-    """Read-only facts about the running host that the checks compare configuration with."""
-
-    host_links: Mapping[str, Link] = field(default_factory=dict)
-    ns_links: Mapping[str, frozenset[str]] = field(default_factory=dict)  # of running namespaces
-    default_devs: frozenset[str] = frozenset()  # links carrying the host's default routes
-    ssh_dev: str | None = None  # the link this SSH session came in on
-    complete: bool = True  # False: no link facts of running namespaces (start asks fewer questions)
-
-
-def gather_live(paths: Paths, query: Query, host_links: Mapping[str, Link] | None = None) -> Live:
-    """Facts for `check`; with HOST_LINKS (start has them already), skip the namespaces' links."""
-    complete = host_links is None
-    if host_links is None:
-        host_links = ipjson.links(query(iproute.query_links()))
-    ns_links = {}
-    if complete:
-        for netns in sorted(list_namespaces(paths)):
-            ns_links[netns] = frozenset(ipjson.links(query(iproute.query_links(netns))))
-    return Live(host_links, ns_links, default_route_devs(f"{paths.proc}/net"), _ssh_dev(query), complete)
-
-
-def default_route_devs(proc: str) -> frozenset[str]:
-    """Links carrying this namespace's default routes, read from PROC (Paths.proc/net; no process needed)."""
-    devs = set()
-    try:
-        with open(f"{proc}/route") as f:
-            for line in f.readlines()[1:]:
-                words = line.split()
-                if len(words) > 7 and words[1] == "00000000" and words[7] == "00000000":
-                    devs.add(words[0])
-        with open(f"{proc}/ipv6_route") as f:
-            for line in f:
-                words = line.split()
-                if len(words) == 10 and words[0] == "0" * 32 and words[1] == "00" and words[9] != "lo":
-                    devs.add(words[9])
-    except OSError:
-        pass  # no /proc/net here: no warning about default routes
-    return frozenset(devs)
-
-
-def _ssh_dev(query: Query) -> str | None:
-    """The link that carries the address this SSH session connected to, if any."""
-    words = os.environ.get("SSH_CONNECTION", "").split()
-    if len(words) != 4:
-        return None
-    for link in ipjson.links(query(("ip", "-j", "addr", "show"))).values():
-        if any(address.split("/")[0] == words[2] for address in link.addresses):
-            return link.name
-    return None
-
-
-def check(paths: Paths, names: Sequence[str] | None, live: Live | None) -> list[Problem]:
+def check(paths: Paths, names: Sequence[str] | None, live: rules.Live | None) -> list[Problem]:
     """Problems of the namespaces NAMES (all when None), of the host's links, and between them.
 
     Without LIVE, only what the files say: no process is needed for that.
@@ -108,221 +26,7 @@ def check(paths: Paths, names: Sequence[str] | None, live: Live | None) -> list[
     selected = set(names) if names is not None else None
     for name in names or ():
         check_netns_name(name)
-    return _problems(load(paths), selected, live)
-
-
-def _file_problems(world: World, selected: set[str] | None) -> list[Problem]:
-    """The parse errors of the host's file and of the selected namespaces' files."""
-    problems = [Problem.of(e) for e in world.host_errors]
-    for errors in (world.config_errors, world.xfrm_errors):
-        for name, found in errors.items():
-            if selected is None or name in selected:
-                problems += [Problem.of(e) for e in found]
-    return problems
-
-
-def _problems(world: World, selected: set[str] | None, live: Live | None) -> list[Problem]:
-    """What `check` reports of WORLD; computed again from the same parse for each LIVE."""
-    paths = world.paths
-    base = f"{paths.etc}/netns"
-    problems = _file_problems(world, selected)
-    for name in world.bad_names:
-        problems.append(
-            Problem(ERROR, f"{name!r} cannot be a namespace name: use letters, digits, '_', '.', '-'", f"{base}/{name}")
-        )
-    for name in sorted(selected or ()):
-        if name not in world.configs:
-            problems.append(Problem(ERROR, "no such file", paths.netns_interfaces(name)))
-    claims = _claims(world)
-    for name, config in world.configs.items():
-        if selected is None or name in selected:
-            problems += _check_namespace(name, config, world, claims, live)
-    problems += _check_host_links(world, selected)
-    problems += _check_xfrm(world, selected)
-    return sorted(set(problems), key=_order)
-
-
-def _order(problem: Problem) -> tuple[str, int, str]:
-    path, _, line = problem.where.rpartition(":")
-    return (path, int(line), problem.message) if line.isdigit() else (problem.where, 0, problem.message)
-
-
-def _claims(world: World) -> dict[str, list[tuple[str, Loc]]]:
-    """Host NIC name -> the namespaces whose file takes it, with where."""
-    claims: dict[str, list[tuple[str, Loc]]] = {}
-    for name, config in world.configs.items():
-        try:
-            taken = claimed(config)
-            ends = {pair.ns_end for pair in veths(name, config, world.host)}
-        except ConfigError:
-            continue  # reported by the namespace's own checks
-        for dev, loc in taken.items():
-            if dev not in ends and not made_inside(dev, config):
-                claims.setdefault(dev, []).append((name, loc))
-    return claims
-
-
-def _check_namespace(
-    name: str, config: Interfaces, world: World, claims: dict[str, list[tuple[str, Loc]]], live: Live | None
-) -> list[Problem]:
-    problems: list[Problem] = []
-    for iface in config.ifaces:
-        problems += _check_values(iface)
-    for link in config.links:
-        problems.append(
-            Problem(WARNING, "link-netns belongs in the host's /etc/network/interfaces: ignored here", str(link.loc))
-        )
-    try:
-        pairs = veths(name, config, world.host)
-        taken = claimed(config)
-    except ConfigError as e:
-        return [*problems, Problem.of(e)]
-    ends = {pair.ns_end for pair in pairs}
-    host_auto = dict(world.host.allowed("auto")) if world.host else {}
-    for dev, loc in taken.items():
-        if dev == "lo" or ":" in dev or dev in ends:
-            continue
-        try:
-            vlan_of(dev, config.iface(dev), loc)
-        except ConfigError as e:
-            problems.append(Problem.of(e))
-            continue
-        if made_inside(dev, config):
-            continue
-        others = [f"{ns} ({where})" for ns, where in claims.get(dev, []) if ns != name]
-        if others:
-            problems.append(Problem(ERROR, f"{dev} is also taken by namespace {', '.join(others)}", str(loc)))
-        if dev in host_auto:
-            problems.append(
-                Problem(ERROR, f"{dev} is also brought up by the host (auto at {host_auto[dev]})", str(loc))
-            )
-        if live is None:
-            continue
-        here = dev in live.host_links
-        if live.complete and not here and dev not in live.ns_links.get(name, frozenset()):
-            problems.append(Problem(WARNING, f"{dev} does not exist on this host (it may be hot-plugged)", str(loc)))
-        if here and dev in live.default_devs:
-            problems.append(
-                Problem(WARNING, f"{dev} carries the host's default route: moving it cuts the host off", str(loc))
-            )
-        if here and dev == live.ssh_dev:
-            problems.append(Problem(WARNING, f"{dev} carries this SSH connection: moving it cuts you off", str(loc)))
-    for pair in pairs:
-        if pair.bridge and live is not None and live.complete and pair.bridge not in live.host_links:
-            problems.append(Problem(WARNING, f"host bridge {pair.bridge} does not exist on this host", str(pair.loc)))
-    return problems
-
-
-def _check_values(iface: Iface) -> list[Problem]:
-    problems = []
-    family = {"inet": 4, "inet6": 6}.get(iface.family)
-    for opt in iface.options:
-        try:
-            if opt.key == "address" and family:
-                for word in opt.value.split():
-                    address = ipaddress.ip_interface(word)
-                    if address.version != family:
-                        raise ValueError(f"{word} is not an IPv{family} address ({iface.family} stanza)")
-            elif opt.key in ("gateway", "netmask") and family:
-                value = ipaddress.ip_address(opt.value.split()[0]) if opt.key == "gateway" else None
-                if value is not None and value.version != family:
-                    raise ValueError(f"{opt.value} is not an IPv{family} address")
-                if opt.key == "netmask" and family == 4:
-                    ipaddress.IPv4Network(f"0.0.0.0/{opt.value}")
-            elif opt.key == "mtu" and not 68 <= int(opt.value) <= 65535:
-                raise ValueError(f"MTU {opt.value} is outside 68..65535")
-        except ValueError as e:
-            problems.append(Problem(ERROR, f"invalid {opt.name} for {iface.name}: {e}", str(opt.loc)))
-    return problems
-
-
-def _check_host_links(world: World, selected: set[str] | None) -> list[Problem]:
-    problems: list[Problem] = []
-    if world.host is None:
-        return problems
-    for link in world.host.links:
-        if selected is not None and link.netns not in selected:
-            continue
-        if link.netns not in world.configs:
-            problems.append(
-                Problem(
-                    ERROR,
-                    f"link-netns for namespace {link.netns}, which has no configuration "
-                    f"({world.paths.netns_interfaces(link.netns)})",
-                    str(link.loc),
-                )
-            )
-    return problems
-
-
-def _check_xfrm(world: World, selected: set[str] | None) -> list[Problem]:
-    problems: list[Problem] = []
-    if not world.xfrms:
-        return problems
-    from .xfrm import block_p2p_uplink, check_dest_conflicts
-
-    services = world.service_namespaces()
-    everything = [item for items in world.xfrms.values() for item in items]
-    try:
-        check_dest_conflicts(everything)
-    except ConfigError as e:
-        problems.append(Problem.of(e))
-    for name, items in world.xfrms.items():
-        if selected is not None and name not in selected:
-            continue
-        for item in items:
-            if item.dest_netns in services:
-                problems.append(Problem(ERROR, f"DestNetNS {item.dest_netns} is a service's namespace", str(item.loc)))
-        for dest in dict.fromkeys(item.dest_netns for item in items):
-            config = world.configs.get(dest) or Interfaces(world.paths.netns_interfaces(dest), ())
-            try:
-                block_p2p_uplink([i for i in items if i.dest_netns == dest], config)
-            except ConfigError as e:
-                problems.append(Problem.of(e))
-    return problems
-
-
-class Refused(Exception):
-    """`start` found errors in its namespace's configuration: nothing runs (exit 2)."""
-
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        super().__init__("\n".join(map(str, problems)))
-        self.problems = tuple(problems)
-
-
-class StartCheck:
-    """The checks of `check NAME`, for `start NAME`, on one parse of every file.
-
-    Creating it checks the files, before any process runs: errors raise Refused, warnings
-    go to stderr. `warn_live` then adds the warnings that need the facts start gathers.
-    Start plans with the configuration parsed here (`config`, `host`): nothing is read twice.
-    """
-
-    def __init__(self, world: World, name: str) -> None:
-        check_netns_name(name)
-        require_config(world.paths, name)
-        self.name = name
-        self.world = world
-        for parse_errors in (self.world.config_errors.get(name, ()), self.world.host_errors):
-            if parse_errors:
-                raise parse_errors[0]
-        problems = _problems(self.world, {name}, None)
-        _warn(problems)
-        errors = [p for p in problems if p.severity == ERROR]
-        if errors:
-            raise Refused(errors)
-        self.config = self.world.configs[name]
-        self.host = self.world.host
-
-    def warn_live(self, live: Live) -> None:
-        static = set(_problems(self.world, {self.name}, None))
-        _warn([p for p in _problems(self.world, {self.name}, live) if p not in static])
-
-
-def _warn(problems: Sequence[Problem]) -> None:
-    for problem in problems:
-        if problem.severity == WARNING:
-            sys.stderr.write(f"{problem}\n")
+    return rules.problems(load(paths), selected, live)
 
 
 def report(problems: Sequence[Problem], as_json: bool) -> int:
@@ -343,6 +47,6 @@ def _as_dict(problem: Problem) -> dict[str, object]:
 
 
 def run(ctx: Context, opts: Args) -> int:
-    live = gather_live(ctx.paths, ctx.executor.query)
+    live = rules.gather_live(ctx.paths, ctx.executor.query)
     names = opts.operands or None
     return report(check(ctx.paths, names, live), "--json" in opts.flags)

@@ -6,7 +6,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from . import __version__, args, check, facts, lifecycle
+from . import __version__, args, facts, lifecycle
 from .errors import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, ConfigError
 from .executor import CommandFailed, Executor
 from .runtime import PROG, Context
@@ -124,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as e:
         sys.stderr.write(f"{e}\n")
         return EXIT_CONFIG
-    except check.Refused as e:
+    except lifecycle.Refused as e:
         sys.stderr.write(f"{e}\n{PROG}: refusing to start: the configuration has errors (see netns-helper check)\n")
         return EXIT_CONFIG
     except CommandFailed as e:

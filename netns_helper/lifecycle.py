@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from collections.abc import Sequence
 
-from . import args, check, facts, interfaces, links, lock, planner
+from . import args, facts, interfaces, links, lock, planner, rules
 from .commands import Plan
-from .errors import EXIT_FAILED, ConfigError
+from .errors import ERROR, EXIT_FAILED, WARNING, ConfigError, Problem
 from .executor import Executor
 from .names import check_netns_name
 from .runtime import PROG, Context, run_plan, warn
@@ -16,6 +17,38 @@ from .world import World, load, require_config
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from . import tunnels
+
+
+class Refused(Exception):
+    """`start` found errors in its namespace's configuration: nothing runs (exit 2)."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__("\n".join(map(str, problems)))
+        self.problems = tuple(problems)
+
+
+def _judge(problems: list[Problem]) -> None:
+    """Start's verdict on the rules' problems: warnings go to stderr, any error refuses."""
+    found = rules.ordered(problems)
+    sys.stderr.write("".join(f"{p}\n" for p in found if p.severity == WARNING))
+    errors = [p for p in found if p.severity == ERROR]
+    if errors:
+        raise Refused(errors)
+
+
+def start_check(world: World, name: str, query: facts.Query) -> facts.Facts:
+    """The rules of `check NAME`, on the same facts, before start plans: the facts start plans with.
+
+    Parse errors are raised as they are, and the file rules judged, before any process runs.
+    """
+    require_config(world.paths, name)
+    for parse_errors in (world.config_errors.get(name, ()), world.host_errors):
+        if parse_errors:
+            raise parse_errors[0]
+    _judge(rules.file_problems(world, {name}))
+    live = facts.gather(world.paths, name, query)
+    _judge(rules.live_problems(world, {name}, rules.start_live(world.paths, query, name, live)))
+    return live
 
 
 def _stop_config(world: World, name: str) -> interfaces.Interfaces | None:
@@ -98,10 +131,8 @@ def plan(command: str, name: str, paths: facts.Paths, executor: Executor, locks:
     check_netns_name(name)
     world = load(paths)
     if command == "start":
-        pre = check.StartCheck(world, name)  # every file error, before any process
-        config, host = pre.config, pre.host
-        live = facts.gather(paths, name, executor.query)
-        pre.warn_live(check.gather_live(paths, executor.query, live.host_links))
+        live = start_check(world, name, executor.query)
+        config, host = world.configs[name], world.host
         dests = _dests(world, name, host, executor, starting=True, locks=locks)
         if not dests:
             return planner.plan_start(name, config, live, paths, host)
