@@ -16,7 +16,7 @@ from .world import World, load, require_config
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
-    from . import tunnels
+    from . import xfrm_planner
 
 
 class Refused(Exception):
@@ -91,14 +91,14 @@ def _dests(
     executor: Executor,
     starting: bool,
     locks: contextlib.ExitStack | None,
-) -> tuple[tunnels.Dest, ...]:
+) -> tuple[xfrm_planner.Dest, ...]:
     """SERVICE's destination namespaces, when its network directory has an xfrm file."""
     paths = world.paths
     if service in world.xfrm_errors:
         raise world.xfrm_errors[service][0]
     if service not in world.xfrms:
         return ()
-    from . import tunnels, xfrm  # only IPsec gateways pay for these at start-up
+    from . import uplink, xfrm_planner  # only IPsec gateways pay for these at start-up
 
     mine = world.xfrms[service]
     for other, errors in world.xfrm_errors.items():
@@ -122,7 +122,7 @@ def _dests(
             if starting
             else _stop_facts(paths, dest, config, host, executor)
         )
-        dests.append(tunnels.Dest(dest, config, live, items, xfrm.block_p2p_uplink(items, config), users))
+        dests.append(xfrm_planner.Dest(dest, config, live, items, uplink.block_p2p_uplink(items, config), users))
     return tuple(dests)
 
 
@@ -136,9 +136,9 @@ def plan(command: str, name: str, paths: facts.Paths, executor: Executor, locks:
         dests = _dests(world, name, host, executor, starting=True, locks=locks)
         if not dests:
             return planner.plan_start(name, config, live, paths, host)
-        from . import tunnels
+        from . import xfrm_planner
 
-        return tunnels.plan_start_service(name, config, live, paths, host, dests)
+        return xfrm_planner.plan_start_service(name, config, live, paths, host, dests)
     stop_config = _stop_config(world, name)
     host = _stop_host(world)
     try:
@@ -149,9 +149,9 @@ def plan(command: str, name: str, paths: facts.Paths, executor: Executor, locks:
     live = _stop_facts(paths, name, stop_config, host, executor)
     if not stop_dests:
         return planner.plan_stop(name, stop_config, live, paths, host)
-    from . import tunnels
+    from . import xfrm_planner
 
-    return tunnels.plan_stop_service(name, stop_config, live, paths, host, stop_dests)
+    return xfrm_planner.plan_stop_service(name, stop_config, live, paths, host, stop_dests)
 
 
 def run(ctx: Context, opts: args.Args) -> int:

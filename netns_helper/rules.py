@@ -252,7 +252,8 @@ def _check_xfrm(world: World, selected: set[str] | None) -> list[Problem]:
     problems: list[Problem] = []
     if not world.xfrms:
         return problems
-    from .xfrm import block_p2p_uplink, check_dest_conflicts
+    from .uplink import block_p2p_uplink
+    from .xfrm_conflicts import check_dest_conflicts
 
     services = world.service_namespaces()
     everything = [item for items in world.xfrms.values() for item in items]

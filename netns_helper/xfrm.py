@@ -12,22 +12,20 @@
 Each interface is created in SERVICE's namespace (the kernel keeps the if_id reservation
 in the namespace that creates it, where charon runs), moved into DestNetNS, and its
 prefixes are routed there. The reader is our own, not configparser, so that every error
-names its line. Builders here return commands as data and run nothing.
+names its line. Conflicts between files are in xfrm_conflicts.py, the destination's uplink in
+uplink.py, the `ip` commands in iproute.py, the plan in xfrm_planner.py.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Network, IPv6Network, ip_network
-from itertools import pairwise
 
-from .commands import Run
 from .errors import ConfigError, Loc
-from .interfaces import Interfaces, read_config
-from .iproute import IP
+from .interfaces import read_config
 from .names import check_ifname, check_netns_name
+from .xfrm_conflicts import check_dest_conflicts
 
 KEYS = ("IfId", "Prefixes", "DestNetNS", "UnderlayDev", "BlockP2P", "MTU", "Table")
 
@@ -270,195 +268,3 @@ def _prefixes(entry: _Entry) -> tuple[Prefix, ...]:
             raise ConfigError(f"prefix {net} is listed twice in Prefixes", entry.loc)
         out[net] = None
     return tuple(out)
-
-
-def check_dest_conflicts(items: Sequence[Xfrm]) -> None:
-    """Refuse interfaces or routes that would clash in one destination namespace.
-
-    Works across files too: the planner passes every item bound for a namespace, from
-    every service that names it.
-    """
-    names: dict[tuple[str, str], Xfrm] = {}
-    routes: dict[tuple[str, int | None, Prefix], Xfrm] = {}
-    for item in items:
-        other = names.setdefault((item.dest_netns, item.name), item)
-        if other is not item:
-            raise ConfigError(
-                f"namespace {item.dest_netns} would get two interfaces named {item.name} (the other is at {other.loc})",
-                item.loc,
-            )
-        table = item.table if item.block_p2p else None
-        for prefix in item.prefixes:
-            other = routes.setdefault((item.dest_netns, table, prefix), item)
-            if other is not item:
-                where = f"table {table}" if table else "the main table"
-                raise ConfigError(
-                    f"route {prefix} in {where} of namespace {item.dest_netns} is also routed into "
-                    f"[{other.name}] at {other.loc}",
-                    item.loc,
-                )
-
-
-# --- the destination namespace's uplink --------------------------------------------------
-
-_SEPARATORS_RE = re.compile(r"[;&|]+")
-_ADD_VERBS = frozenset({"a", "ad", "add", "replace", "append", "prepend"})
-_DEFAULT_WORDS = frozenset({"default", "0.0.0.0/0", "0/0", "::/0"})
-
-
-def uplink(dest_config: Interfaces) -> str | None:
-    """The interface that carries the default route in DEST_CONFIG, or None.
-
-    Looks at interfaces brought up by `ifup -a` or hotplug: an `iface` with a `gateway`,
-    or with an `up`/`post-up` command that runs `ip [-6] route add default ...`.
-    Raises ConfigError when two different interfaces carry one.
-    """
-    brought_up = {n for n, _ in dest_config.allowed("auto")} | {n for n, _ in dest_config.allowed("hotplug")}
-    found: dict[str, Loc] = {}
-    for iface in dest_config.ifaces:
-        if iface.name not in brought_up:
-            continue
-        dev = iface.name.split(":", 1)[0]
-        for opt in iface.values("gateway"):
-            found.setdefault(dev, opt.loc)
-        for opt in (*iface.values("up"), *iface.values("post-up")):
-            routed = _default_route_dev(opt.value, dev)
-            if routed is not None:
-                found.setdefault(routed, opt.loc)
-    if len(found) > 1:
-        (first, first_loc), (second, second_loc) = list(found.items())[:2]
-        raise ConfigError(
-            f"both {first} ({first_loc}) and {second} carry a default route: which one is the uplink?",
-            second_loc,
-            hint="BlockP2P lets only traffic arriving on the uplink use the VPN routes; keep one default route",
-        )
-    return next(iter(found), None)
-
-
-def _default_route_dev(command: str, dev: str) -> str | None:
-    """The device of a default route COMMAND adds in this namespace (DEV unless it says `dev`)."""
-    for part in _SEPARATORS_RE.split(command):
-        words = part.split()
-        starts = [i for i, w in enumerate(words) if w.rsplit("/", 1)[-1] == "ip"]
-        if not starts:
-            continue
-        rest = words[starts[0] + 1 :]
-        while rest and rest[0].startswith("-"):
-            if rest[0] in ("-n", "-netns"):
-                break  # a route in another namespace
-            rest = rest[2:] if rest[0] in ("-f", "-family") else rest[1:]
-        if len(rest) < 3 or not "route".startswith(rest[0]) or rest[1] not in _ADD_VERBS:
-            continue
-        args = rest[2:]
-        options: dict[str, str] = dict(pairwise(args))
-        if not _DEFAULT_WORDS & set(args) or options.get("table", "main") not in ("main", "254"):
-            continue
-        if "vrf" in options:
-            continue
-        return options.get("dev", dev)
-    return None
-
-
-def block_p2p_uplink(items: Sequence[Xfrm], dest_config: Interfaces) -> str | None:
-    """The uplink that BlockP2P rules need; None if no item uses BlockP2P.
-
-    Raises ConfigError (at the first BlockP2P section) when DEST_CONFIG has no uplink.
-    """
-    needing = [item for item in items if item.block_p2p]
-    if not needing:
-        return None
-    found = uplink(dest_config)
-    if found is None:
-        raise ConfigError(
-            f"BlockP2P needs the uplink of namespace {needing[0].dest_netns}, but no interface in "
-            f"{dest_config.path} carries a default route",
-            needing[0].loc,
-            hint="give the uplink's iface stanza a `gateway`, or an `up ip route add default ...`",
-        )
-    return found
-
-
-# --- builders ------------------------------------------------------------------------------
-
-
-def xfrm_add(service_netns: str, name: str, if_id: int, underlay: str | None, mtu: int | None) -> Run:
-    """Create XFRM interface NAME in the service's namespace, where its if_id is reserved.
-
-    `name NAME`, not a bare NAME: ip reads a bare `a` or `type` as a keyword. `mtu` must
-    come before `type xfrm`, after which only xfrm's own options are accepted.
-    """
-    head = (IP, "-n", service_netns, "link", "add", "name", name)
-    mtu_args = ("mtu", str(mtu)) if mtu is not None else ()
-    dev_args = ("dev", underlay) if underlay is not None else ()
-    return Run((*head, *mtu_args, "type", "xfrm", *dev_args, "if_id", str(if_id)))
-
-
-def xfrm_move(service_netns: str, name: str, dest_netns: str) -> Run:
-    return Run((IP, "-n", service_netns, "link", "set", "dev", name, "netns", dest_netns))
-
-
-def routes_batch(dest_netns: str, items: Sequence[Xfrm], uplink: str | None) -> tuple[Run, ...]:
-    """The routes (and BlockP2P rules) of ITEMS in DEST_NETNS: one `ip -batch` per IP version.
-
-    iproute2 6.1 takes no family per line of a batch, and `ip rule add` does not take it
-    from a `from ::/0` prefix (it adds an IPv4 rule), so IPv6 rules need `ip -6`.
-    The interfaces must be up: the kernel refuses routes into a device that is down.
-    One copy of each rule per call, with no fixed `pref`: two services sharing a
-    namespace, uplink and table each own a copy, and each stop deletes one.
-    """
-    routes: dict[int, list[str]] = {4: [], 6: []}
-    rules: dict[int, dict[str, None]] = {4: {}, 6: {}}
-    for item in items:
-        _check_batch_item(dest_netns, item, uplink)
-        table = f" table {item.table}" if item.block_p2p else ""
-        for prefix in item.prefixes:
-            routes[prefix.version].append(f"route add {prefix} dev {item.name}{table}")
-            if item.block_p2p:
-                rules[prefix.version][f"rule add iif {uplink} lookup {item.table}"] = None
-    return tuple(
-        _batch(dest_netns, version, [*routes[version], *rules[version]]) for version in (4, 6) if routes[version]
-    )
-
-
-def routes_delete_batch(dest_netns: str, items: Sequence[Xfrm], uplink: str | None) -> tuple[Run, ...]:
-    """What stop must delete of `routes_batch`'s work when DEST_NETNS stays up: the rules.
-
-    Routes go with their device (deleting the XFRM interface deletes them); rules outlive
-    both the interface and the uplink. `-force` tries every line even if one fails.
-    """
-    rules: dict[int, dict[str, None]] = {4: {}, 6: {}}
-    for item in items:
-        _check_batch_item(dest_netns, item, uplink)
-        if item.block_p2p:
-            for version in item.versions:
-                rules[version][f"rule del iif {uplink} lookup {item.table}"] = None
-    return tuple(_batch(dest_netns, version, list(rules[version]), force=True) for version in (4, 6) if rules[version])
-
-
-def _check_batch_item(dest_netns: str, item: Xfrm, uplink: str | None) -> None:
-    if item.dest_netns != dest_netns:
-        raise ValueError(f"[{item.name}] goes into {item.dest_netns}, not {dest_netns}")
-    if item.block_p2p and uplink is None:
-        raise ValueError(f"[{item.name}] has BlockP2P but no uplink was given")
-
-
-def _batch(netns: str, version: int, lines: list[str], force: bool = False) -> Run:
-    force_args = ("-force",) if force else ()
-    return Run((IP, *force_args, "-n", netns, f"-{version}", "-batch", "-"), stdin="\n".join(lines) + "\n")
-
-
-def forwarding_on(dest_netns: str, items: Sequence[Xfrm]) -> Run | None:
-    """Enable forwarding in DEST_NETNS for each IP version ITEMS route (None if none).
-
-    `tee` (coreutils, always installed) rather than `sysctl` (procps, not always):
-    /proc/sys/net is the writer's namespace's.
-    """
-    versions = {v for item in items for v in item.versions}
-    paths = [
-        path
-        for version, path in ((4, "/proc/sys/net/ipv4/ip_forward"), (6, "/proc/sys/net/ipv6/conf/all/forwarding"))
-        if version in versions
-    ]
-    if not paths:
-        return None
-    return Run((IP, "netns", "exec", dest_netns, "tee", *paths), stdin="1\n", quiet=True)

@@ -12,20 +12,10 @@ import pytest
 from netns_helper.commands import Run
 from netns_helper.errors import ConfigError, Loc
 from netns_helper.interfaces import parse_text
-from netns_helper.xfrm import (
-    BLOCK_P2P_TABLE,
-    Xfrm,
-    block_p2p_uplink,
-    check_dest_conflicts,
-    forwarding_on,
-    parse_xfrm,
-    parse_xfrm_text,
-    routes_batch,
-    routes_delete_batch,
-    uplink,
-    xfrm_add,
-    xfrm_move,
-)
+from netns_helper.iproute import forwarding_on, routes_batch, routes_delete_batch, xfrm_add, xfrm_move
+from netns_helper.uplink import block_p2p_uplink, uplink
+from netns_helper.xfrm import BLOCK_P2P_TABLE, Xfrm, parse_xfrm, parse_xfrm_text
+from netns_helper.xfrm_conflicts import check_dest_conflicts
 
 from .golden import SPEC_XFRM
 
