@@ -63,7 +63,7 @@ class World:
     host_errors: tuple[ConfigError, ...] = ()
     configs: Mapping[str, Interfaces] = field(default_factory=dict)
     config_errors: Mapping[str, tuple[ConfigError, ...]] = field(default_factory=dict)
-    xfrms: Mapping[str, tuple[Xfrm, ...]] = field(default_factory=dict)
+    xfrms: Mapping[str, tuple[Xfrm, ...]] = field(default_factory=dict)  # the files without an error
     xfrm_errors: Mapping[str, tuple[ConfigError, ...]] = field(default_factory=dict)
 
     def config(self, name: str) -> Interfaces | None:
@@ -108,8 +108,10 @@ def load(paths: Paths) -> World:
         if os.path.exists(xfrm_path):
             from .xfrm import parse_xfrm  # only IPsec gateways pay for it at start-up
 
-            try:
-                xfrms[name] = parse_xfrm(xfrm_path, name)
-            except ConfigError as e:
-                xfrm_errors[name] = (e,)
+            errors = []
+            items = parse_xfrm(xfrm_path, name, errors)
+            if errors:
+                xfrm_errors[name] = tuple(errors)
+            else:
+                xfrms[name] = items
     return World(paths, names, bad, host, tuple(host_errors), configs, config_errors, xfrms, xfrm_errors)

@@ -187,3 +187,9 @@ def test_default_routes_from_proc(tmp_path: Path) -> None:
         "ffffffff 00000001 00000000 00200200 lo\n"
     )
     assert default_route_devs(str(tmp_path)) == frozenset({"eth0", "eth6"})
+
+
+def test_every_error_of_an_xfrm_file(root: Path) -> None:
+    _ns(root, "gw", NGINX, "[a]\nIfId=x\nPrefixes=10.0.0.0/8\n[b]\nIfId=2\nPrefixes=10.0.0.0/33\n")
+    x = root / "etc/netns/gw/network/xfrm"
+    assert [p.split(": error: ")[0] for p in _check(root, ["gw"], HOST)] == [f"{x}:2", f"{x}:6"]
