@@ -170,34 +170,22 @@ def layout(config: Interfaces, host_links: Mapping[str, Link], veth_ends: frozen
     return Layout(tuple(moves), tuple(vlans), tuple(hotplug), tuple(problems))
 
 
-def start_links(
-    netns: str,
+def start_layout(
     config: Interfaces,
     host_links: Mapping[str, Link],
     stale_links: Mapping[str, Link] | None,
     pairs: tuple[Veth, ...],
-) -> dict[str, Link]:
-    """The host's links as start will find them: a stale namespace NETNS (its STALE_LINKS) is stopped first.
+) -> Layout:
+    """The layout start decides on these facts, with every problem the live host raises against it.
 
-    Its NICs come back to the host, and the host ends of its veth pairs go with it.
+    A stale namespace of that name (its STALE_LINKS) is stopped first: its NICs come back to the host,
+    and the host ends of its veth pairs go with it.
     """
     links = dict(host_links)
     if stale_links is not None:
         links.update({name: link for name, link in stale_links.items() if _returns_to_host(link, config)})
         for pair in pairs:
             links.pop(pair.host_end, None)
-    return links
-
-
-def start_layout(
-    netns: str,
-    config: Interfaces,
-    host_links: Mapping[str, Link],
-    stale_links: Mapping[str, Link] | None,
-    pairs: tuple[Veth, ...],
-) -> Layout:
-    """The layout `start NETNS` decides on these facts, with every problem the live host raises against it."""
-    links = start_links(netns, config, host_links, stale_links, pairs)
     lay = layout(config, links, frozenset(p.ns_end for p in pairs))
     return Layout(lay.moves, lay.vlans, lay.hotplug, (*host_problems(pairs, links), *lay.problems))
 
@@ -249,7 +237,7 @@ def plan_start(
     if running:
         stale = plan_stop(netns, config, facts, paths, host_config)
         stale = Plan(stale.title, stale.steps, (f"namespace {netns} exists already (stale?): stopping it first",))
-    lay = start_layout(netns, config, facts.host_links, facts.ns_links if running else None, pairs)
+    lay = start_layout(config, facts.host_links, facts.ns_links if running else None, pairs)
     raise_first_error(lay.problems)  # start's rule set (rules.py) has refused them already
     state = paths.state_dir(netns)
     ifup_undo: tuple[Action, ...] = (iproute.ifupdown(netns, state, "ifdown", "-a", "--force"), EndProcesses(netns))

@@ -192,7 +192,7 @@ def _check_live(name: str, config: Interfaces, world: World, live: Live) -> list
         taken = claimed(config)
     except ConfigError:
         return []  # a file rule reports it
-    problems = list(start_layout(name, config, live.host_links, live.ns_links.get(name), pairs).problems)
+    problems = list(start_layout(config, live.host_links, live.ns_links.get(name), pairs).problems)
     ends = {pair.ns_end for pair in pairs}
     for dev, loc in taken.items():
         if dev in ends or dev not in live.host_links or made_inside(dev, config):

@@ -76,3 +76,33 @@ def test_no_module_imports_the_command_line() -> None:
     """cli is the top floor: everything it runs lives below it, so nothing imports it back."""
     importers = {p.name for p in PACKAGE.glob("*.py") if "cli" in _package_imports(p)}
     assert importers <= {"__main__.py"}, f"{sorted(importers)} import cli"
+
+
+def _runtime_imports(path: Path) -> set[str]:
+    """The package modules PATH imports when it runs: all but those under `if TYPE_CHECKING:`."""
+    tree = ast.parse(path.read_text())
+    typing_only = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
+        for stmt in node.body
+        for inner in ast.walk(stmt)
+    }
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 1 and id(node) not in typing_only:
+            names.update([node.module.split(".")[0]] if node.module else [alias.name for alias in node.names])
+    return names - {"__init__"}
+
+
+def test_imports_only_go_down() -> None:
+    """The package's modules form floors: no module imports, even lazily, one that imports it back."""
+    graph = {p.stem: _runtime_imports(p) for p in PACKAGE.glob("*.py")}
+
+    def below(path: tuple[str, ...]) -> None:
+        for other in sorted(graph.get(path[-1], ())):
+            assert other not in path, f"import cycle: {' -> '.join([*path, other])}"
+            below((*path, other))
+
+    for name in sorted(graph):
+        below((name,))
