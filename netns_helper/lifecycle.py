@@ -12,7 +12,7 @@ from .errors import ERROR, EXIT_FAILED, WARNING, ConfigError, Problem
 from .executor import Executor
 from .names import check_netns_name
 from .runtime import PROG, Context, run_plan, warn
-from .world import World, load, require_config
+from .world import World, host_or_warn, load, require_config
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
@@ -63,13 +63,6 @@ def _stop_config(world: World, name: str) -> interfaces.Interfaces | None:
         warn("stopping what is running; the configuration has an error", e)
         return None
     return world.configs[name]
-
-
-def _stop_host(world: World) -> interfaces.Interfaces | None:
-    """The host's /etc/network/interfaces, for its link-netns stanzas; None when unusable (stop)."""
-    if world.host_errors:
-        warn("ignoring the host's links; its configuration has an error", world.host_errors[0])
-    return world.usable_host()
 
 
 def _stop_facts(
@@ -140,7 +133,7 @@ def plan(command: str, name: str, paths: facts.Paths, executor: Executor, locks:
 
         return xfrm_planner.plan_start_service(name, config, live, paths, host, dests)
     stop_config = _stop_config(world, name)
-    host = _stop_host(world)
+    host = host_or_warn(world)
     try:
         stop_dests = _dests(world, name, host, executor, starting=False, locks=locks)
     except ConfigError as e:

@@ -22,8 +22,7 @@ from .ipjson import Link
 from .links import veths
 from .names import check_netns_name
 from .planner import claimed
-from .runtime import warn
-from .world import World, load
+from .world import World, host_or_warn, load
 from .xfrm import Xfrm
 
 TYPE_CHECKING = False
@@ -134,12 +133,6 @@ def _read_config(world: World, name: str, host: Interfaces | None) -> _Config:
     )
 
 
-def _host_config(world: World) -> Interfaces | None:
-    if world.host_errors:
-        warn("ignoring the host's links; its configuration has an error", world.host_errors[0])
-    return world.usable_host()
-
-
 @dataclass(frozen=True)
 class _World:
     """Everything read, for the namespaces listed and the destinations of their XFRM interfaces."""
@@ -172,7 +165,7 @@ def gather(paths: Paths, query: Query, only: str | None = None) -> tuple[Namespa
                 hint="netns-helper status lists every namespace",
             )
         names = (only,)
-    host = _host_config(everything)
+    host = host_or_warn(everything)
     configs = {name: _read_config(everything, name, host) for name in sorted(configured | running)}
     bound = everything.bindings()
     units = _units(

@@ -86,6 +86,15 @@ class World:
         return bindings(self.paths)
 
 
+def host_or_warn(world: World) -> Interfaces | None:
+    """The host's configuration for stop and status, which go on without it (with a warning) when broken."""
+    if world.host_errors:
+        from .runtime import warn
+
+        warn("ignoring the host's links; its configuration has an error", world.host_errors[0])
+    return world.usable_host()
+
+
 def load(paths: Paths) -> World:
     """Find and parse every configuration file once."""
     names, bad = netns_dirs(paths)
