@@ -27,7 +27,7 @@ from .names import check_netns_name
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .args import Args
-    from .cli import Context
+    from .runtime import Context
 
 # The symlink's target: the packaged file, wherever tests put /etc.
 NETNS_CONF = "/usr/share/systemd-netns-helper/netns.conf"
@@ -299,7 +299,7 @@ def plan_disable(paths: Paths, service: str) -> Plan:
 
 
 def run(ctx: Context, opts: Args) -> int:
-    from .cli import run_plan
+    from .runtime import run_plan
 
     if opts.command == "enable":
         plan = plan_enable(ctx.paths, namespace_service(opts.name), "--now" in opts.flags)

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from . import iproute
+from . import ipjson, iproute
+from .ipjson import Link
 
 HOOK_DIRS = ("if-pre-up.d", "if-up.d", "if-down.d", "if-post-down.d")
 
 
 @dataclass(frozen=True)
 class Paths:
-    """Where configuration and runtime state live; only tests move `etc`."""
+    """Where configuration and runtime state live; only tests move them."""
 
     etc: str = "/etc"
     run: str = "/run"
+    proc: str = "/proc"
 
     @property
     def run_netns(self) -> str:
@@ -33,6 +34,13 @@ class Paths:
     def netns_interfaces(self, netns: str) -> str:
         return f"{self.netns_etc(netns)}/network/interfaces"
 
+    def netns_xfrm(self, netns: str) -> str:
+        return f"{self.netns_etc(netns)}/network/xfrm"
+
+    @property
+    def host_interfaces(self) -> str:
+        return f"{self.host_network}/interfaces"
+
     @property
     def host_network(self) -> str:
         return f"{self.etc}/network"
@@ -46,16 +54,6 @@ class Paths:
     def systemd_booted(self) -> bool:
         """Whether systemd runs this system (sd_booted(3)'s test): not in a chroot or image build."""
         return os.path.isdir(f"{self.run}/systemd/system")
-
-
-@dataclass(frozen=True)
-class Link:
-    """A network device as `ip -j -d link show` reports it."""
-
-    name: str
-    kind: str | None = None  # linkinfo's info_kind; None for a physical NIC
-    parent: str | None = None  # the lower device of a VLAN, macvlan, ...
-    parent_elsewhere: bool = False  # the lower device is in another namespace
 
 
 @dataclass(frozen=True)
@@ -82,20 +80,6 @@ class Facts:
 
 
 Query = Callable[[tuple[str, ...]], str]
-
-
-def parse_links(output: str) -> dict[str, Link]:
-    """Links from `ip -j -d link show` output."""
-    links: dict[str, Link] = {}
-    for entry in json.loads(output or "[]"):
-        info = entry.get("linkinfo") or {}
-        links[entry["ifname"]] = Link(
-            name=entry["ifname"],
-            kind=info.get("info_kind"),
-            parent=entry.get("link"),
-            parent_elsewhere="link_netnsid" in entry,
-        )
-    return links
 
 
 def list_namespaces(paths: Paths) -> frozenset[str]:
@@ -137,8 +121,8 @@ def gather(paths: Paths, netns: str, query: Query, host_links: bool = True) -> F
     exists = netns in namespaces
     return Facts(
         namespaces=namespaces,
-        host_links=parse_links(query(iproute.query_links())) if host_links else {},
-        ns_links=parse_links(query(iproute.query_links(netns))) if exists else {},
+        host_links=ipjson.links(query(iproute.query_links())) if host_links else {},
+        ns_links=ipjson.links(query(iproute.query_links(netns))) if exists else {},
         host_hooks=host_hooks(paths),
         ns_hook_entries=ns_hook_entries(paths, netns),
         resolv_conf_exists=os.path.lexists(f"{paths.netns_etc(netns)}/resolv.conf"),

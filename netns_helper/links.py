@@ -6,9 +6,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .errors import ConfigError, Loc
-from .facts import Link
+from .errors import ERROR, ConfigError, Loc, Problem
 from .interfaces import Interfaces
+from .ipjson import Link
 from .names import IFNAME_MAX
 
 _BRIDGE_PORT_RE = re.compile(r"(?P<bridge>[^.]+)\.\.(?P<id>[A-Za-z0-9_-]+)")
@@ -59,15 +59,21 @@ def veths(netns: str, config: Interfaces | None, host_config: Interfaces | None)
     return tuple(found)
 
 
-def check_against_host(veths_: tuple[Veth, ...], host_links: Mapping[str, Link]) -> None:
-    """Errors found in the live system before anything runs: name clashes, missing bridges."""
+def host_problems(veths_: tuple[Veth, ...], host_links: Mapping[str, Link]) -> list[Problem]:
+    """What the live host says against creating VETHS_: name clashes, missing bridges."""
+    problems = []
     for veth in veths_:
         if veth.host_end in host_links:
-            raise ConfigError(
-                f"cannot create link {veth.host_end!r}: a link of that name already exists on this host", veth.loc
+            problems.append(
+                Problem.at(
+                    ERROR,
+                    f"cannot create link {veth.host_end!r}: a link of that name already exists on this host",
+                    veth.loc,
+                )
             )
         if veth.bridge is not None:
             bridge = host_links.get(veth.bridge)
             if bridge is None or bridge.kind != "bridge":
                 what = "is not a bridge" if bridge else "does not exist on this host"
-                raise ConfigError(f"bridge port {veth.ns_end!r}: {veth.bridge!r} {what}", veth.loc)
+                problems.append(Problem.at(ERROR, f"bridge port {veth.ns_end!r}: {veth.bridge!r} {what}", veth.loc))
+    return problems

@@ -14,23 +14,23 @@ never sees half a file. Metrics (labels `netns`, and `link` for links):
 
 from __future__ import annotations
 
-import json
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from . import iproute
+from . import ipjson, iproute
 from .commands import Plan, RemoveFile, Run, Step, WriteFile
 from .errors import ConfigError
 from .executor import CommandFailed
 from .facts import Paths, list_namespaces
-from .status import configured_namespaces
+from .ipjson import Link
+from .world import configured
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .args import Args
-    from .cli import Context
     from .facts import Query
+    from .runtime import Context
 
 DEFAULT_DIR = "/var/lib/prometheus/node-exporter"
 FILE_NAME = "netns_helper.prom"
@@ -65,14 +65,6 @@ def render(families: Iterable[Family]) -> str:
     return "\n".join(lines) + "\n"
 
 
-@dataclass(frozen=True)
-class LinkStats:
-    name: str
-    kind: str | None
-    up: bool
-    counters: Mapping[str, int]  # "rx_bytes" -> value, for the names of COUNTER_HELP
-
-
 COUNTER_HELP = {
     "rx_bytes": "Bytes received by the link.",
     "rx_packets": "Packets received by the link.",
@@ -85,40 +77,17 @@ COUNTER_HELP = {
 }
 
 
-def parse_link_stats(output: str) -> tuple[LinkStats, ...]:
-    """Links from `ip -s -d -j link show` output."""
-    links = []
-    for entry in json.loads(output or "[]"):
-        stats = entry.get("stats64") or entry.get("stats") or {}
-        flags = entry.get("flags", ())
-        state = entry.get("operstate")
-        links.append(
-            LinkStats(
-                name=entry["ifname"],
-                kind=(entry.get("linkinfo") or {}).get("info_kind"),
-                # lo and some virtual links never report UP, only UNKNOWN with a carrier.
-                up=state == "UP" or (state == "UNKNOWN" and "LOWER_UP" in flags),
-                counters={
-                    key: int(stats.get(direction, {}).get(what, 0))
-                    for key in COUNTER_HELP
-                    for direction, what in [key.split("_", 1)]
-                },
-            )
-        )
-    return tuple(links)
-
-
-def _counter(key: str) -> Callable[[LinkStats], int]:
-    return lambda link: link.counters[key]
+def _counter(key: str) -> Callable[[Link], int]:
+    return lambda link: link.counter(key)
 
 
 def gather(paths: Paths, query: Query) -> tuple[Family, ...]:
     """Every family, samples ordered by namespace and link. A namespace deleted meanwhile is left out."""
-    links: dict[str, tuple[LinkStats, ...]] = {}
+    links: dict[str, tuple[Link, ...]] = {}
     pids: dict[str, int] = {}
     for netns in sorted(list_namespaces(paths)):
         try:
-            found = parse_link_stats(query((iproute.IP, "-n", netns, "-s", "-d", "-j", "link", "show")))
+            found = tuple(ipjson.links(query((iproute.IP, "-n", netns, "-s", "-d", "-j", "link", "show"))).values())
             pids[netns] = len(query(iproute.query_pids(netns)).split())
         except CommandFailed:
             continue
@@ -129,7 +98,7 @@ def gather(paths: Paths, query: Query) -> tuple[Family, ...]:
     def by_netns(value: Callable[[str], int]) -> Samples:
         return tuple(((("netns", netns),), value(netns)) for netns in per_netns)
 
-    def by_link(value: Callable[[LinkStats], int]) -> Samples:
+    def by_link(value: Callable[[Link], int]) -> Samples:
         return tuple(((("netns", netns), ("link", link.name)), value(link)) for netns, link in per_link)
 
     families = [
@@ -137,7 +106,7 @@ def gather(paths: Paths, query: Query) -> tuple[Family, ...]:
             f"{PREFIX}_namespace_running",
             "gauge",
             "Whether the configured network namespace exists (1) or not (0).",
-            tuple(((("netns", n),), int(n in links)) for n in configured_namespaces(paths)),
+            tuple(((("netns", n),), int(n in links)) for n in configured(paths)),
         ),
         Family(f"{PREFIX}_processes", "gauge", "Processes in the network namespace.", by_netns(pids.__getitem__)),
         Family(
@@ -150,7 +119,7 @@ def gather(paths: Paths, query: Query) -> tuple[Family, ...]:
             f"{PREFIX}_link_up",
             "gauge",
             "Whether the link is up (1) or not (0): operstate UP, or UNKNOWN with a carrier (lo).",
-            by_link(lambda link: int(link.up)),
+            by_link(lambda link: int(link.oper_up)),
         ),
     ]
     families += [
@@ -179,7 +148,7 @@ def plan_write(directory: str, text: str) -> Plan:
 
 
 def run(ctx: Context, opts: Args) -> int:
-    from .cli import run_plan
+    from .runtime import run_plan
 
     directory = opts.value("--textfile-dir", DEFAULT_DIR).rstrip("/") or "/"
     return run_plan(ctx, plan_write(directory, render(gather(ctx.paths, ctx.executor.query))))

@@ -20,10 +20,11 @@ from .commands import (
     Symlink,
     WriteFile,
 )
-from .errors import ConfigError, Loc
-from .facts import HOOK_DIRS, Facts, Link, Paths
+from .errors import ERROR, WARNING, ConfigError, Loc, Problem, raise_first_error
+from .facts import HOOK_DIRS, Facts, Paths
 from .interfaces import Iface, Interfaces
-from .links import check_against_host, veths
+from .ipjson import Link
+from .links import Veth, host_problems, veths
 from .names import split_vlan
 
 # Options that make ifupdown create the interface itself, inside the namespace.
@@ -52,7 +53,7 @@ class Layout:
     moves: tuple[str, ...]  # host devices moved in
     vlans: tuple[Vlan, ...]  # VLANs of host parents, created inside
     hotplug: tuple[str, ...]  # allow-hotplug interfaces present, brought up after `ifup -a`
-    notes: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()  # what the live host says against this configuration
 
 
 def _members(config: Interfaces) -> dict[str, Loc]:
@@ -118,40 +119,75 @@ def _creates_itself(ifaces: tuple[Iface, ...]) -> bool:
 
 
 def layout(config: Interfaces, host_links: Mapping[str, Link], veth_ends: frozenset[str] = frozenset()) -> Layout:
-    """Decide, for each interface the file brings up, where it comes from (VETH_ENDS: start creates them)."""
+    """Decide, for each interface the file brings up, where it comes from (VETH_ENDS: start creates them).
+
+    What cannot be decided is a located problem of the result: an interface of `auto` that is not
+    here is an error, one of `allow-hotplug` only a warning (it is brought up when it comes).
+    """
     wanted = claimed(config)
     auto = {name for name, _ in config.allowed("auto")}
     hotplug_only = {name for name, _ in config.allowed("hotplug")} - auto - set(_members(config))
     moves: list[str] = []
     vlans: list[Vlan] = []
     hotplug: list[str] = []
-    notes: list[str] = []
+    problems: list[Problem] = []
     for name, loc in wanted.items():
         if name == "lo" or ":" in name or name in veth_ends:
             continue
         ifaces = config.iface(name)
-        vlan = vlan_of(name, ifaces, loc)
+        try:
+            vlan = vlan_of(name, ifaces, loc)
+        except ConfigError as e:
+            problems.append(Problem.of(e))
+            continue
         if name in host_links:
             moves.append(name)
         elif vlan is not None and vlan[0] not in wanted:
             parent, vid = vlan
             if parent not in host_links:
-                raise ConfigError(f"VLAN {name!r}: parent interface {parent!r} does not exist on this host", loc)
+                msg = f"VLAN {name!r}: parent interface {parent!r} does not exist on this host"
+                problems.append(Problem.at(ERROR, msg, loc))
+                continue
             vlans.append(Vlan(name, parent, vid, loc))
         elif vlan is not None or _creates_itself(ifaces):
             continue  # ifupdown creates it inside the namespace
         elif name in hotplug_only:
-            notes.append(f"{loc}: allow-hotplug interface {name!r} is not on this host now; not moved")
+            msg = f"allow-hotplug interface {name!r} is not on this host now; not moved"
+            problems.append(Problem.at(WARNING, msg, loc))
             continue
         else:
-            raise ConfigError(
-                f"interface {name!r} does not exist on this host",
-                loc,
-                hint="name a NIC that `ip link` shows, a VLAN PARENT.VID of one, or a bond/bridge stanza",
+            problems.append(
+                Problem.at(
+                    ERROR,
+                    f"interface {name!r} does not exist on this host",
+                    loc,
+                    hint="name a NIC that `ip link` shows, a VLAN PARENT.VID of one, or a bond/bridge stanza",
+                )
             )
+            continue
         if name in hotplug_only:
             hotplug.append(name)
-    return Layout(tuple(moves), tuple(vlans), tuple(hotplug), tuple(notes))
+    return Layout(tuple(moves), tuple(vlans), tuple(hotplug), tuple(problems))
+
+
+def start_layout(
+    config: Interfaces,
+    host_links: Mapping[str, Link],
+    stale_links: Mapping[str, Link] | None,
+    pairs: tuple[Veth, ...],
+) -> Layout:
+    """The layout start decides on these facts, with every problem the live host raises against it.
+
+    A stale namespace of that name (its STALE_LINKS) is stopped first: its NICs come back to the host,
+    and the host ends of its veth pairs go with it.
+    """
+    links = dict(host_links)
+    if stale_links is not None:
+        links.update({name: link for name, link in stale_links.items() if _returns_to_host(link, config)})
+        for pair in pairs:
+            links.pop(pair.host_end, None)
+    lay = layout(config, links, frozenset(p.ns_end for p in pairs))
+    return Layout(lay.moves, lay.vlans, lay.hotplug, (*host_problems(pairs, links), *lay.problems))
 
 
 def resolv_conf(netns: str, config: Interfaces) -> str:
@@ -196,16 +232,13 @@ def plan_start(
     HOST_CONFIG is the host's /etc/network/interfaces, for its `link-netns` stanzas.
     """
     pairs = veths(netns, config, host_config)
-    host_links = dict(facts.host_links)
     stale = Plan(f"start {netns}", ())
-    if netns in facts.namespaces:
+    running = netns in facts.namespaces
+    if running:
         stale = plan_stop(netns, config, facts, paths, host_config)
         stale = Plan(stale.title, stale.steps, (f"namespace {netns} exists already (stale?): stopping it first",))
-        host_links.update({name: link for name, link in facts.ns_links.items() if _returns_to_host(link, config)})
-        for pair in pairs:
-            host_links.pop(pair.host_end, None)  # deleted with the stale namespace
-    check_against_host(pairs, host_links)
-    lay = layout(config, host_links, frozenset(p.ns_end for p in pairs))
+    lay = start_layout(config, facts.host_links, facts.ns_links if running else None, pairs)
+    raise_first_error(lay.problems)  # start's rule set (rules.py) has refused them already
     state = paths.state_dir(netns)
     ifup_undo: tuple[Action, ...] = (iproute.ifupdown(netns, state, "ifdown", "-a", "--force"), EndProcesses(netns))
     steps = [
@@ -251,7 +284,7 @@ def plan_start(
             # The host side's address and routes come from the host's own ifupdown configuration.
             host_down = iproute.host_ifupdown("ifdown", "--force", pair.host_end)
             steps.append(Step(iproute.host_ifupdown("ifup", pair.host_end), undo=(host_down,), undo_if_failed=True))
-    return stale + Plan(f"start {netns}", tuple(steps), lay.notes)
+    return stale + Plan(f"start {netns}", tuple(steps))
 
 
 def _returns_to_host(link: Link, config: Interfaces | None) -> bool:

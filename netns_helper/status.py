@@ -9,26 +9,27 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from . import dropins, iproute
+from . import ipjson, iproute
 from .errors import EXIT_FAILED, EXIT_OK, ConfigError
 from .executor import CommandFailed
 from .facts import Paths, list_namespaces
-from .interfaces import Interfaces, parse_file
+from .interfaces import Interfaces
+from .ipjson import Link
 from .links import veths
 from .names import check_netns_name
 from .planner import claimed
-from .xfrm import Xfrm, parse_xfrm
+from .world import World, host_or_warn, load
+from .xfrm import Xfrm
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .args import Args
-    from .cli import Context
     from .facts import Query
+    from .runtime import Context
 
 UNKNOWN = "unknown"  # a unit's state when systemd does not run here
 # Devices the kernel puts into every new namespace once their module is loaded: never drift.
@@ -53,15 +54,6 @@ class Service:
 
 
 @dataclass(frozen=True)
-class LinkState:
-    name: str
-    kind: str | None  # None for a NIC
-    state: str  # operstate: UP, DOWN, UNKNOWN (lo), LOWERLAYERDOWN...
-    up: bool  # administratively up (the UP flag)
-    addresses: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class XfrmState:
     """An XFRM interface of this namespace's xfrm file, and whether it is in its destination now."""
 
@@ -81,19 +73,13 @@ class Namespace:
     services: tuple[Service, ...] = ()
     dest_of: tuple[str, ...] = ()  # services whose XFRM interfaces go into this namespace
     pids: tuple[int, ...] = ()
-    links: tuple[LinkState, ...] = ()
+    links: tuple[Link, ...] = ()
     xfrm: tuple[XfrmState, ...] = ()
     problems: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
         return not self.problems
-
-
-def configured_namespaces(paths: Paths) -> tuple[str, ...]:
-    base = f"{paths.etc}/netns"
-    names = sorted(os.listdir(base)) if os.path.isdir(base) else []
-    return tuple(n for n in names if os.path.isfile(paths.netns_interfaces(n)))
 
 
 def unit_name(netns: str) -> str:
@@ -113,22 +99,6 @@ def parse_show(output: str) -> dict[str, Unit]:
     return units
 
 
-def parse_addrs(output: str) -> tuple[LinkState, ...]:
-    """Links from `ip -j -d addr show` output."""
-    links = []
-    for entry in json.loads(output or "[]"):
-        links.append(
-            LinkState(
-                name=entry["ifname"],
-                kind=(entry.get("linkinfo") or {}).get("info_kind"),
-                state=entry.get("operstate", UNKNOWN.upper()),
-                up="UP" in entry.get("flags", ()),
-                addresses=tuple(f"{a['local']}/{a['prefixlen']}" for a in entry.get("addr_info", ()) if "local" in a),
-            )
-        )
-    return tuple(links)
-
-
 @dataclass(frozen=True)
 class _Config:
     """A namespace's configuration, read once: what it brings up and what it may bring up."""
@@ -139,14 +109,13 @@ class _Config:
     errors: tuple[str, ...] = ()
 
 
-def _read_config(paths: Paths, name: str, host: Interfaces | None) -> _Config:
-    errors: list[str] = []
+def _read_config(world: World, name: str, host: Interfaces | None) -> _Config:
+    errors: list[str] = [str(e) for e in world.config_errors.get(name, ())[:1]]
     required: set[str] = set()
     optional: set[str] = set()
-    config: Interfaces | None = None
-    if os.path.isfile(paths.netns_interfaces(name)):
+    config = world.config(name)
+    if config is not None:
         try:
-            config = parse_file(paths.netns_interfaces(name))
             auto = {n for n, _ in config.allowed("auto")}
             hotplug = {n for n, _ in config.allowed("hotplug")} - auto
             wanted = set(claimed(config))
@@ -157,24 +126,11 @@ def _read_config(paths: Paths, name: str, host: Interfaces | None) -> _Config:
         required |= {veth.ns_end for veth in veths(name, config, host)}
     except ConfigError as e:
         errors.append(str(e))
-    items: tuple[Xfrm, ...] = ()
-    xfrm_path = f"{paths.netns_etc(name)}/network/xfrm"
-    if os.path.isfile(xfrm_path):
-        try:
-            items = parse_xfrm(xfrm_path, name)
-        except ConfigError as e:
-            errors.append(str(e))
+    errors += [str(e) for e in world.xfrm_errors.get(name, ())[:1]]
     aliases = {n for n in required | optional if ":" in n}  # ifupdown's labels, not devices
-    return _Config(frozenset(required - aliases), frozenset(optional - aliases), items, tuple(errors))
-
-
-def _host_config(paths: Paths) -> Interfaces | None:
-    path = f"{paths.host_network}/interfaces"
-    try:
-        return parse_file(path) if os.path.exists(path) else None
-    except ConfigError as e:
-        sys.stderr.write(f"netns-helper: warning: ignoring the host's links; its configuration has an error:\n{e}\n")
-        return None
+    return _Config(
+        frozenset(required - aliases), frozenset(optional - aliases), world.xfrms.get(name, ()), tuple(errors)
+    )
 
 
 @dataclass(frozen=True)
@@ -187,7 +143,7 @@ class _World:
     configs: Mapping[str, _Config]
     units: Mapping[str, Unit]
     bindings: Mapping[str, tuple[tuple[str, str], ...]]
-    links: Mapping[str, tuple[LinkState, ...]]
+    links: Mapping[str, tuple[Link, ...]]
     pids: Mapping[str, tuple[int, ...]]
     read_errors: Mapping[str, str] = field(default_factory=dict)
 
@@ -197,7 +153,8 @@ class _World:
 
 def gather(paths: Paths, query: Query, only: str | None = None) -> tuple[Namespace, ...]:
     """The status of every namespace, or of ONLY."""
-    configured = frozenset(configured_namespaces(paths))
+    everything = load(paths)
+    configured = frozenset(everything.configs)
     running = list_namespaces(paths)
     names = tuple(sorted(configured | running))
     if only is not None:
@@ -208,20 +165,20 @@ def gather(paths: Paths, query: Query, only: str | None = None) -> tuple[Namespa
                 hint="netns-helper status lists every namespace",
             )
         names = (only,)
-    host = _host_config(paths)
-    configs = {name: _read_config(paths, name, host) for name in sorted(configured | running)}
-    bound = dropins.bindings(paths)
+    host = host_or_warn(everything)
+    configs = {name: _read_config(everything, name, host) for name in sorted(configured | running)}
+    bound = everything.bindings()
     units = _units(
         paths, query, [unit_name(n) for n in names] + [f"{s}.service" for n in names for s, _ in bound.get(n, ())]
     )
     # A service's XFRM interfaces are looked for in their destinations.
     wanted = set(names) | {item.dest_netns for n in names for item in configs[n].xfrm}
-    links: dict[str, tuple[LinkState, ...]] = {}
+    links: dict[str, tuple[Link, ...]] = {}
     pids: dict[str, tuple[int, ...]] = {}
     errors: dict[str, str] = {}
     for name in sorted(wanted & running):
         try:
-            links[name] = parse_addrs(query((iproute.IP, "-n", name, "-j", "-d", "addr", "show")))
+            links[name] = tuple(ipjson.links(query((iproute.IP, "-n", name, "-j", "-d", "addr", "show"))).values())
             if name in names:
                 pids[name] = tuple(int(word) for word in query(iproute.query_pids(name)).split())
         except CommandFailed as e:  # deleted meanwhile, most likely
@@ -280,9 +237,7 @@ def _namespace(world: _World, name: str) -> Namespace:
     )
 
 
-def _unit_problems(
-    world: _World, name: str, unit: Unit, links: Sequence[LinkState], dest_of: Sequence[str]
-) -> list[str]:
+def _unit_problems(world: _World, name: str, unit: Unit, links: Sequence[Link], dest_of: Sequence[str]) -> list[str]:
     running = name in world.running
     if dest_of:
         # A destination is built by the start of a service routing into it, not by a unit of its own.
@@ -319,7 +274,7 @@ def _service_problems(world: _World, name: str, services: Sequence[Service], pid
     return problems
 
 
-def _drift(world: _World, name: str, links: Sequence[LinkState], dest_of: Sequence[str]) -> list[str]:
+def _drift(world: _World, name: str, links: Sequence[Link], dest_of: Sequence[str]) -> list[str]:
     config = world.configs[name]
     present = {link.name: link for link in links}
     into = {i.name for s in dest_of for i in world.configs[s].xfrm if i.dest_netns == name}
@@ -331,13 +286,25 @@ def _drift(world: _World, name: str, links: Sequence[LinkState], dest_of: Sequen
     problems += [
         f"drift: {n} is down in namespace {name}, but configured up"
         for n in sorted(config.required & set(present))
-        if not present[n].up
+        if not present[n].admin_up
     ]
     return problems
 
 
+def _link_dict(link: Link) -> dict[str, object]:
+    return {
+        "name": link.name,
+        "kind": link.kind,
+        "state": link.operstate,
+        "up": link.admin_up,
+        "addresses": list(link.addresses),
+    }
+
+
 def as_json(namespaces: Iterable[Namespace]) -> str:
-    items = [{**dataclasses.asdict(ns), "ok": ns.ok} for ns in namespaces]
+    items = [
+        {**dataclasses.asdict(ns), "links": [_link_dict(link) for link in ns.links], "ok": ns.ok} for ns in namespaces
+    ]
     return json.dumps({"ok": all(i["ok"] for i in items), "namespaces": items}, indent=2) + "\n"
 
 
@@ -359,8 +326,8 @@ def as_text(namespaces: Iterable[Namespace]) -> str:
         if ns.running:
             rows.append(("processes", " ".join(map(str, ns.pids)) or "none"))
         for link in ns.links:
-            flags = "" if link.up else " (admin down)"
-            rows.append(("link", " ".join((link.name, link.state + flags, *link.addresses))))
+            flags = "" if link.admin_up else " (admin down)"
+            rows.append(("link", " ".join((link.name, link.operstate + flags, *link.addresses))))
         for x in ns.xfrm:
             where = {True: "present", False: "missing", None: "not running"}[x.present]
             rows.append(("xfrm", f"{x.name} if_id {x.if_id} -> {x.dest} ({', '.join(x.prefixes)}): {where}"))

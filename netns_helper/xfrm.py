@@ -12,24 +12,21 @@
 Each interface is created in SERVICE's namespace (the kernel keeps the if_id reservation
 in the namespace that creates it, where charon runs), moved into DestNetNS, and its
 prefixes are routed there. The reader is our own, not configparser, so that every error
-names its line. Builders here return commands as data and run nothing.
+names its line. Conflicts between files are in xfrm_conflicts.py, the destination's uplink in
+uplink.py, the `ip` commands in iproute.py, the plan in xfrm_planner.py.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from ipaddress import IPv4Network, IPv6Network, ip_network
-from itertools import pairwise
 
-from .commands import Run
 from .errors import ConfigError, Loc
-from .interfaces import Interfaces, read_config
-from .iproute import IP
+from .interfaces import read_config
 from .names import check_ifname, check_netns_name
-
-KEYS = ("IfId", "Prefixes", "DestNetNS", "UnderlayDev", "BlockP2P", "MTU", "Table")
+from .xfrm_conflicts import dest_conflicts
 
 # The routing table of BlockP2P routes unless `Table=` says otherwise. Above 255, so it
 # collides neither with the kernel's reserved tables nor with the 1..252 range admins
@@ -76,176 +73,54 @@ class _Entry:
     loc: Loc
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Section:
     name: str
     loc: Loc
     entries: dict[str, _Entry]
+    ok: bool = True  # False: its header or one of its lines was refused; its values are still checked
 
 
-def parse_xfrm(path: str, service: str) -> tuple[Xfrm, ...]:
-    """Read SERVICE's xfrm file PATH; raise ConfigError with file:line on any mistake."""
-    return _parse(path, read_config(path, None), service)
+@dataclass(frozen=True)
+class Key:
+    """One key of a section: how its value is read, whether it is mandatory, its default, its help.
+
+    The README's table of keys is held against this table by a test.
+    """
+
+    name: str
+    parse: Callable[[_Entry], object]
+    help: str  # how the README's row for the key begins
+    required: bool = False
+    default: str | None = None  # as written in the file (SERVICE: the service's name)
 
 
-def parse_xfrm_text(text: str, service: str, path: str = "<string>") -> tuple[Xfrm, ...]:
-    """Parse TEXT as if it were SERVICE's xfrm file PATH."""
-    return _parse(path, text.encode(), service)
+def _text(entry: _Entry) -> str:
+    return entry.value
 
 
-def _parse(path: str, data: bytes, service: str) -> tuple[Xfrm, ...]:
-    items: list[Xfrm] = []
-    if_ids: dict[int, tuple[str, Loc]] = {}
-    for section in _sections(path, data):
-        item = _xfrm(section, service)
-        if item.if_id in if_ids:
-            other, other_loc = if_ids[item.if_id]
+def _number(key: str, low: int, high: int) -> Callable[[_Entry], int]:
+    def parse(entry: _Entry) -> int:
+        text = entry.value
+        if not _NUMBER_RE.fullmatch(text):
             raise ConfigError(
-                f"IfId {item.if_id} is also the IfId of [{other}] (line {other_loc.line})",
-                section.entries["IfId"].loc,
-                hint="the kernel refuses two XFRM interfaces with one if_id in a namespace",
-            )
-        if_ids[item.if_id] = (item.name, section.entries["IfId"].loc)
-        items.append(item)
-    check_dest_conflicts(items)
-    return tuple(items)
-
-
-def _sections(path: str, data: bytes) -> list[_Section]:
-    sections: list[_Section] = []
-    seen: dict[str, Loc] = {}
-    for number, raw in enumerate(data.split(b"\n"), start=1):
-        loc = Loc(path, number)
-        if b"\x00" in raw:
-            raise ConfigError("NUL byte in line", loc)
-        try:
-            line = raw.decode("utf-8").removeprefix("\ufeff").strip()
-        except UnicodeDecodeError:
-            raise ConfigError("line is not valid UTF-8 text", loc) from None
-        if not line or line[0] in "#;":
-            continue
-        if line.startswith("["):
-            if not line.endswith("]"):
-                raise ConfigError(f"section header {_short(line)} does not end with ']'", loc)
-            name = check_ifname(line[1:-1].strip(), loc)
-            if name in seen:
-                raise ConfigError(f"section [{name}] is already at line {seen[name].line}", loc)
-            seen[name] = loc
-            sections.append(_Section(name, loc, {}))
-            continue
-        key, sep, value = line.partition("=")
-        key, value = key.strip(), value.strip()
-        if not sep or not key:
-            raise ConfigError(f"expected `[NAME]` or `Key=Value`, not {_short(line)}", loc)
-        if not sections:
-            raise ConfigError(
-                f"`{key}=` outside any section", loc, hint="each interface starts with a `[NAME]` line, e.g. [ipsec0]"
-            )
-        section = sections[-1]
-        if key not in KEYS:
-            raise ConfigError(f"unknown key {key!r} in [{section.name}]", loc, hint=_suggest(key))
-        if key in section.entries:
-            raise ConfigError(f"{key} is already set in [{section.name}] at line {section.entries[key].loc.line}", loc)
-        if not value:
-            raise ConfigError(f"{key} has no value", loc)
-        section.entries[key] = _Entry(value, loc)
-    return sections
-
-
-def _short(text: str) -> str:
-    return repr(text if len(text) <= 40 else text[:40] + "...")
-
-
-def _suggest(key: str) -> str:
-    by_case = {k.lower(): k for k in KEYS}
-    if key.lower() in by_case:
-        return f"did you mean {by_case[key.lower()]}? (keys are case-sensitive)"
-    import difflib  # only on this error path: it costs start-up time
-
-    close = difflib.get_close_matches(key, KEYS, n=1, cutoff=0.6)
-    if close:
-        return f"did you mean {close[0]}?"
-    return "known keys: " + ", ".join(KEYS)
-
-
-def _xfrm(section: _Section, service: str) -> Xfrm:
-    entries = section.entries
-    for key in ("IfId", "Prefixes"):
-        if key not in entries:
-            raise ConfigError(f"[{section.name}] has no {key}= (it is mandatory)", section.loc)
-    if_id = _number(entries["IfId"], "IfId", 1, U32_MAX)
-    prefixes = _prefixes(entries["Prefixes"])
-
-    dest = f"xfrm_{service}"
-    dest_loc = section.loc
-    if "DestNetNS" in entries:
-        dest, dest_loc = entries["DestNetNS"].value, entries["DestNetNS"].loc
-    check_netns_name(dest, dest_loc)
-    if dest == service:
-        raise ConfigError(
-            f"DestNetNS {dest} is the service's own namespace",
-            dest_loc,
-            hint="the tunnelled traffic goes into another namespace; leave DestNetNS out for xfrm_" + service,
-        )
-
-    underlay = None
-    if "UnderlayDev" in entries:
-        entry = entries["UnderlayDev"]
-        underlay = check_ifname(entry.value, entry.loc)
-        if underlay == section.name:
-            raise ConfigError(f"UnderlayDev of [{section.name}] is the interface itself", entry.loc)
-
-    block_p2p = False
-    if "BlockP2P" in entries:
-        entry = entries["BlockP2P"]
-        word = entry.value.lower()
-        if word not in _TRUE | _FALSE:
-            raise ConfigError(f"BlockP2P={entry.value} is not a boolean", entry.loc, hint="use true or false")
-        block_p2p = word in _TRUE
-
-    mtu = None
-    if "MTU" in entries:
-        entry = entries["MTU"]
-        mtu = _number(entry, "MTU", MTU_MIN, MTU_MAX)
-        if mtu < IPV6_MIN_MTU and any(p.version == 6 for p in prefixes):
-            raise ConfigError(
-                f"MTU {mtu} is below {IPV6_MIN_MTU}, the IPv6 minimum, and Prefixes has IPv6 prefixes",
+                f"{key}={text} is not a number",
                 entry.loc,
-                hint="the kernel refuses IPv6 routes into a device with a smaller MTU",
+                hint="write a decimal number without leading zeros, or a hex number starting with 0x",
             )
+        value = int(text, 16 if text[:2] in ("0x", "0X") else 10)
+        if not low <= value <= high:
+            raise ConfigError(f"{key} {text} is out of range {low}..{high}", entry.loc)
+        return value
 
-    table = BLOCK_P2P_TABLE
-    if "Table" in entries:
-        entry = entries["Table"]
-        if not block_p2p:
-            raise ConfigError(
-                "Table= is used only with BlockP2P=true",
-                entry.loc,
-                hint="without BlockP2P, routes go to the main table",
-            )
-        table = _number(entry, "Table", 1, U32_MAX)
-        if table in _RESERVED_TABLES:
-            raise ConfigError(
-                f"Table {table} is the kernel's {_RESERVED_TABLES[table]} table",
-                entry.loc,
-                hint=f"choose a table of its own, e.g. the default {BLOCK_P2P_TABLE}",
-            )
-
-    return Xfrm(section.name, if_id, prefixes, dest, underlay, block_p2p, mtu, table, section.loc)
+    return parse
 
 
-def _number(entry: _Entry, key: str, low: int, high: int) -> int:
-    text = entry.value
-    if not _NUMBER_RE.fullmatch(text):
-        raise ConfigError(
-            f"{key}={text} is not a number",
-            entry.loc,
-            hint="write a decimal number without leading zeros, or a hex number starting with 0x",
-        )
-    value = int(text, 16 if text[:2] in ("0x", "0X") else 10)
-    if not low <= value <= high:
-        raise ConfigError(f"{key} {text} is out of range {low}..{high}", entry.loc)
-    return value
+def _boolean(entry: _Entry) -> bool:
+    word = entry.value.lower()
+    if word not in _TRUE | _FALSE:
+        raise ConfigError(f"BlockP2P={entry.value} is not a boolean", entry.loc, hint="use true or false")
+    return word in _TRUE
 
 
 def _prefixes(entry: _Entry) -> tuple[Prefix, ...]:
@@ -272,193 +147,220 @@ def _prefixes(entry: _Entry) -> tuple[Prefix, ...]:
     return tuple(out)
 
 
-def check_dest_conflicts(items: Sequence[Xfrm]) -> None:
-    """Refuse interfaces or routes that would clash in one destination namespace.
+def _netns(entry: _Entry) -> str:
+    return check_netns_name(entry.value, entry.loc)
 
-    Works across files too: the planner passes every item bound for a namespace, from
-    every service that names it.
+
+def _ifname(entry: _Entry) -> str:
+    return check_ifname(entry.value, entry.loc)
+
+
+TABLE = (
+    Key("IfId", _number("IfId", 1, U32_MAX), "the interface ID, strongSwan's `if_id_in`/`if_id_out`", required=True),
+    Key("Prefixes", _prefixes, "comma-separated IPv4 and IPv6 prefixes routed into the interface", required=True),
+    Key("DestNetNS", _netns, "the destination namespace", default="xfrm_SERVICE"),
+    Key("UnderlayDev", _ifname, "the physical interface, in the service's namespace, for hardware offload"),
+    Key("BlockP2P", _boolean, "`true`: the prefixes' routes go into a table of their own", default="false"),
+    Key("Table", _number("Table", 1, U32_MAX), "the BlockP2P routing table", default=str(BLOCK_P2P_TABLE)),
+    Key("MTU", _number("MTU", MTU_MIN, MTU_MAX), f"{MTU_MIN} to {MTU_MAX}"),
+)
+KEYS = tuple(key.name for key in TABLE)
+_BY_NAME = {key.name: key for key in TABLE}
+
+
+def parse_xfrm(path: str, service: str, errors: list[ConfigError] | None = None) -> tuple[Xfrm, ...]:
+    """Read SERVICE's xfrm file PATH; raise ConfigError with file:line on the first mistake.
+
+    With ERRORS, collect every mistake of the file there, in file order, and return the
+    interfaces that have none.
     """
-    names: dict[tuple[str, str], Xfrm] = {}
-    routes: dict[tuple[str, int | None, Prefix], Xfrm] = {}
-    for item in items:
-        other = names.setdefault((item.dest_netns, item.name), item)
-        if other is not item:
-            raise ConfigError(
-                f"namespace {item.dest_netns} would get two interfaces named {item.name} (the other is at {other.loc})",
-                item.loc,
-            )
-        table = item.table if item.block_p2p else None
-        for prefix in item.prefixes:
-            other = routes.setdefault((item.dest_netns, table, prefix), item)
-            if other is not item:
-                where = f"table {table}" if table else "the main table"
-                raise ConfigError(
-                    f"route {prefix} in {where} of namespace {item.dest_netns} is also routed into "
-                    f"[{other.name}] at {other.loc}",
-                    item.loc,
+    found: list[ConfigError] = []
+    try:
+        items = _parse(path, read_config(path, None), service, found)
+    except ConfigError as e:  # the file as a whole: missing, too large, a directory
+        found, items = [e], ()
+    if errors is None and found:
+        raise found[0]
+    if errors is not None:
+        errors += found
+    return items
+
+
+def parse_xfrm_text(text: str, service: str, path: str = "<string>") -> tuple[Xfrm, ...]:
+    """Parse TEXT as if it were SERVICE's xfrm file PATH."""
+    found: list[ConfigError] = []
+    items = _parse(path, text.encode(), service, found)
+    if found:
+        raise found[0]
+    return items
+
+
+def _parse(path: str, data: bytes, service: str, errors: list[ConfigError]) -> tuple[Xfrm, ...]:
+    items: list[Xfrm] = []
+    if_ids: dict[int, tuple[str, Loc]] = {}
+    for section in _sections(path, data, errors):
+        item = _xfrm(section, service, errors)
+        if item is None:
+            continue
+        if item.if_id in if_ids:
+            other, other_loc = if_ids[item.if_id]
+            errors.append(
+                ConfigError(
+                    f"IfId {item.if_id} is also the IfId of [{other}] (line {other_loc.line})",
+                    section.entries["IfId"].loc,
+                    hint="the kernel refuses two XFRM interfaces with one if_id in a namespace",
                 )
-
-
-# --- the destination namespace's uplink --------------------------------------------------
-
-_SEPARATORS_RE = re.compile(r"[;&|]+")
-_ADD_VERBS = frozenset({"a", "ad", "add", "replace", "append", "prepend"})
-_DEFAULT_WORDS = frozenset({"default", "0.0.0.0/0", "0/0", "::/0"})
-
-
-def uplink(dest_config: Interfaces) -> str | None:
-    """The interface that carries the default route in DEST_CONFIG, or None.
-
-    Looks at interfaces brought up by `ifup -a` or hotplug: an `iface` with a `gateway`,
-    or with an `up`/`post-up` command that runs `ip [-6] route add default ...`.
-    Raises ConfigError when two different interfaces carry one.
-    """
-    brought_up = {n for n, _ in dest_config.allowed("auto")} | {n for n, _ in dest_config.allowed("hotplug")}
-    found: dict[str, Loc] = {}
-    for iface in dest_config.ifaces:
-        if iface.name not in brought_up:
+            )
             continue
-        dev = iface.name.split(":", 1)[0]
-        for opt in iface.values("gateway"):
-            found.setdefault(dev, opt.loc)
-        for opt in (*iface.values("up"), *iface.values("post-up")):
-            routed = _default_route_dev(opt.value, dev)
-            if routed is not None:
-                found.setdefault(routed, opt.loc)
-    if len(found) > 1:
-        (first, first_loc), (second, second_loc) = list(found.items())[:2]
+        if_ids[item.if_id] = (item.name, section.entries["IfId"].loc)
+        items.append(item)
+    conflicts = dest_conflicts(items)
+    errors += conflicts
+    errors.sort(key=lambda e: e.loc.line if e.loc else 0)  # stable: one line's errors keep their order
+    clashing = {e.loc for e in conflicts}
+    return tuple(item for item in items if item.loc not in clashing)
+
+
+def _sections(path: str, data: bytes, errors: list[ConfigError]) -> list[_Section]:
+    sections: list[_Section] = []
+    seen: dict[str, Loc] = {}
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        loc = Loc(path, number)
+        try:
+            _line(raw, loc, sections, seen)
+        except ConfigError as e:
+            errors.append(e)
+            if sections:
+                sections[-1].ok = False  # one problem, one report: not also a key it seems to lack
+    return sections
+
+
+def _line(raw: bytes, loc: Loc, sections: list[_Section], seen: dict[str, Loc]) -> None:
+    if b"\x00" in raw:
+        raise ConfigError("NUL byte in line", loc)
+    try:
+        line = raw.decode("utf-8").removeprefix("\ufeff").strip()
+    except UnicodeDecodeError:
+        raise ConfigError("line is not valid UTF-8 text", loc) from None
+    if not line or line[0] in "#;":
+        return
+    if line.startswith("["):
+        # A refused header still opens a section, so that its keys are not blamed for it.
+        sections.append(_Section(line[1:].rstrip("]").strip(), loc, {}, ok=False))
+        if not line.endswith("]"):
+            raise ConfigError(f"section header {_short(line)} does not end with ']'", loc)
+        name = check_ifname(line[1:-1].strip(), loc)
+        if name in seen:
+            raise ConfigError(f"section [{name}] is already at line {seen[name].line}", loc)
+        seen[name] = loc
+        sections[-1] = _Section(name, loc, {})
+        return
+    key, sep, value = line.partition("=")
+    key, value = key.strip(), value.strip()
+    if not sep or not key:
+        raise ConfigError(f"expected `[NAME]` or `Key=Value`, not {_short(line)}", loc)
+    if not sections:
         raise ConfigError(
-            f"both {first} ({first_loc}) and {second} carry a default route: which one is the uplink?",
-            second_loc,
-            hint="BlockP2P lets only traffic arriving on the uplink use the VPN routes; keep one default route",
+            f"`{key}=` outside any section", loc, hint="each interface starts with a `[NAME]` line, e.g. [ipsec0]"
         )
-    return next(iter(found), None)
+    section = sections[-1]
+    if key not in _BY_NAME:
+        raise ConfigError(f"unknown key {key!r} in [{section.name}]", loc, hint=_suggest(key))
+    if key in section.entries:
+        raise ConfigError(f"{key} is already set in [{section.name}] at line {section.entries[key].loc.line}", loc)
+    if not value:
+        raise ConfigError(f"{key} has no value", loc)
+    section.entries[key] = _Entry(value, loc)
 
 
-def _default_route_dev(command: str, dev: str) -> str | None:
-    """The device of a default route COMMAND adds in this namespace (DEV unless it says `dev`)."""
-    for part in _SEPARATORS_RE.split(command):
-        words = part.split()
-        starts = [i for i, w in enumerate(words) if w.rsplit("/", 1)[-1] == "ip"]
-        if not starts:
+def _short(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:40] + "...")
+
+
+def _suggest(key: str) -> str:
+    by_case = {k.lower(): k for k in KEYS}
+    if key.lower() in by_case:
+        return f"did you mean {by_case[key.lower()]}? (keys are case-sensitive)"
+    import difflib  # only on this error path: it costs start-up time
+
+    close = difflib.get_close_matches(key, KEYS, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean {close[0]}?"
+    return "known keys: " + ", ".join(KEYS)
+
+
+def _values(section: _Section, service: str, errors: list[ConfigError]) -> dict[str, object] | None:
+    """Each key's value, read by the table's parser (defaults too); None after an error."""
+    values: dict[str, object] = {}
+    ok = section.ok
+    for key in TABLE:
+        entry = section.entries.get(key.name)
+        if entry is None and key.required:
+            if section.ok:
+                errors.append(ConfigError(f"[{section.name}] has no {key.name}= (it is mandatory)", section.loc))
+            ok = False
             continue
-        rest = words[starts[0] + 1 :]
-        while rest and rest[0].startswith("-"):
-            if rest[0] in ("-n", "-netns"):
-                break  # a route in another namespace
-            rest = rest[2:] if rest[0] in ("-f", "-family") else rest[1:]
-        if len(rest) < 3 or not "route".startswith(rest[0]) or rest[1] not in _ADD_VERBS:
+        if entry is None and key.default is None:
+            values[key.name] = None
             continue
-        args = rest[2:]
-        options: dict[str, str] = dict(pairwise(args))
-        if not _DEFAULT_WORDS & set(args) or options.get("table", "main") not in ("main", "254"):
-            continue
-        if "vrf" in options:
-            continue
-        return options.get("dev", dev)
-    return None
+        if entry is None:
+            entry = _Entry(str(key.default).replace("SERVICE", service), section.loc)
+        try:
+            values[key.name] = key.parse(entry)
+        except ConfigError as e:
+            errors.append(e)
+            ok = False
+    return values if ok else None
 
 
-def block_p2p_uplink(items: Sequence[Xfrm], dest_config: Interfaces) -> str | None:
-    """The uplink that BlockP2P rules need; None if no item uses BlockP2P.
-
-    Raises ConfigError (at the first BlockP2P section) when DEST_CONFIG has no uplink.
-    """
-    needing = [item for item in items if item.block_p2p]
-    if not needing:
+def _xfrm(section: _Section, service: str, errors: list[ConfigError]) -> Xfrm | None:
+    """SECTION's interface, once its values agree with each other; None after an error."""
+    values = _values(section, service, errors)
+    if values is None:
         return None
-    found = uplink(dest_config)
-    if found is None:
-        raise ConfigError(
-            f"BlockP2P needs the uplink of namespace {needing[0].dest_netns}, but no interface in "
-            f"{dest_config.path} carries a default route",
-            needing[0].loc,
-            hint="give the uplink's iface stanza a `gateway`, or an `up ip route add default ...`",
+    if_id, prefixes, dest, underlay = values["IfId"], values["Prefixes"], values["DestNetNS"], values["UnderlayDev"]
+    block_p2p, table, mtu = values["BlockP2P"], values["Table"], values["MTU"]
+    assert isinstance(if_id, int) and isinstance(prefixes, tuple) and isinstance(dest, str)
+    assert isinstance(block_p2p, bool) and isinstance(table, int)
+    assert (underlay is None or isinstance(underlay, str)) and (mtu is None or isinstance(mtu, int))
+    entries = section.entries
+    before = len(errors)
+    if dest == service:
+        errors.append(
+            ConfigError(
+                f"DestNetNS {dest} is the service's own namespace",
+                entries["DestNetNS"].loc,
+                hint="the tunnelled traffic goes into another namespace; leave DestNetNS out for xfrm_" + service,
+            )
         )
-    return found
-
-
-# --- builders ------------------------------------------------------------------------------
-
-
-def xfrm_add(service_netns: str, name: str, if_id: int, underlay: str | None, mtu: int | None) -> Run:
-    """Create XFRM interface NAME in the service's namespace, where its if_id is reserved.
-
-    `name NAME`, not a bare NAME: ip reads a bare `a` or `type` as a keyword. `mtu` must
-    come before `type xfrm`, after which only xfrm's own options are accepted.
-    """
-    head = (IP, "-n", service_netns, "link", "add", "name", name)
-    mtu_args = ("mtu", str(mtu)) if mtu is not None else ()
-    dev_args = ("dev", underlay) if underlay is not None else ()
-    return Run((*head, *mtu_args, "type", "xfrm", *dev_args, "if_id", str(if_id)))
-
-
-def xfrm_move(service_netns: str, name: str, dest_netns: str) -> Run:
-    return Run((IP, "-n", service_netns, "link", "set", "dev", name, "netns", dest_netns))
-
-
-def routes_batch(dest_netns: str, items: Sequence[Xfrm], uplink: str | None) -> tuple[Run, ...]:
-    """The routes (and BlockP2P rules) of ITEMS in DEST_NETNS: one `ip -batch` per IP version.
-
-    iproute2 6.1 takes no family per line of a batch, and `ip rule add` does not take it
-    from a `from ::/0` prefix (it adds an IPv4 rule), so IPv6 rules need `ip -6`.
-    The interfaces must be up: the kernel refuses routes into a device that is down.
-    One copy of each rule per call, with no fixed `pref`: two services sharing a
-    namespace, uplink and table each own a copy, and each stop deletes one.
-    """
-    routes: dict[int, list[str]] = {4: [], 6: []}
-    rules: dict[int, dict[str, None]] = {4: {}, 6: {}}
-    for item in items:
-        _check_batch_item(dest_netns, item, uplink)
-        table = f" table {item.table}" if item.block_p2p else ""
-        for prefix in item.prefixes:
-            routes[prefix.version].append(f"route add {prefix} dev {item.name}{table}")
-            if item.block_p2p:
-                rules[prefix.version][f"rule add iif {uplink} lookup {item.table}"] = None
-    return tuple(
-        _batch(dest_netns, version, [*routes[version], *rules[version]]) for version in (4, 6) if routes[version]
-    )
-
-
-def routes_delete_batch(dest_netns: str, items: Sequence[Xfrm], uplink: str | None) -> tuple[Run, ...]:
-    """What stop must delete of `routes_batch`'s work when DEST_NETNS stays up: the rules.
-
-    Routes go with their device (deleting the XFRM interface deletes them); rules outlive
-    both the interface and the uplink. `-force` tries every line even if one fails.
-    """
-    rules: dict[int, dict[str, None]] = {4: {}, 6: {}}
-    for item in items:
-        _check_batch_item(dest_netns, item, uplink)
-        if item.block_p2p:
-            for version in item.versions:
-                rules[version][f"rule del iif {uplink} lookup {item.table}"] = None
-    return tuple(_batch(dest_netns, version, list(rules[version]), force=True) for version in (4, 6) if rules[version])
-
-
-def _check_batch_item(dest_netns: str, item: Xfrm, uplink: str | None) -> None:
-    if item.dest_netns != dest_netns:
-        raise ValueError(f"[{item.name}] goes into {item.dest_netns}, not {dest_netns}")
-    if item.block_p2p and uplink is None:
-        raise ValueError(f"[{item.name}] has BlockP2P but no uplink was given")
-
-
-def _batch(netns: str, version: int, lines: list[str], force: bool = False) -> Run:
-    force_args = ("-force",) if force else ()
-    return Run((IP, *force_args, "-n", netns, f"-{version}", "-batch", "-"), stdin="\n".join(lines) + "\n")
-
-
-def forwarding_on(dest_netns: str, items: Sequence[Xfrm]) -> Run | None:
-    """Enable forwarding in DEST_NETNS for each IP version ITEMS route (None if none).
-
-    `tee` (coreutils, always installed) rather than `sysctl` (procps, not always):
-    /proc/sys/net is the writer's namespace's.
-    """
-    versions = {v for item in items for v in item.versions}
-    paths = [
-        path
-        for version, path in ((4, "/proc/sys/net/ipv4/ip_forward"), (6, "/proc/sys/net/ipv6/conf/all/forwarding"))
-        if version in versions
-    ]
-    if not paths:
+    if underlay == section.name:
+        errors.append(
+            ConfigError(f"UnderlayDev of [{section.name}] is the interface itself", entries["UnderlayDev"].loc)
+        )
+    if mtu is not None and mtu < IPV6_MIN_MTU and any(p.version == 6 for p in prefixes):
+        errors.append(
+            ConfigError(
+                f"MTU {mtu} is below {IPV6_MIN_MTU}, the IPv6 minimum, and Prefixes has IPv6 prefixes",
+                entries["MTU"].loc,
+                hint="the kernel refuses IPv6 routes into a device with a smaller MTU",
+            )
+        )
+    if "Table" in entries and not block_p2p:
+        errors.append(
+            ConfigError(
+                "Table= is used only with BlockP2P=true",
+                entries["Table"].loc,
+                hint="without BlockP2P, routes go to the main table",
+            )
+        )
+    elif table in _RESERVED_TABLES:
+        errors.append(
+            ConfigError(
+                f"Table {table} is the kernel's {_RESERVED_TABLES[table]} table",
+                entries["Table"].loc,
+                hint=f"choose a table of its own, e.g. the default {BLOCK_P2P_TABLE}",
+            )
+        )
+    if len(errors) > before:
         return None
-    return Run((IP, "netns", "exec", dest_netns, "tee", *paths), stdin="1\n", quiet=True)
+    return Xfrm(section.name, if_id, prefixes, dest, underlay, block_p2p, mtu, table, section.loc)

@@ -91,7 +91,8 @@ def xfrm_routes() -> None:
     sys.path.insert(0, str(REPO))
     from netns_helper.commands import Plan, Run, Step
     from netns_helper.executor import Executor
-    from netns_helper.xfrm import parse_xfrm_text, routes_batch
+    from netns_helper.iproute import routes_batch
+    from netns_helper.xfrm import parse_xfrm_text
 
     run("ip", "netns", "add", "dest")
     run("ip", "-n", "dest", "link", "add", "ipsec0", "type", "veth", "peer", "name", "peer9")  # stands in for xfrm

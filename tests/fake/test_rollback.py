@@ -40,15 +40,17 @@ from netns_helper.commands import (
     WriteFile,
 )
 from netns_helper.executor import CommandFailed, Executor, Outcome, Processes
-from netns_helper.facts import Facts, Link, Paths
+from netns_helper.facts import Facts, Paths
 from netns_helper.interfaces import Interfaces, parse_text
+from netns_helper.ipjson import Link
 from netns_helper.planner import plan_start, plan_stop
-from netns_helper.tunnels import Dest, plan_start_service, plan_stop_service
-from netns_helper.xfrm import block_p2p_uplink, parse_xfrm_text
+from netns_helper.uplink import block_p2p_uplink
+from netns_helper.xfrm import parse_xfrm_text
+from netns_helper.xfrm_planner import Dest, plan_start_service, plan_stop_service
 from tests.unit.golden import SPEC_XFRM
 from tests.unit.test_planner import BRIDGED, CONFIGS, FACTS, HOST_FILE, SERVICE1
-from tests.unit.test_tunnels import HOST as TUNNEL_HOST
-from tests.unit.test_tunnels import STRONGSWAN, TUNNEL, TUNNEL2
+from tests.unit.test_xfrm_planner import HOST as TUNNEL_HOST
+from tests.unit.test_xfrm_planner import STRONGSWAN, TUNNEL, TUNNEL2
 
 GOLDEN = Path(__file__).parent / "golden"
 PATHS = Paths()

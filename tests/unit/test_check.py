@@ -7,8 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from netns_helper.check import Live, Problem, Refused, StartCheck, check, default_route_devs, report
-from netns_helper.facts import Link, Paths
+from netns_helper.check import check, report
+from netns_helper.errors import Problem
+from netns_helper.facts import Paths
+from netns_helper.ipjson import Link
+from netns_helper.lifecycle import Refused, start_check
+from netns_helper.rules import Live, default_route_devs
+from netns_helper.world import load
 
 NGINX = "auto lo\niface lo inet loopback\nauto eth0\niface eth0 inet static\n  address 192.0.2.2/24\n"
 
@@ -55,7 +60,8 @@ def test_every_problem_at_once_in_file_order(root: Path) -> None:
         f"{path}:5: error: invalid mtu for eth0: MTU 9 is outside 68..65535",
         f"{path}:6: error: invalid gateway for eth0: 2001:db8::1 is not an IPv4 address",
         f"{path}:7: error: VLAN id 5000 of 'eth1.5000' is outside 1..4094",
-        f"{path}:7: warning: eth9 does not exist on this host (it may be hot-plugged)",
+        f"{path}:7: error: interface 'eth9' does not exist on this host (hint: name a NIC that `ip link` shows, "
+        "a VLAN PARENT.VID of one, or a bond/bridge stanza)",
         f"{path}:8: error: unknown word 'address' outside any stanza (hint: options belong after an `iface` line; "
         "stanzas start with iface, mapping, auto, allow-*, source, source-directory, rename or link-netns)",
     ]
@@ -84,7 +90,7 @@ def test_moving_the_default_route_or_ssh_link_is_a_warning(root: Path) -> None:
 
 def test_nic_inside_its_running_namespace_is_not_missing(root: Path) -> None:
     _ns(root, "nginx", NGINX)
-    live = Live(host_links={"lo": Link("lo")}, ns_links={"nginx": frozenset({"lo", "eth0"})})
+    live = Live(host_links={"lo": Link("lo")}, ns_links={"nginx": {"lo": Link("lo"), "eth0": Link("eth0")}})
     assert _check(root, None, live) == []
 
 
@@ -100,7 +106,7 @@ def test_links_and_bridge_ports(root: Path) -> None:
     ]
     a.write_text("auto l1 br9..1\n")
     assert _check(root, None, HOST) == [
-        f"{a}:1: warning: host bridge br9 does not exist on this host",
+        f"{a}:1: error: bridge port 'br9..1': 'br9' does not exist on this host",
         f"{host}:2: error: link-netns for namespace ghost, which has no configuration "
         f"({root}/etc/netns/ghost/network/interfaces)",
     ]
@@ -140,14 +146,32 @@ def test_report_exit_codes_and_json(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_start_refuses_on_errors_and_only_warns_on_warnings(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    paths = Paths(etc=f"{root}/etc", run=f"{root}/run")
+    paths = Paths(etc=f"{root}/etc", run=f"{root}/run", proc=f"{root}/proc")
+    asked: list[tuple[str, ...]] = []
+
+    def query(argv: tuple[str, ...]) -> str:
+        asked.append(argv)
+        return json.dumps([{"ifname": n} for n in HOST.host_links])
+
     path = _ns(root, "a", "auto eth0\niface eth0 inet static\n  address 10.0.0.1/33\n")
     with pytest.raises(Refused) as info:
-        StartCheck(paths, "a")
+        start_check(load(paths), "a", query)
     assert str(info.value).startswith(f"{path}:3: error: invalid address for eth0")
-    path.write_text("auto eth0\n")
-    StartCheck(paths, "a").warn_live(Live(host_links=HOST.host_links, default_devs=frozenset({"eth0"})))
-    assert "warning: eth0 carries the host's default route" in capsys.readouterr().err
+    assert asked == []  # the file rules refuse before any process runs
+    path.write_text("auto eth0 eth7\n")
+    with pytest.raises(Refused) as info:
+        start_check(load(paths), "a", query)
+    assert str(info.value).startswith(f"{path}:1: error: interface 'eth7' does not exist on this host")
+    (root / "proc/net").mkdir(parents=True)
+    (root / "proc/net/route").write_text(
+        "Iface\tDestination\tGateway\tFlags\nEth\neth0\t00000000\t0\t3\t0\t0\t0\t00000000\n"
+    )
+    path.write_text("auto eth0\nallow-hotplug eth8\n")
+    assert start_check(load(paths), "a", query).host_links == HOST.host_links
+    assert capsys.readouterr().err == (
+        f"{path}:1: warning: eth0 carries the host's default route: moving it cuts the host off\n"
+        f"{path}:2: warning: allow-hotplug interface 'eth8' is not on this host now; not moved\n"
+    )
 
 
 def test_default_routes_from_proc(tmp_path: Path) -> None:
@@ -163,3 +187,9 @@ def test_default_routes_from_proc(tmp_path: Path) -> None:
         "ffffffff 00000001 00000000 00200200 lo\n"
     )
     assert default_route_devs(str(tmp_path)) == frozenset({"eth0", "eth6"})
+
+
+def test_every_error_of_an_xfrm_file(root: Path) -> None:
+    _ns(root, "gw", NGINX, "[a]\nIfId=x\nPrefixes=10.0.0.0/8\n[b]\nIfId=2\nPrefixes=10.0.0.0/33\n")
+    x = root / "etc/netns/gw/network/xfrm"
+    assert [p.split(": error: ")[0] for p in _check(root, ["gw"], HOST)] == [f"{x}:2", f"{x}:6"]

@@ -52,3 +52,57 @@ def test_runtime_needs_only_the_standard_library() -> None:
     allowed = set(sys.stdlib_module_names) | {"netns_helper"}
     for path in [*PACKAGE.glob("*.py"), REPO / "bin" / "netns-helper"]:
         assert _imports(path) <= allowed, f"{path.name} imports {_imports(path) - allowed}"
+
+
+def _package_imports(path: Path) -> set[str]:
+    """The netns_helper modules PATH imports (relative imports, including under TYPE_CHECKING)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            if node.module:
+                names.add(node.module.split(".")[0])
+            else:
+                names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("netns_helper."):
+            names.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "import_module":
+            arg = node.args[0] if node.args else None
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and arg.value.startswith("netns_helper."):
+                names.add(arg.value.split(".")[1])
+    return names
+
+
+def test_no_module_imports_the_command_line() -> None:
+    """cli is the top floor: everything it runs lives below it, so nothing imports it back."""
+    importers = {p.name for p in PACKAGE.glob("*.py") if "cli" in _package_imports(p)}
+    assert importers <= {"__main__.py"}, f"{sorted(importers)} import cli"
+
+
+def _runtime_imports(path: Path) -> set[str]:
+    """The package modules PATH imports when it runs: all but those under `if TYPE_CHECKING:`."""
+    tree = ast.parse(path.read_text())
+    typing_only = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
+        for stmt in node.body
+        for inner in ast.walk(stmt)
+    }
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 1 and id(node) not in typing_only:
+            names.update([node.module.split(".")[0]] if node.module else [alias.name for alias in node.names])
+    return names - {"__init__"}
+
+
+def test_imports_only_go_down() -> None:
+    """The package's modules form floors: no module imports, even lazily, one that imports it back."""
+    graph = {p.stem: _runtime_imports(p) for p in PACKAGE.glob("*.py")}
+
+    def below(path: tuple[str, ...]) -> None:
+        for other in sorted(graph.get(path[-1], ())):
+            assert other not in path, f"import cycle: {' -> '.join([*path, other])}"
+            below((*path, other))
+
+    for name in sorted(graph):
+        below((name,))

@@ -6,8 +6,9 @@ import pytest
 
 from netns_helper.commands import OnError, Plan, Run, script
 from netns_helper.errors import ConfigError, Loc
-from netns_helper.facts import Facts, Hook, Link, Paths
+from netns_helper.facts import Facts, Hook, Paths
 from netns_helper.interfaces import Interfaces, parse_text
+from netns_helper.ipjson import Link
 from netns_helper.planner import layout, plan_start, plan_stop, resolv_conf
 
 from .golden import check_golden
@@ -158,9 +159,10 @@ def test_layout_bond_members_and_hotplug() -> None:
     absent = {k: v for k, v in HOST.items() if k != "eth1"}
     lay = layout(_config("bridge"), absent)
     assert lay.moves == ("eth3", "eth4")
-    assert lay.notes == (
-        "/etc/netns/bridge/network/interfaces:5: allow-hotplug interface 'eth1' is not on this host now; not moved",
-    )
+    assert [str(p) for p in lay.problems] == [
+        "/etc/netns/bridge/network/interfaces:5: warning: allow-hotplug interface 'eth1' is not on this host now; "
+        "not moved",
+    ]
 
 
 def test_vlan_raw_device_form() -> None:

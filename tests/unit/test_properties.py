@@ -48,11 +48,13 @@ from netns_helper.commands import (
 )
 from netns_helper.errors import ConfigError
 from netns_helper.executor import Executor
-from netns_helper.facts import HOOK_DIRS, Facts, Hook, Link, Paths
+from netns_helper.facts import HOOK_DIRS, Facts, Hook, Paths
 from netns_helper.interfaces import parse_text
+from netns_helper.ipjson import Link
 from netns_helper.planner import plan_start, plan_stop
-from netns_helper.tunnels import Dest, plan_start_service, plan_stop_service
-from netns_helper.xfrm import Xfrm, block_p2p_uplink, parse_xfrm_text
+from netns_helper.uplink import block_p2p_uplink
+from netns_helper.xfrm import Xfrm, parse_xfrm_text
+from netns_helper.xfrm_planner import Dest, plan_start_service, plan_stop_service
 
 # --- the inverse of Step.sh() ---------------------------------------------------------------------
 

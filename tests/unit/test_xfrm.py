@@ -12,20 +12,10 @@ import pytest
 from netns_helper.commands import Run
 from netns_helper.errors import ConfigError, Loc
 from netns_helper.interfaces import parse_text
-from netns_helper.xfrm import (
-    BLOCK_P2P_TABLE,
-    Xfrm,
-    block_p2p_uplink,
-    check_dest_conflicts,
-    forwarding_on,
-    parse_xfrm,
-    parse_xfrm_text,
-    routes_batch,
-    routes_delete_batch,
-    uplink,
-    xfrm_add,
-    xfrm_move,
-)
+from netns_helper.iproute import forwarding_on, routes_batch, routes_delete_batch, xfrm_add, xfrm_move
+from netns_helper.uplink import block_p2p_uplink, uplink
+from netns_helper.xfrm import BLOCK_P2P_TABLE, TABLE, Xfrm, parse_xfrm, parse_xfrm_text
+from netns_helper.xfrm_conflicts import check_dest_conflicts
 
 from .golden import SPEC_XFRM
 
@@ -435,3 +425,71 @@ def test_forwarding_per_family_in_use() -> None:
     assert mixed_run is not None
     assert mixed_run.argv[-2:] == ("/proc/sys/net/ipv4/ip_forward", "/proc/sys/net/ipv6/conf/all/forwarding")
     assert forwarding_on("t", []) is None
+
+
+def test_collect_mode_reports_every_error_of_the_file_in_file_order(tmp_path: Path) -> None:
+    path = tmp_path / "xfrm"
+    path.write_text(
+        "[ok]\nIfId=1\nPrefixes=10.0.0.0/8\n"
+        "[bad id]\nIfId=2\n"
+        "[x]\nIfId=0x\nPrefixes=10.1.0.0/16\nColour=red\nMTU=9\n"
+        "[y]\nPrefixes=10.2.0.0/16\n"
+        "[z]\nIfId=1\nPrefixes=10.0.0.0/8, 10.3.0.0/16\n"
+    )
+    errors: list[ConfigError] = []
+    items = parse_xfrm(str(path), "strongswan", errors)
+    assert [item.name for item in items] == ["ok"]
+    assert [(e.loc.line if e.loc else None, e.message.split(":")[0]) for e in errors] == [
+        (4, "invalid interface name 'bad id'"),
+        (7, "IfId=0x is not a number"),
+        (9, "unknown key 'Colour' in [x]"),
+        (10, "MTU 9 is out of range 68..65535"),
+        (11, "[y] has no IfId= (it is mandatory)"),
+        (14, "IfId 1 is also the IfId of [ok] (line 2)"),
+    ]
+    with pytest.raises(ConfigError) as info:
+        parse_xfrm(str(path), "strongswan")
+    assert info.value is not errors[0] and str(info.value) == str(errors[0])
+
+
+def test_collect_mode_reports_clashes_between_sections_and_a_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "xfrm"
+    path.write_text(
+        "[a]\nIfId=1\nPrefixes=10.0.0.0/8\n[b]\nIfId=2\nPrefixes=10.0.0.0/8\n[a2]\nIfId=3\nPrefixes=10.9.0.0/16\n"
+    )
+    errors: list[ConfigError] = []
+    assert [item.name for item in parse_xfrm(str(path), "strongswan", errors)] == ["a", "a2"]
+    assert [str(e.loc) for e in errors] == [f"{path}:4"]
+    assert "route 10.0.0.0/8 in the main table of namespace xfrm_strongswan" in errors[0].message
+    missing: list[ConfigError] = []
+    assert parse_xfrm(str(tmp_path / "none"), "strongswan", missing) == () and len(missing) == 1
+
+
+def _readme_keys() -> dict[str, str]:
+    """The README's table of xfrm keys: key (with ' (mandatory)') -> meaning."""
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    table = text.split("| key | meaning |\n| --- | --- |\n", 1)[1].split("\n\n", 1)[0]
+    rows = [line.strip("|").split(" | ", 1) for line in table.splitlines()]
+    return {key.strip(): meaning.strip() for key, meaning in rows}
+
+
+def test_the_key_table_is_the_readmes() -> None:
+    rows = _readme_keys()
+    assert next(iter(rows)) == "section name"
+    documented = [(key.split("`")[1], "(mandatory)" in key) for key in list(rows)[1:]]
+    assert documented == [(key.name, key.required) for key in TABLE]
+    for key, meaning in zip(TABLE, list(rows.values())[1:], strict=True):
+        assert meaning.startswith(key.help), (key.name, meaning)
+        if key.default is not None:
+            assert f"default `{key.default}`" in meaning or f"default **{key.default}**" in meaning, key.name
+
+
+def test_defaults_come_from_the_table() -> None:
+    (item,) = parse_xfrm_text("[x]\nIfId=1\nPrefixes=10.0.0.0/8\n", "gw")
+    assert (item.dest_netns, item.block_p2p, item.table, item.mtu, item.underlay) == (
+        "xfrm_gw",
+        False,
+        1000,
+        None,
+        None,
+    )

@@ -6,10 +6,12 @@ import pytest
 
 from netns_helper.commands import script
 from netns_helper.errors import ConfigError
-from netns_helper.facts import Facts, Link, Paths
+from netns_helper.facts import Facts, Paths
 from netns_helper.interfaces import parse_text
-from netns_helper.tunnels import Dest, plan_start_service, plan_stop_service
-from netns_helper.xfrm import block_p2p_uplink, parse_xfrm_text
+from netns_helper.ipjson import Link
+from netns_helper.uplink import block_p2p_uplink
+from netns_helper.xfrm import parse_xfrm_text
+from netns_helper.xfrm_planner import Dest, plan_start_service, plan_stop_service
 
 from .golden import SPEC_XFRM, check_golden
 

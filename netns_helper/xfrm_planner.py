@@ -17,8 +17,9 @@ from .commands import OnError, Plan, Run, Step
 from .errors import ConfigError
 from .facts import Facts, Paths
 from .interfaces import Interfaces
+from .iproute import forwarding_on, routes_batch, routes_delete_batch, xfrm_add, xfrm_move
 from .planner import claimed, plan_start, plan_stop
-from .xfrm import Xfrm, forwarding_on, routes_batch, routes_delete_batch, xfrm_add, xfrm_move
+from .xfrm import Xfrm
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,161 @@
+"""Start and stop of a namespace: configuration + facts -> checks -> plan -> run, under its lock."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Sequence
+
+from . import args, facts, interfaces, links, lock, planner, rules
+from .commands import Plan
+from .errors import ERROR, EXIT_FAILED, WARNING, ConfigError, Problem
+from .executor import Executor
+from .names import check_netns_name
+from .runtime import PROG, Context, run_plan, warn
+from .world import World, host_or_warn, load, require_config
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from . import xfrm_planner
+
+
+class Refused(Exception):
+    """`start` found errors in its namespace's configuration: nothing runs (exit 2)."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__("\n".join(map(str, problems)))
+        self.problems = tuple(problems)
+
+
+def _judge(problems: list[Problem]) -> None:
+    """Start's verdict on the rules' problems: warnings go to stderr, any error refuses."""
+    found = rules.ordered(problems)
+    sys.stderr.write("".join(f"{p}\n" for p in found if p.severity == WARNING))
+    errors = [p for p in found if p.severity == ERROR]
+    if errors:
+        raise Refused(errors)
+
+
+def start_check(world: World, name: str, query: facts.Query) -> facts.Facts:
+    """The rules of `check NAME`, on the same facts, before start plans: the facts start plans with.
+
+    Parse errors are raised as they are, and the file rules judged, before any process runs.
+    """
+    require_config(world.paths, name)
+    for parse_errors in (world.config_errors.get(name, ()), world.host_errors):
+        if parse_errors:
+            raise parse_errors[0]
+    _judge(rules.file_problems(world, {name}))
+    live = facts.gather(world.paths, name, query)
+    _judge(rules.live_problems(world, {name}, rules.start_live(world.paths, query, name, live)))
+    return live
+
+
+def _stop_config(world: World, name: str) -> interfaces.Interfaces | None:
+    """NAME's configuration for stop; None when it is broken or gone (stop goes on without it)."""
+    try:
+        require_config(world.paths, name)
+        errors = world.config_errors.get(name, ())
+        if errors:
+            raise errors[0]
+    except ConfigError as e:
+        # Stopping must work even when the configuration was broken or removed meanwhile.
+        warn("stopping what is running; the configuration has an error", e)
+        return None
+    return world.configs[name]
+
+
+def _stop_facts(
+    paths: facts.Paths,
+    name: str,
+    config: interfaces.Interfaces | None,
+    host: interfaces.Interfaces | None,
+    executor: Executor,
+) -> facts.Facts:
+    # The host's links matter to stop only to delete the host ends of veth pairs.
+    need_host_links = bool(links.veths(name, config, host))
+    return facts.gather(paths, name, executor.query, host_links=need_host_links)
+
+
+def _dests(
+    world: World,
+    service: str,
+    host: interfaces.Interfaces | None,
+    executor: Executor,
+    starting: bool,
+    locks: contextlib.ExitStack | None,
+) -> tuple[xfrm_planner.Dest, ...]:
+    """SERVICE's destination namespaces, when its network directory has an xfrm file."""
+    paths = world.paths
+    if service in world.xfrm_errors:
+        raise world.xfrm_errors[service][0]
+    if service not in world.xfrms:
+        return ()
+    from . import uplink, xfrm_planner  # only IPsec gateways pay for these at start-up
+
+    mine = world.xfrms[service]
+    for other, errors in world.xfrm_errors.items():
+        if other != service:
+            warn(f"ignoring {paths.netns_xfrm(other)} (its own start reports it)", errors[0])
+    others = {other: items for other, items in world.xfrms.items() if other != service}
+    wanted = sorted(dict.fromkeys(item.dest_netns for item in mine))
+    if locks is not None:
+        for dest in wanted:
+            locks.enter_context(lock.locked(paths, dest))
+    running = facts.list_namespaces(paths)
+    dests = []
+    for dest in dict.fromkeys(item.dest_netns for item in mine):
+        items = tuple(item for item in mine if item.dest_netns == dest)
+        if world.config_errors.get(dest):
+            raise world.config_errors[dest][0]
+        config = world.configs.get(dest) or interfaces.Interfaces(paths.netns_interfaces(dest), ())
+        users = frozenset(o for o, its in others.items() if o in running and any(i.dest_netns == dest for i in its))
+        live = (
+            facts.gather(paths, dest, executor.query, host_links=False)
+            if starting
+            else _stop_facts(paths, dest, config, host, executor)
+        )
+        dests.append(xfrm_planner.Dest(dest, config, live, items, uplink.block_p2p_uplink(items, config), users))
+    return tuple(dests)
+
+
+def plan(command: str, name: str, paths: facts.Paths, executor: Executor, locks: contextlib.ExitStack | None) -> Plan:
+    """The plan; with LOCKS, destination namespaces are locked too (after NAME: never the reverse)."""
+    check_netns_name(name)
+    world = load(paths)
+    if command == "start":
+        live = start_check(world, name, executor.query)
+        config, host = world.configs[name], world.host
+        dests = _dests(world, name, host, executor, starting=True, locks=locks)
+        if not dests:
+            return planner.plan_start(name, config, live, paths, host)
+        from . import xfrm_planner
+
+        return xfrm_planner.plan_start_service(name, config, live, paths, host, dests)
+    stop_config = _stop_config(world, name)
+    host = host_or_warn(world)
+    try:
+        stop_dests = _dests(world, name, host, executor, starting=False, locks=locks)
+    except ConfigError as e:
+        warn("leaving XFRM interfaces and destinations alone; the configuration has an error", e)
+        stop_dests = ()
+    live = _stop_facts(paths, name, stop_config, host, executor)
+    if not stop_dests:
+        return planner.plan_stop(name, stop_config, live, paths, host)
+    from . import xfrm_planner
+
+    return xfrm_planner.plan_stop_service(name, stop_config, live, paths, host, stop_dests)
+
+
+def run(ctx: Context, opts: args.Args) -> int:
+    """The handler of `start NAME` and `stop NAME`."""
+    check_netns_name(opts.name)
+    if ctx.print_commands:
+        return run_plan(ctx, plan(opts.command, opts.name, ctx.paths, ctx.executor, None))
+    try:
+        with contextlib.ExitStack() as locks:
+            locks.enter_context(lock.locked(ctx.paths, opts.name))
+            return run_plan(ctx, plan(opts.command, opts.name, ctx.paths, ctx.executor, locks))
+    except lock.Busy as e:
+        sys.stderr.write(f"{PROG}: {e}\n")
+        return EXIT_FAILED

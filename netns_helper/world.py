@@ -1,0 +1,126 @@
+"""The configuration world: every file netns-helper reads, found once and parsed once per command.
+
+The host's /etc/network/interfaces (with what it sources), each /etc/netns/NAME/network/interfaces
+and xfrm file, and the services' drop-ins. Parse errors are kept, not raised: each command decides
+what an error means to it (check reports it, start refuses, stop and status go on without the file).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .errors import ConfigError
+from .facts import Paths
+from .interfaces import Interfaces, parse_file
+from .names import check_netns_name
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .xfrm import Xfrm
+
+
+def netns_dirs(paths: Paths) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The one enumeration of /etc/netns: (valid names, names refused) of its network directories."""
+    base = f"{paths.etc}/netns"
+    good: list[str] = []
+    bad: list[str] = []
+    for name in sorted(os.listdir(base)) if os.path.isdir(base) else []:
+        if not os.path.isdir(f"{base}/{name}/network"):
+            continue
+        try:
+            check_netns_name(name)
+        except ConfigError:
+            bad.append(name)
+            continue
+        good.append(name)
+    return tuple(good), tuple(bad)
+
+
+def configured(paths: Paths) -> tuple[str, ...]:
+    """The namespaces that have an interfaces file, without parsing anything."""
+    return tuple(n for n in netns_dirs(paths)[0] if os.path.isfile(paths.netns_interfaces(n)))
+
+
+def require_config(paths: Paths, name: str) -> None:
+    """Start and stop of NAME need its interfaces file: say where it belongs."""
+    path = paths.netns_interfaces(name)
+    if not os.path.exists(path):
+        raise ConfigError(
+            f"{path}: no such file", hint=f"namespace {name} is configured in {path} (interfaces(5) format)"
+        )
+
+
+@dataclass(frozen=True)
+class World:
+    """Every configuration file, parsed once, with the errors of each."""
+
+    paths: Paths
+    names: tuple[str, ...] = ()  # namespace directories with a valid name
+    bad_names: tuple[str, ...] = ()  # directories under /etc/netns that cannot be namespace names
+    host: Interfaces | None = None  # what could be parsed of the host's file; None when it has none
+    host_errors: tuple[ConfigError, ...] = ()
+    configs: Mapping[str, Interfaces] = field(default_factory=dict)
+    config_errors: Mapping[str, tuple[ConfigError, ...]] = field(default_factory=dict)
+    xfrms: Mapping[str, tuple[Xfrm, ...]] = field(default_factory=dict)  # the files without an error
+    xfrm_errors: Mapping[str, tuple[ConfigError, ...]] = field(default_factory=dict)
+
+    def config(self, name: str) -> Interfaces | None:
+        """NAME's configuration when it parsed without an error."""
+        return None if self.config_errors.get(name) else self.configs.get(name)
+
+    def usable_host(self) -> Interfaces | None:
+        """The host's configuration when it parsed without an error."""
+        return None if self.host_errors else self.host
+
+    def service_namespaces(self) -> set[str]:
+        """Namespaces that services run in: they have an xfrm file or a service's netns.conf drop-in."""
+        units = self.paths.systemd_dir
+        return set(self.xfrms) | {n for n in self.configs if os.path.lexists(f"{units}/{n}.service.d/netns.conf")}
+
+    def bindings(self) -> dict[str, tuple[tuple[str, str], ...]]:
+        """Namespace -> (service, drop-in) of every service a drop-in runs in it (status needs them)."""
+        from .dropins import bindings  # only status reads every drop-in
+
+        return bindings(self.paths)
+
+
+def host_or_warn(world: World) -> Interfaces | None:
+    """The host's configuration for stop and status, which go on without it (with a warning) when broken."""
+    if world.host_errors:
+        from .runtime import warn
+
+        warn("ignoring the host's links; its configuration has an error", world.host_errors[0])
+    return world.usable_host()
+
+
+def load(paths: Paths) -> World:
+    """Find and parse every configuration file once."""
+    names, bad = netns_dirs(paths)
+    host = None
+    host_errors: list[ConfigError] = []
+    if os.path.exists(paths.host_interfaces):
+        host = parse_file(paths.host_interfaces, host_errors)
+    configs: dict[str, Interfaces] = {}
+    config_errors: dict[str, tuple[ConfigError, ...]] = {}
+    xfrms: dict[str, tuple[Xfrm, ...]] = {}
+    xfrm_errors: dict[str, tuple[ConfigError, ...]] = {}
+    for name in names:
+        path = paths.netns_interfaces(name)
+        if os.path.exists(path):
+            errors: list[ConfigError] = []
+            configs[name] = parse_file(path, errors)
+            if errors:
+                config_errors[name] = tuple(errors)
+        xfrm_path = paths.netns_xfrm(name)
+        if os.path.exists(xfrm_path):
+            from .xfrm import parse_xfrm  # only IPsec gateways pay for it at start-up
+
+            errors = []
+            items = parse_xfrm(xfrm_path, name, errors)
+            if errors:
+                xfrm_errors[name] = tuple(errors)
+            else:
+                xfrms[name] = items
+    return World(paths, names, bad, host, tuple(host_errors), configs, config_errors, xfrms, xfrm_errors)

@@ -1,0 +1,131 @@
+"""`check NAME` predicts `start NAME`: fact-dependent cases through both commands, one verdict each.
+
+Each case is the namespace's file, the host's file, the host's links, the links of a running
+(stale) namespace of that name, and the host's default routes. Its verdict holds for both
+commands: "error" (check exits 2, start refuses with exit 2 and the same first line), "warning"
+(check exits 1, start plans and prints the same warning) or "clean" (both exit 0, silent).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from pytest_subprocess import FakeProcess
+
+from netns_helper.cli import main
+
+NAME = "web"
+LO = "auto lo\niface lo inet loopback\n"
+
+
+@dataclass(frozen=True)
+class Case:
+    config: str
+    verdict: str  # error, warning, clean
+    words: str = ""  # in the first problem's line (error, warning)
+    host: str = ""  # the host's /etc/network/interfaces
+    links: tuple[str, ...] = ("eth1", "eth2")  # host links besides lo; "NAME:KIND" gives a kind
+    stale: tuple[str, ...] | None = None  # the links of a running namespace NAME ("NAME:KIND:elsewhere")
+    default_via: str | None = None  # the link of the host's default route
+
+
+CASES = {
+    # The four rows of the issue's table.
+    "vlan-of-a-missing-parent": Case("auto eth9.5\n", "error", "parent interface 'eth9' does not exist"),
+    "link-netns-host-end-exists": Case(
+        "auto l1\niface l1 inet manual\n",
+        "error",
+        "cannot create link 'l0': a link of that name already exists",
+        host=LO + "link-netns web l0 l1\n",
+        links=("eth1", "l0:veth"),
+    ),
+    "auto-nic-missing": Case("auto eth7\n", "error", "interface 'eth7' does not exist on this host"),
+    "bridge-port-of-a-missing-bridge": Case("auto br9..1\n", "error", "'br9' does not exist on this host"),
+    # Around them.
+    "allow-hotplug-nic-missing": Case(
+        "allow-hotplug eth7\niface eth7 inet manual\n", "warning", "allow-hotplug interface 'eth7' is not on this host"
+    ),
+    "allow-hotplug-nic-present": Case("allow-hotplug eth1\niface eth1 inet manual\n", "clean"),
+    "auto-nic-present": Case("auto eth1\niface eth1 inet manual\n", "clean"),
+    "bond-member-missing": Case(
+        "auto bond0\niface bond0 inet manual\n  bond-slaves eth1 eth8\n", "error", "'eth8' does not exist"
+    ),
+    "bridge-port-of-a-nic-not-a-bridge": Case("auto eth1..1\n", "error", "'eth1' is not a bridge"),
+    "bridge-port-of-a-bridge": Case("auto br0..1\n", "clean", links=("eth1", "br0:bridge")),
+    "vlan-of-a-present-parent": Case("auto eth1.5\n", "clean"),
+    "nic-inside-its-stale-namespace": Case("auto eth1\n", "clean", links=("eth2",), stale=("lo", "eth1")),
+    "veth-of-the-stale-namespace-goes-with-it": Case(
+        "auto l1\n",
+        "clean",
+        host=LO + "link-netns web l0 l1\n",
+        links=("eth1", "l0:veth"),
+        stale=("l1:veth:elsewhere",),
+    ),
+    "vlan-made-inside-the-stale-namespace-is-not-a-nic": Case(
+        "auto eth9\n", "error", "interface 'eth9' does not exist", stale=("eth9:vlan:elsewhere",)
+    ),
+    "nic-with-the-default-route": Case(
+        "auto eth1\n", "warning", "eth1 carries the host's default route", default_via="eth1"
+    ),
+    "default-route-on-a-nic-left-alone": Case("auto eth1\n", "clean", default_via="eth2"),
+}
+
+
+def _link(word: str) -> dict[str, object]:
+    name, _, rest = word.partition(":")
+    kind, _, where = rest.partition(":")
+    entry: dict[str, object] = {"ifname": name}
+    if kind:
+        entry["linkinfo"] = {"info_kind": kind}
+    if where:
+        entry["link_netnsid"] = 0
+    return entry
+
+
+@pytest.fixture
+def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("NETNS_HELPER_ROOT", str(tmp_path))
+    monkeypatch.delenv("SSH_CONNECTION", raising=False)
+    return tmp_path
+
+
+def _install(case: Case, root: Path, fp: FakeProcess) -> Path:
+    config = root / f"etc/netns/{NAME}/network/interfaces"
+    config.parent.mkdir(parents=True)
+    config.write_text(LO + case.config)
+    (root / "etc/network").mkdir(parents=True)
+    if case.host:
+        (root / "etc/network/interfaces").write_text(case.host)
+    (root / "run/netns").mkdir(parents=True)
+    host = [_link("lo"), *map(_link, case.links)]
+    fp.register(["ip", "-j", "-d", "link", "show"], stdout=json.dumps(host), occurrences=2)
+    if case.stale is not None:
+        (root / f"run/netns/{NAME}").touch()
+        stale = json.dumps([_link(w) for w in case.stale])
+        fp.register(["ip", "-n", NAME, "-j", "-d", "link", "show"], stdout=stale, occurrences=2)
+    if case.default_via:
+        (root / "proc/net").mkdir(parents=True)
+        route = f"Iface\tDestination\tGateway\n{case.default_via}\t00000000\t0102A8C0\t3\t0\t0\t0\t00000000\n"
+        (root / "proc/net/route").write_text(route)
+    return config
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_check_and_start_agree(name: str, root: Path, fp: FakeProcess, capsys: pytest.CaptureFixture[str]) -> None:
+    case = CASES[name]
+    _install(case, root, fp)
+    checked = main(["check", NAME])
+    check_out = capsys.readouterr().out.splitlines()
+    started = main(["--print-commands", "start", NAME])
+    start_err = capsys.readouterr().err.splitlines()
+    codes = {"error": (2, 2), "warning": (1, 0), "clean": (0, 0)}[case.verdict]
+    assert (checked, started) == codes, (check_out, start_err)
+    if case.verdict == "clean":
+        assert check_out == [] and start_err == []
+        return
+    assert check_out and case.words in check_out[0], check_out
+    problems = [line for line in start_err if ": error: " in line or ": warning: " in line]
+    assert problems == check_out  # the same problems, the same words, the same lines
