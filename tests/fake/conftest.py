@@ -1,4 +1,7 @@
-"""Fake tier: every process is faked by pytest-subprocess; an unexpected one fails the test."""
+"""Fake tier: processes are faked by pytest-subprocess (the `fp` fixture), where an unexpected one
+fails the test. A test without `fp` runs no process at all: tests/conftest.py fails one that would.
+(Not autouse: pytest-subprocess's patching costs some 3 ms a test, a third of this tier's time.)
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,8 @@ import pytest
 from pytest_subprocess import FakeProcess
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def fp(fake_process: FakeProcess) -> Iterator[FakeProcess]:
-    # Unregistered commands raise ProcessNotRegisteredError: no test starts a real process.
+    # Unregistered commands raise ProcessNotRegisteredError.
     fake_process.allow_unregistered(False)
     yield fake_process

@@ -215,6 +215,7 @@ def test_errors_name_file_and_line(text: str, line: int, words: str) -> None:
     assert words in str(err)
 
 
+@pytest.mark.real_processes
 def test_unknown_key_suggestion_does_not_slow_down_valid_files(tmp_path: Path) -> None:
     path = tmp_path / "xfrm"
     path.write_text(SPEC_XFRM)
