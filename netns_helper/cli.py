@@ -227,7 +227,7 @@ def run_plan(ctx: Context, plan: Plan) -> int:
     outcome = ctx.executor.execute(plan)
     if outcome.ok:
         return EXIT_OK
-    sys.stderr.write(f"{PROG}: {plan.title} failed:\n")
+    sys.stderr.write(f"{PROG}: {plan.title} {outcome.verdict}:\n")
     for failure in outcome.failures:
         sys.stderr.write(f"  {failure}\n")
     if outcome.undone:
@@ -285,7 +285,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     executor = Executor(verbose="--verbose" in opts.flags, run_netns=paths.run_netns)
     ctx = Context(paths, executor, "--print-commands" in opts.flags)
     try:
-        return _handler(opts.command)(ctx, opts)
+        # From the first query on, SIGTERM and SIGINT end a start or stop cleanly (see executor.py).
+        with executor.interruptible() if opts.command in ("start", "stop") else contextlib.nullcontext():
+            return _handler(opts.command)(ctx, opts)
     except ConfigError as e:
         sys.stderr.write(f"{e}\n")
         return EXIT_CONFIG

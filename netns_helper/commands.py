@@ -25,14 +25,26 @@ class SelfNetns:
 SELF_NETNS = SelfNetns()
 Arg = str | SelfNetns
 
+# How long the executor lets each process run before it kills it. They fit the unit's
+# TimeoutStartSec=5min and TimeoutStopSec=2min (share/systemd-netns-helper/systemd-netns@.service,
+# tests/unit/test_units.py holds them together): a hung ifup is ended by us, with a message and
+# time left to undo the start (its ifdown and end_processes); a hung ifdown leaves stop the time
+# to carry on, and an undo after systemd's SIGTERM ends within TimeoutStopSec.
+PROCESS_TIMEOUT = 30.0  # ip, systemctl and the rest: milliseconds when all is well
+IFUPDOWN_TIMEOUTS = {"ifup": 180.0, "ifdown": 60.0}  # ifup waits for DHCP leases and hooks
+
 
 @dataclass(frozen=True)
 class Run:
-    """Start ARGV; feed STDIN to it if given; QUIET drops its stdout."""
+    """Start ARGV; feed STDIN to it if given; QUIET drops its stdout; kill it after TIMEOUT seconds.
+
+    The sh script does not show TIMEOUT: it bounds how long ARGV may take, not what runs.
+    """
 
     argv: tuple[Arg, ...]
     stdin: str | None = None
     quiet: bool = False
+    timeout: float = PROCESS_TIMEOUT
 
     def sh(self) -> str:
         line = " ".join('"$$"' if isinstance(a, SelfNetns) else shlex.quote(a) for a in self.argv)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
+import signal
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytest_subprocess import FakeProcess
@@ -75,6 +79,43 @@ def test_failed_start_undoes_and_exits_1(root: Path, fp: FakeProcess, capsys: py
     assert "undone:" in err
     assert not (root / "run/network/netns/nginx").exists()
     assert not (root / "etc/netns/nginx/resolv.conf").exists()
+
+
+def test_interrupted_start_undoes_and_names_the_signal(
+    root: Path, fp: FakeProcess, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fp.register(QUERY_HOST, stdout=HOST_LINKS)
+    cmds = _start_cmds(root)
+    for cmd in cmds[:3]:
+        fp.register(cmd)
+    ended = threading.Event()
+
+    def hung_ifup(process: Any) -> None:
+        # systemd's SIGTERM at TimeoutStartSec, to the main thread as to the real single-threaded tool
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGALRM})
+        signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGTERM)
+        assert ended.wait(10)
+
+    def on_signal(process: Any, sig: int) -> None:
+        process.returncode = -sig
+        ended.set()
+
+    fp.register(cmds[3], callback=hung_ifup, signal_callback=on_signal)
+    state = f"--state-dir={root}/run/network/netns/nginx"
+    undo = [
+        ["ip", "netns", "exec", "nginx", "ifdown", "-a", "--force", state],
+        ["ip", "netns", "pids", "nginx"],
+        ["ip", "-n", "nginx", "link", "set", "dev", "eth0", "netns", str(os.getpid())],
+        ["ip", "netns", "delete", "nginx"],
+    ]
+    for cmd in undo:
+        fp.register(cmd)
+    assert main(["start", "nginx"]) == 1
+    assert [list(c) for c in fp.calls] == [QUERY_HOST, *cmds, *undo]
+    err = capsys.readouterr().err
+    assert "netns-helper: start nginx interrupted by SIGTERM:\n" in err
+    assert f"{shlex.join(cmds[3])}: interrupted by SIGTERM: (no output)" in err
+    assert not (root / "run/network/netns/nginx").exists()
 
 
 def test_config_error_exits_2_before_any_process(

@@ -22,13 +22,14 @@ import shlex
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from netns_helper.commands import (
+    PROCESS_TIMEOUT,
     SELF_NETNS,
     Action,
     Arg,
@@ -178,8 +179,14 @@ def script_steps(text: str) -> list[Step]:
 
 
 def _shown(plan: Plan) -> list[Step]:
-    """What of PLAN's steps the script must show: the action and what a failure does."""
-    return [Step(step.action, step.on_error) for step in plan.steps]
+    """What of PLAN's steps the script must show: the action (not its timeout) and what a failure does."""
+    return [
+        Step(
+            replace(step.action, timeout=PROCESS_TIMEOUT) if isinstance(step.action, Run) else step.action,
+            step.on_error,
+        )
+        for step in plan.steps
+    ]
 
 
 TRICKY_STEPS = [
