@@ -47,11 +47,21 @@ class Run:
     timeout: float = PROCESS_TIMEOUT
 
     def sh(self) -> str:
+        """The command line; its input, when it ends in a newline, as a here-document below it,
+        one line of input per line of script (an `ip -batch` command each)."""
         line = " ".join('"$$"' if isinstance(a, SelfNetns) else shlex.quote(a) for a in self.argv)
-        if self.stdin is not None:
-            lines = self.stdin.splitlines()
-            line = f"printf '%s\\n' {' '.join(shlex.quote(x) for x in lines)} | {line}"
-        return f"{line} >/dev/null" if self.quiet else line
+        if self.quiet:
+            line += " >/dev/null"
+        if self.stdin is None:
+            return line
+        if not self.stdin.endswith("\n"):  # a here-document would add one
+            return f"printf '%s' {shlex.quote(self.stdin)} | {line}"
+        # Quoted: sh expands nothing in the body. The delimiter is no line of the input.
+        body = self.stdin[:-1].split("\n")
+        delimiter = "EOF"
+        while delimiter in body:
+            delimiter += "_"
+        return "\n".join((f"{line} <<'{delimiter}'", *body, delimiter))
 
 
 @dataclass(frozen=True)
@@ -148,12 +158,13 @@ class Step:
     undo_if_failed: bool = False  # the action may have half-happened (ifup): undo it too
 
     def sh(self) -> str:
-        line = self.action.sh()
+        """The action's sh; what a failure does goes on its first line (a here-document follows it)."""
+        line, newline, heredoc = self.action.sh().partition("\n")
         if self.on_error is OnError.REPORT:
-            return f"{line} || rc=1"
-        if self.on_error is OnError.IGNORE:
-            return f"{line} || :"
-        return line
+            line += " || rc=1"
+        elif self.on_error is OnError.IGNORE:
+            line += " || :"
+        return line + newline + heredoc
 
 
 @dataclass(frozen=True)

@@ -257,9 +257,10 @@ def test_xfrm_file_plans_destination_and_batches(
     out = capsys.readouterr().out
     assert "ip netns add tunnel\n" in out
     assert "ip -n nginx link add name ipsec0 type xfrm if_id 17\n" in out
-    assert "printf '%s\\n' 'route add 10.143.12.0/24 dev ipsec0' | ip -n tunnel -4 -batch -\n" in out
-    assert "printf '%s\\n' 'route add 2001:db8:12::/48 dev ipsec0' | ip -n tunnel -6 -batch -\n" in out
-    assert "tee /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv6/conf/all/forwarding >/dev/null\n" in out
+    assert "ip -n tunnel -4 -batch - <<'EOF'\nroute add 10.143.12.0/24 dev ipsec0\nEOF\n" in out
+    assert "ip -n tunnel -6 -batch - <<'EOF'\nroute add 2001:db8:12::/48 dev ipsec0\nEOF\n" in out
+    forwarding = "tee /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv6/conf/all/forwarding"
+    assert f"{forwarding} >/dev/null <<'EOF'\n1\nEOF\n" in out
 
 
 def test_xfrm_errors_exit_2_with_file_and_line(root: Path, fp: FakeProcess, capsys: pytest.CaptureFixture[str]) -> None:

@@ -59,7 +59,7 @@ def test_stop_keeps_a_destination_other_services_use() -> None:
     text = script([plan_stop_service("strongswan", config, facts, PATHS, None, _dests(running, frozenset({"other"})))])
     assert "ip netns delete tunnel" not in text
     assert "ip -n tunnel2 link delete dev ipsec1 || rc=1\n" in text
-    assert "printf '%s\\n' 'rule del iif eth2 lookup 1000' | ip -force -n tunnel2 -4 -batch - || :\n" in text
+    assert "ip -force -n tunnel2 -4 -batch - <<'EOF' || :\nrule del iif eth2 lookup 1000\nEOF\n" in text
 
 
 def test_running_destination_is_reused_not_rebuilt() -> None:
@@ -85,7 +85,7 @@ def test_failed_xfrm_start_undoes_in_reverse() -> None:
     )
     undo = [a.sh() for step in reversed(plan.steps) for a in step.undo]
     assert undo[:3] == [
-        "printf '%s\\n' 'rule del iif eth2 lookup 1000' | ip -force -n tunnel2 -4 -batch -",
+        "ip -force -n tunnel2 -4 -batch - <<'EOF'\nrule del iif eth2 lookup 1000\nEOF",
         "ip -n tunnel2 link set dev ipsec1 netns strongswan",
         "ip -n strongswan link delete dev ipsec1",
     ]

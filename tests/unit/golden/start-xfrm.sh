@@ -23,8 +23,12 @@ ip netns exec tunnel ifup -a --state-dir=/run/network/netns/tunnel
 ip -n strongswan link add name ipsec0 type xfrm if_id 17
 ip -n strongswan link set dev ipsec0 netns tunnel
 ip -n tunnel link set dev ipsec0 up
-printf '%s\n' 1 | ip netns exec tunnel tee /proc/sys/net/ipv4/ip_forward >/dev/null
-printf '%s\n' 'route add 10.143.12.0/24 dev ipsec0' | ip -n tunnel -4 -batch -
+ip netns exec tunnel tee /proc/sys/net/ipv4/ip_forward >/dev/null <<'EOF'
+1
+EOF
+ip -n tunnel -4 -batch - <<'EOF'
+route add 10.143.12.0/24 dev ipsec0
+EOF
 ip netns add tunnel2
 ip -n tunnel2 link set dev lo up
 mkdir -p /run/network/netns/tunnel2
@@ -37,6 +41,12 @@ ip netns exec tunnel2 ifup -a --state-dir=/run/network/netns/tunnel2
 ip -n strongswan link add name ipsec1 type xfrm dev ens5 if_id 18
 ip -n strongswan link set dev ipsec1 netns tunnel2
 ip -n tunnel2 link set dev ipsec1 up
-printf '%s\n' 1 | ip netns exec tunnel2 tee /proc/sys/net/ipv4/ip_forward >/dev/null
-printf '%s\n' 'route add 10.143.14.0/23 dev ipsec1 table 1000' 'route add 10.143.18.0/27 dev ipsec1 table 1000' 'rule add iif eth2 lookup 1000' | ip -n tunnel2 -4 -batch -
+ip netns exec tunnel2 tee /proc/sys/net/ipv4/ip_forward >/dev/null <<'EOF'
+1
+EOF
+ip -n tunnel2 -4 -batch - <<'EOF'
+route add 10.143.14.0/23 dev ipsec1 table 1000
+route add 10.143.18.0/27 dev ipsec1 table 1000
+rule add iif eth2 lookup 1000
+EOF
 exit "$rc"
