@@ -19,6 +19,7 @@ from .commands import (
     Step,
     Symlink,
     WriteFile,
+    joined,
 )
 from .errors import ConfigError, Loc
 from .facts import HOOK_DIRS, Facts, Link, Paths
@@ -251,7 +252,8 @@ def plan_start(
             # The host side's address and routes come from the host's own ifupdown configuration.
             host_down = iproute.host_ifupdown("ifdown", "--force", pair.host_end)
             steps.append(Step(iproute.host_ifupdown("ifup", pair.host_end), undo=(host_down,), undo_if_failed=True))
-    return stale + Plan(f"start {netns}", tuple(steps), lay.notes)
+    # Titled by the command typed (a failure reads `start NETNS failed`), the stale stop a section of its own.
+    return joined(f"start {netns}", stale, Plan(f"start {netns}", tuple(steps), lay.notes))
 
 
 def _returns_to_host(link: Link, config: Interfaces | None) -> bool:

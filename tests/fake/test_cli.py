@@ -74,6 +74,7 @@ def test_failed_start_undoes_and_exits_1(root: Path, fp: FakeProcess, capsys: py
     assert main(["start", "nginx"]) == 1
     assert [list(c) for c in fp.calls] == [QUERY_HOST, *cmds, *undo]
     err = capsys.readouterr().err
+    assert "netns-helper: start nginx failed:\n" in err
     assert "exit code 1: ifup: failed to bring up eth0" in err
     assert "ip netns exec nginx ifup -a" in err
     assert "undone:" in err

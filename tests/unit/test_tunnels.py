@@ -41,6 +41,11 @@ def test_golden_start_spec_xfrm_example() -> None:
     assert "ip -n strongswan link add name ipsec1 type xfrm dev ens5 if_id 18\n" in text
     assert "ip -n strongswan link set dev ipsec1 netns tunnel2\n" in text
     assert text.count("-batch -") == 2
+    # One header per section, under the command typed.
+    assert [line for line in text.splitlines() if line.startswith("# ") and "note:" not in line][1:] == [
+        "# start strongswan", "# start tunnel", "# xfrm interfaces of strongswan in tunnel",
+        "# start tunnel2", "# xfrm interfaces of strongswan in tunnel2",
+    ]  # fmt: skip
     # eth2 goes to tunnel2, not into the service's namespace.
     assert "ip link set dev eth2 netns tunnel2\n" in text
 

@@ -10,6 +10,7 @@ ip -n nginx link set dev eth0 netns "$$" || rc=1
 ip link show dev eth0 >/dev/null || rc=1
 ip netns delete nginx || rc=1
 rm -rf /run/network/netns/nginx || rc=1
+# start nginx
 ip netns add nginx
 ip -n nginx link set dev lo up
 mkdir -p /run/network/netns/nginx
