@@ -17,6 +17,9 @@ import pytest
 
 # The tiers whose tests must not start processes of their own accord.
 _GUARDED = tuple(str(Path(__file__).parent / tier) + os.sep for tier in ("unit", "fake"))
+# The real Popen, also while pytest-subprocess has replaced it: in a tuple, where its search for
+# module-level references to patch does not look.
+_REAL = (subprocess.Popen,)
 _SPAWNERS = ("fork", "forkpty", "posix_spawn", "posix_spawnp", "system", "popen", "execv", "execve", "execvp")
 
 
@@ -31,11 +34,11 @@ def _no_real_processes(request: pytest.FixtureRequest) -> Iterator[None]:
         return
 
     def refuse(*args: Any, **kwargs: Any) -> None:
-        argv = args[1] if args and isinstance(args[0], subprocess.Popen) else args
+        argv = args[1] if args and isinstance(args[0], _REAL[0]) else args
         pytest.fail(f"{request.node.nodeid} would start a real process: {argv!r} (mark it real_processes)")
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(subprocess.Popen, "_execute_child", refuse)
+        patch.setattr(_REAL[0], "_execute_child", refuse)
         for name in _SPAWNERS:
             if hasattr(os, name):
                 patch.setattr(os, name, refuse)

@@ -1,6 +1,9 @@
 """Fake tier: processes are faked by pytest-subprocess (the `fp` fixture), where an unexpected one
 fails the test. A test without `fp` runs no process at all: tests/conftest.py fails one that would.
-(Not autouse: pytest-subprocess's patching costs some 3 ms a test, a third of this tier's time.)
+
+pytest-subprocess patches Popen when its first FakeProcess is entered, searching every loaded
+module for references (some 3 ms): a package-wide FakeProcess that registers nothing keeps it
+patched for the tier, and each test's `fp` goes on top of it.
 """
 
 from __future__ import annotations
@@ -11,8 +14,16 @@ import pytest
 from pytest_subprocess import FakeProcess
 
 
+@pytest.fixture(scope="package", autouse=True)
+def _popen_patched_once() -> Iterator[None]:
+    with FakeProcess() as base:
+        base.allow_unregistered(False)
+        yield
+
+
 @pytest.fixture
-def fp(fake_process: FakeProcess) -> Iterator[FakeProcess]:
-    # Unregistered commands raise ProcessNotRegisteredError.
-    fake_process.allow_unregistered(False)
-    yield fake_process
+def fp() -> Iterator[FakeProcess]:
+    with FakeProcess() as process:
+        # Unregistered commands raise ProcessNotRegisteredError.
+        process.allow_unregistered(False)
+        yield process
