@@ -56,12 +56,13 @@ def test_start_runs_the_plan_in_order(root: Path, fp: FakeProcess, capsys: pytes
     ]  # fmt: skip
 
 
-def test_failed_start_undoes_and_exits_1(root: Path, fp: FakeProcess, capsys: pytest.CaptureFixture[str]) -> None:
+def _start_failing_in_ifup(root: Path, fp: FakeProcess, **ifup: Any) -> list[list[str]]:
+    """Registers a start of nginx whose ifup ends as IFUP says, and its undo; every expected call."""
     fp.register(QUERY_HOST, stdout=HOST_LINKS)
     cmds = _start_cmds(root)
     for cmd in cmds[:3]:
         fp.register(cmd)
-    fp.register(cmds[3], returncode=1, stderr="ifup: failed to bring up eth0")
+    fp.register(cmds[3], **ifup)
     state = f"--state-dir={root}/run/network/netns/nginx"
     undo = [
         ["ip", "netns", "exec", "nginx", "ifdown", "-a", "--force", state],
@@ -71,8 +72,13 @@ def test_failed_start_undoes_and_exits_1(root: Path, fp: FakeProcess, capsys: py
     ]
     for cmd in undo:
         fp.register(cmd)
+    return [QUERY_HOST, *cmds, *undo]
+
+
+def test_failed_start_undoes_and_exits_1(root: Path, fp: FakeProcess, capsys: pytest.CaptureFixture[str]) -> None:
+    calls = _start_failing_in_ifup(root, fp, returncode=1, stderr="ifup: failed to bring up eth0")
     assert main(["start", "nginx"]) == 1
-    assert [list(c) for c in fp.calls] == [QUERY_HOST, *cmds, *undo]
+    assert [list(c) for c in fp.calls] == calls
     err = capsys.readouterr().err
     assert "netns-helper: start nginx failed:\n" in err
     assert "exit code 1: ifup: failed to bring up eth0" in err
@@ -85,10 +91,6 @@ def test_failed_start_undoes_and_exits_1(root: Path, fp: FakeProcess, capsys: py
 def test_interrupted_start_undoes_and_names_the_signal(
     root: Path, fp: FakeProcess, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    fp.register(QUERY_HOST, stdout=HOST_LINKS)
-    cmds = _start_cmds(root)
-    for cmd in cmds[:3]:
-        fp.register(cmd)
     ended = threading.Event()
 
     def hung_ifup(process: Any) -> None:
@@ -101,21 +103,13 @@ def test_interrupted_start_undoes_and_names_the_signal(
         process.returncode = -sig
         ended.set()
 
-    fp.register(cmds[3], callback=hung_ifup, signal_callback=on_signal)
-    state = f"--state-dir={root}/run/network/netns/nginx"
-    undo = [
-        ["ip", "netns", "exec", "nginx", "ifdown", "-a", "--force", state],
-        ["ip", "netns", "pids", "nginx"],
-        ["ip", "-n", "nginx", "link", "set", "dev", "eth0", "netns", str(os.getpid())],
-        ["ip", "netns", "delete", "nginx"],
-    ]
-    for cmd in undo:
-        fp.register(cmd)
+    calls = _start_failing_in_ifup(root, fp, callback=hung_ifup, signal_callback=on_signal)
     assert main(["start", "nginx"]) == 1
-    assert [list(c) for c in fp.calls] == [QUERY_HOST, *cmds, *undo]
+    assert [list(c) for c in fp.calls] == calls
     err = capsys.readouterr().err
     assert "netns-helper: start nginx interrupted by SIGTERM:\n" in err
-    assert f"{shlex.join(cmds[3])}: interrupted by SIGTERM: (no output)" in err
+    ifup = shlex.join(_start_cmds(root)[3])
+    assert f"{ifup}: interrupted by SIGTERM: (no output)" in err
     assert not (root / "run/network/netns/nginx").exists()
 
 
