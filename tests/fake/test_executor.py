@@ -320,6 +320,21 @@ def test_a_teardown_carries_on_after_an_interrupt(fp: FakeProcess) -> None:
     assert outcome.interrupted == "SIGTERM"
 
 
+def test_a_hung_ifdown_in_a_stop_times_out_and_the_stop_carries_on(fp: FakeProcess) -> None:
+    sent: list[int] = []
+    fp.register(["ifdown", "-a"], **_hangs(sent))
+    fp.register(["ip", "netns", "delete", "web"])
+    plan = _plan(
+        Step(Run(("ifdown", "-a"), timeout=0.05), OnError.IGNORE),
+        Step(Run(("ip", "netns", "delete", "web")), OnError.REPORT),
+    )
+    outcome = Executor(log=io.StringIO()).execute(plan)
+    assert sent == [KILL]
+    assert [list(c) for c in fp.calls] == [["ifdown", "-a"], ["ip", "netns", "delete", "web"]]
+    assert outcome.warnings == ["ifdown -a: timed out after 0.05 s, killed: (no output)"]
+    assert outcome.ok
+
+
 def test_an_interrupt_during_the_undo_does_not_stop_it(fp: FakeProcess) -> None:
     fp.register(["a"])
     fp.register(["b"], returncode=1)
