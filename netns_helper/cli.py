@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -120,7 +121,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     executor = Executor(verbose="--verbose" in opts.flags, run_netns=paths.run_netns)
     ctx = Context(paths, executor, "--print-commands" in opts.flags)
     try:
-        return _handler(opts.command)(ctx, opts)
+        # From the first query on, SIGTERM and SIGINT end a start or stop cleanly (see executor.py).
+        with executor.interruptible() if opts.command in ("start", "stop") else contextlib.nullcontext():
+            return _handler(opts.command)(ctx, opts)
     except ConfigError as e:
         sys.stderr.write(f"{e}\n")
         return EXIT_CONFIG

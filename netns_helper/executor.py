@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from . import iproute
@@ -30,14 +31,25 @@ from .commands import (
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up
 if TYPE_CHECKING:
-    from typing import BinaryIO, TextIO
+    from types import FrameType
+    from typing import BinaryIO, Never, NoReturn, TextIO
+
+# The signals that end a plan early: systemd's when TimeoutStartSec= runs out or the unit is
+# stopped, and an admin's Ctrl-C. A child that ignores our SIGTERM gets SIGKILL after KILL_GRACE.
+INTERRUPTS = (signal.SIGTERM, signal.SIGINT)
+# The actions that change files, or signal processes, without starting a program.
+FileAction = MakeDirs | RemoveTree | RemoveFile | WriteFile | Symlink | HardLink | EndProcesses
+KILL_GRACE = 5.0
 
 
 class CommandFailed(Exception):
-    def __init__(self, action: Action, message: str) -> None:
+    """ACTION failed; ENDED when we ended it (a timeout, an interrupt): it may have half-happened."""
+
+    def __init__(self, action: Action, message: str, ended: bool = False) -> None:
         super().__init__(message)
         self.action = action
         self.message = message
+        self.ended = ended
 
     def __str__(self) -> str:
         return f"{self.action.sh()}: {self.message}"
@@ -68,15 +80,22 @@ class Processes:
 
 @dataclass
 class Outcome:
-    """What a plan's execution ended with: failures, ignored failures, and what was undone."""
+    """What a plan's execution ended with: failures, ignored failures, what was undone, and the
+    signal (SIGTERM, SIGINT) that interrupted it."""
 
     failures: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     undone: list[str] = field(default_factory=list)
+    interrupted: str | None = None
 
     @property
     def ok(self) -> bool:
-        return not self.failures
+        return not self.failures and self.interrupted is None
+
+    @property
+    def verdict(self) -> str:
+        """How a plan that is not ok ended, for `PLAN failed:` and `PLAN interrupted by SIGTERM:`."""
+        return f"interrupted by {self.interrupted}" if self.interrupted else "failed"
 
 
 # The executor's own state: a plain class, not a dataclass, whose creation costs start-up time.
@@ -96,6 +115,14 @@ class Executor:
         self.processes = processes if processes is not None else Processes()
         self.run_netns = run_netns
         self.on_step = on_step
+        # What the signal handlers act on: the running child, why we ended it, the interrupt.
+        self._child: subprocess.Popen[bytes] | None = None
+        self._timeout = 0.0
+        self._ended: str | None = None
+        self._signal: signal.Signals | None = None
+        self._interrupts = 0  # how many have come: one that came while a child started counts too
+        self._undoing = False
+        self._catching = False
 
     # --- processes -----------------------------------------------------------------
     def _argv(self, argv: Sequence[Arg]) -> list[str]:
@@ -103,6 +130,8 @@ class Executor:
 
     def query(self, argv: Sequence[str]) -> str:
         """Run a read-only command and return its stdout; raise CommandFailed on failure."""
+        if self._signal is not None:
+            raise CommandFailed(Run(tuple(argv)), f"interrupted by {self._signal.name}, not run")
         return self._spawn(Run(tuple(argv)), echo=False)
 
     def _spawn(self, run: Run, echo: bool = True) -> str:
@@ -110,15 +139,26 @@ class Executor:
         if self.verbose:
             # What really runs: our own PID where the plan says "this namespace".
             self.log.write(f"+ {Run(tuple(argv), run.stdin, run.quiet).sh()}\n")
-        # Output goes to anonymous files, not pipes: a daemon that ifup (or an `up` line)
+        # Input and output are anonymous files, not pipes: a daemon that ifup (or an `up` line)
         # starts in the background inherits them, and a pipe would keep us waiting until it
-        # exits. No input: /dev/null, never our own stdin.
-        stdin = {"input": run.stdin} if run.stdin is not None else {"stdin": subprocess.DEVNULL}
-        with _memfile("stdout") as out, _memfile("stderr") as err:
+        # exits. No input: /dev/null, never our own stdin. Its own process group: a Ctrl-C at the
+        # terminal reaches us only, and we end the child (or let an undo finish).
+        with _memfile("stdin") as inp, _memfile("stdout") as out, _memfile("stderr") as err:
+            if run.stdin is not None:
+                inp.write(run.stdin.encode())
+                inp.seek(0)
+            interrupts = self._interrupts
             try:
-                returncode = subprocess.run(argv, stdout=out, stderr=err, text=True, check=False, **stdin).returncode
+                proc = subprocess.Popen(
+                    argv,
+                    stdin=inp if run.stdin is not None else subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=err,
+                    process_group=0,
+                )
             except OSError as e:
                 raise CommandFailed(run, f"cannot run {argv[0]}: {e.strerror}") from None
+            returncode, ended = self._wait(proc, run.timeout, interrupts)
             stdout, stderr = _read(out), _read(err)
         if self.verbose and echo:
             for stream in (stderr,) if run.quiet else (stdout, stderr):
@@ -126,44 +166,95 @@ class Executor:
                     self.log.write(f"  {line}\n")
         if returncode != 0:
             problem = stderr.strip() or stdout.strip() or "(no output)"
-            raise CommandFailed(run, f"exit code {returncode}: {problem}")
+            raise CommandFailed(run, f"{ended or _status(returncode)}: {problem}", ended=ended is not None)
         return stdout
+
+    def _wait(self, proc: subprocess.Popen[bytes], timeout: float, interrupts: int) -> tuple[int, str | None]:
+        """PROC's exit status once it ended, and why we ended it (a timeout, an interrupt) if we did.
+
+        A blocking wait, woken by signals: SIGALRM at TIMEOUT kills PROC; SIGTERM and SIGINT
+        (see execute) terminate it, also when one came since INTERRUPTS was counted (while PROC
+        was being started), and SIGALRM kills it KILL_GRACE seconds later.
+        """
+        self._child, self._ended = proc, None
+        previous = signal.signal(signal.SIGALRM, self._on_alarm)
+        self._timeout = timeout
+        signal.setitimer(signal.ITIMER_REAL, timeout)
+        if self._interrupts != interrupts and self._signal is not None:
+            self._end_child(self._signal)
+        try:
+            returncode = proc.wait()
+        except BaseException:
+            proc.kill()  # a KeyboardInterrupt outside a plan: leave no child behind
+            proc.wait()
+            raise
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+            self._child = None
+        return returncode, self._ended
+
+    def _on_alarm(self, signum: int, frame: FrameType | None) -> None:
+        if self._child is not None and self._child.returncode is None:
+            self._ended = self._ended or f"timed out after {self._timeout:g} s, killed"
+            self._child.kill()
+
+    def _on_interrupt(self, signum: int, frame: FrameType | None) -> None:
+        sig = signal.Signals(signum)
+        self._signal = self._signal or sig
+        self._interrupts += 1
+        self._end_child(sig)
+
+    def _end_child(self, sig: signal.Signals) -> None:
+        """SIGTERM to the running child for the interrupt SIG, SIGKILL after KILL_GRACE; not while undoing."""
+        child = self._child
+        if child is None or child.returncode is not None or self._undoing or self._ended:
+            return  # between steps, or undoing (each undo step is bounded): nothing to end
+        self._ended = f"interrupted by {sig.name}"
+        child.terminate()
+        remaining = signal.getitimer(signal.ITIMER_REAL)[0]
+        if not 0 < remaining <= KILL_GRACE:
+            signal.setitimer(signal.ITIMER_REAL, KILL_GRACE)
 
     # --- one action ------------------------------------------------------------------
     def do(self, action: Action) -> None:
-        if isinstance(action, Run):
-            self._spawn(action)
-            return
-        if self.verbose:
-            self.log.write(f"+ {action.sh()}\n")
-        try:
-            self._do_file(action)
-        except OSError as e:
-            raise CommandFailed(action, e.strerror or str(e)) from None
+        match action:
+            case Run():
+                self._spawn(action)
+            case MakeDirs() | RemoveTree() | RemoveFile() | WriteFile() | Symlink() | HardLink() | EndProcesses():
+                if self.verbose:
+                    self.log.write(f"+ {action.sh()}\n")
+                try:
+                    self._do_file(action)
+                except OSError as e:
+                    raise CommandFailed(action, e.strerror or str(e)) from None
+            case _:
+                _unknown(action)
 
-    def _do_file(self, action: Action) -> None:
-        if isinstance(action, MakeDirs):
-            os.makedirs(action.path, exist_ok=True)
-        elif isinstance(action, RemoveTree):
-            _remove_tree(action.path)
-        elif isinstance(action, RemoveFile):
-            if os.path.lexists(action.path):
-                os.unlink(action.path)
-        elif isinstance(action, WriteFile):
-            # "x": an existing file (an admin's) is never overwritten.
-            with open(action.path, "x") as f:
-                f.write("".join(line + "\n" for line in action.content.splitlines()))
-        elif isinstance(action, Symlink):
-            os.symlink(action.target, action.path)
-        elif isinstance(action, HardLink):
-            os.link(action.source, action.path)
-        elif isinstance(action, EndProcesses):
-            self._end_processes(action)
+    def _do_file(self, action: FileAction) -> None:
+        match action:
+            case MakeDirs(path):
+                os.makedirs(path, exist_ok=True)
+            case RemoveTree(path):
+                _remove_tree(path)
+            case RemoveFile(path):
+                if os.path.lexists(path):
+                    os.unlink(path)
+            case WriteFile(path, content):
+                # "x": an existing file (an admin's) is never overwritten.
+                with open(path, "x") as f:
+                    f.write("".join(line + "\n" for line in content.splitlines()))
+            case Symlink(target, path):
+                os.symlink(target, path)
+            case HardLink(source, path):
+                os.link(source, path)
+            case EndProcesses():
+                self._end_processes(action)
+            case _:
+                _unknown(action)
 
     def _end_processes(self, action: EndProcesses) -> None:
         """SIGTERM, poll with a short back-off until gone, SIGKILL after TIMEOUT."""
-        import signal  # only stop needs it: keep start-up lean
-
         path = f"{self.run_netns}/{action.netns}"
         for sig in (signal.SIGTERM, signal.SIGKILL):
             deadline = self.processes.monotonic() + action.timeout
@@ -189,15 +280,43 @@ class Executor:
             raise CommandFailed(action, f"processes still in namespace after SIGKILL: {' '.join(map(str, left))}")
 
     def _pids(self, netns: str) -> list[int]:
-        out = self.query(iproute.query_pids(netns))
+        # Not query(): this is a step of a plan, which runs after an interrupt too (an undo).
+        out = self._spawn(Run(iproute.query_pids(netns)), echo=False)
         return [int(word) for word in out.split()]
 
     # --- a plan ---------------------------------------------------------------------
     def execute(self, plan: Plan) -> Outcome:
-        """Run PLAN. On a FAIL step's failure, undo the completed steps in reverse and stop."""
+        """Run PLAN. On a FAIL step's failure, undo the completed steps in reverse and stop.
+
+        SIGTERM or SIGINT is such a failure: the running child is ended, the steps that only
+        report (a teardown) go on, and before the next FAIL step, or at the end, what was done
+        is undone; the outcome names the signal.
+        """
+        with self.interruptible():
+            return self._execute(plan)
+
+    @contextlib.contextmanager
+    def interruptible(self) -> Iterator[None]:
+        """Within it, SIGTERM and SIGINT end the running child and are remembered, not fatal:
+        a plan then undoes what it did, and no query starts (CommandFailed). Nests."""
+        if self._catching:
+            yield
+            return
+        previous = {sig: signal.signal(sig, self._on_interrupt) for sig in INTERRUPTS}
+        self._catching = True
+        try:
+            yield
+        finally:
+            self._catching = False
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _execute(self, plan: Plan) -> Outcome:
         outcome = Outcome()
         done: list[Step] = []
         for step in plan.steps:
+            if self._signal is not None and step.on_error is OnError.FAIL:
+                break
             try:
                 if self.on_step:
                     self.on_step(step)
@@ -210,21 +329,57 @@ class Executor:
                 outcome.failures.append(str(e))
                 self.log.write(f"error: {e}\n")
                 if step.on_error is OnError.FAIL:
-                    self._undo([*done, step] if step.undo_if_failed else done, outcome)
+                    if step.undo_if_failed:
+                        self._undo([*done, step], outcome)
+                    elif e.ended:
+                        # Ended midway, it may or may not have happened: undo it, quietly if it had not.
+                        self._undo(done, outcome, step)
+                    else:
+                        self._undo(done, outcome)
                     return outcome
                 continue
             done.append(step)
+        if self._signal is not None:
+            self.log.write(f"error: interrupted by {self._signal.name}\n")
+            self._undo(done, outcome)
         return outcome
 
-    def _undo(self, done: list[Step], outcome: Outcome) -> None:
-        for step in reversed(done):
-            for action in step.undo:
-                try:
-                    self.do(action)
-                    outcome.undone.append(action.sh())
-                except CommandFailed as e:
-                    outcome.failures.append(f"while undoing: {e}")
-                    self.log.write(f"error: while undoing: {e}\n")
+    def _undo(self, done: list[Step], outcome: Outcome, maybe: Step | None = None) -> None:
+        """Undo DONE in reverse, after the step MAYBE, which may not have happened: its undo's failures are warnings."""
+        self._undoing = True
+        try:
+            for step in reversed([*done, maybe] if maybe else done):
+                for action in step.undo:
+                    try:
+                        self.do(action)
+                        outcome.undone.append(action.sh())
+                    except CommandFailed as e:
+                        if step is maybe:
+                            outcome.warnings.append(f"while undoing: {e}")
+                            self.log.write(f"warning: while undoing: {e} (ignored: the step may not have happened)\n")
+                        else:
+                            outcome.failures.append(f"while undoing: {e}")
+                            self.log.write(f"error: while undoing: {e}\n")
+        finally:
+            self._undoing = False
+            if self._signal is not None:
+                outcome.interrupted = self._signal.name
+
+
+def _unknown(action: Never) -> NoReturn:
+    """An action type added to commands.Action but not to the executor: mypy refuses the call
+    unless every type was matched before it, and at run time it is never a silent success."""
+    raise TypeError(f"the executor cannot do {action!r}")
+
+
+def _status(returncode: int) -> str:
+    """How a child ended: `exit code N`, or `killed by SIGNAME`."""
+    if returncode >= 0:
+        return f"exit code {returncode}"
+    try:
+        return f"killed by {signal.Signals(-returncode).name}"
+    except ValueError:
+        return f"killed by signal {-returncode}"
 
 
 def _memfile(name: str) -> BinaryIO:

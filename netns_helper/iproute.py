@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .commands import SELF_NETNS, Run
+from .commands import IFUPDOWN_TIMEOUTS, SELF_NETNS, Run
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def link_delete(netns: str, dev: str) -> Run:
 
 def ifupdown(netns: str, state_dir: str, verb: str, *args: str) -> Run:
     """`ifup`/`ifdown` inside NETNS, with /etc/netns/NETNS bound over /etc and a private state dir."""
-    return Run((IP, "netns", "exec", netns, verb, *args, f"--state-dir={state_dir}"))
+    return Run((IP, "netns", "exec", netns, verb, *args, f"--state-dir={state_dir}"), timeout=IFUPDOWN_TIMEOUTS[verb])
 
 
 # Read-only queries whose output becomes facts for the planner.
@@ -84,7 +84,7 @@ def link_up_here(dev: str) -> Run:
 
 def host_ifupdown(verb: str, *args: str) -> Run:
     """The host's own ifup/ifdown, with the host's configuration and state."""
-    return Run((verb, *args))
+    return Run((verb, *args), timeout=IFUPDOWN_TIMEOUTS[verb])
 
 
 # --- XFRM interfaces, their routes and BlockP2P rules ---------------------------------------------

@@ -19,6 +19,7 @@ from .commands import (
     Step,
     Symlink,
     WriteFile,
+    joined,
 )
 from .errors import ERROR, WARNING, ConfigError, Loc, Problem, raise_first_error
 from .facts import HOOK_DIRS, Facts, Paths
@@ -284,7 +285,8 @@ def plan_start(
             # The host side's address and routes come from the host's own ifupdown configuration.
             host_down = iproute.host_ifupdown("ifdown", "--force", pair.host_end)
             steps.append(Step(iproute.host_ifupdown("ifup", pair.host_end), undo=(host_down,), undo_if_failed=True))
-    return stale + Plan(f"start {netns}", tuple(steps))
+    # Titled by the command typed (a failure reads `start NETNS failed`), the stale stop a section of its own.
+    return joined(f"start {netns}", stale, Plan(f"start {netns}", tuple(steps)))
 
 
 def _returns_to_host(link: Link, config: Interfaces | None) -> bool:

@@ -37,7 +37,7 @@ def run_plan(ctx: Context, plan: Plan) -> int:
     outcome = ctx.executor.execute(plan)
     if outcome.ok:
         return EXIT_OK
-    sys.stderr.write(f"{PROG}: {plan.title} failed:\n")
+    sys.stderr.write(f"{PROG}: {plan.title} {outcome.verdict}:\n")
     for failure in outcome.failures:
         sys.stderr.write(f"  {failure}\n")
     if outcome.undone:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from . import iproute
-from .commands import OnError, Plan, Run, Step
+from .commands import OnError, Plan, Run, Step, joined
 from .errors import ConfigError
 from .facts import Facts, Paths
 from .interfaces import Interfaces
@@ -111,7 +111,7 @@ def plan_stop_service(
                 Step(batch, OnError.IGNORE) for batch in routes_delete_batch(dest.netns, dest.items, dest.uplink)
             )
     own = plan_stop(service, config, facts, paths, host_config)
-    plan = Plan(own.title, (*steps, *own.steps), own.notes)
+    plan = joined(own.title, Plan(f"xfrm interfaces of {service}", tuple(steps)), own)
     for dest in dests:
         if dest.running and not dest.users:
             plan += plan_stop(dest.netns, dest.config, dest.facts, paths, host_config)

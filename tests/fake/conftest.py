@@ -1,4 +1,10 @@
-"""Fake tier: every process is faked by pytest-subprocess; an unexpected one fails the test."""
+"""Fake tier: processes are faked by pytest-subprocess (the `fp` fixture), where an unexpected one
+fails the test. A test without `fp` runs no process at all: tests/conftest.py fails one that would.
+
+pytest-subprocess patches Popen when its first FakeProcess is entered, searching every loaded
+module for references (some 3 ms): a package-wide FakeProcess that registers nothing keeps it
+patched for the tier, and each test's `fp` goes on top of it.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +14,16 @@ import pytest
 from pytest_subprocess import FakeProcess
 
 
-@pytest.fixture(autouse=True)
-def fp(fake_process: FakeProcess) -> Iterator[FakeProcess]:
-    # Unregistered commands raise ProcessNotRegisteredError: no test starts a real process.
-    fake_process.allow_unregistered(False)
-    yield fake_process
+@pytest.fixture(scope="package", autouse=True)
+def _popen_patched_once() -> Iterator[None]:
+    with FakeProcess() as base:
+        base.allow_unregistered(False)
+        yield
+
+
+@pytest.fixture
+def fp() -> Iterator[FakeProcess]:
+    with FakeProcess() as process:
+        # Unregistered commands raise ProcessNotRegisteredError.
+        process.allow_unregistered(False)
+        yield process

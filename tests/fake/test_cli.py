@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
+import signal
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytest_subprocess import FakeProcess
@@ -52,12 +56,13 @@ def test_start_runs_the_plan_in_order(root: Path, fp: FakeProcess, capsys: pytes
     ]  # fmt: skip
 
 
-def test_failed_start_undoes_and_exits_1(root: Path, fp: FakeProcess, capsys: pytest.CaptureFixture[str]) -> None:
+def _start_failing_in_ifup(root: Path, fp: FakeProcess, **ifup: Any) -> list[list[str]]:
+    """Registers a start of nginx whose ifup ends as IFUP says, and its undo; every expected call."""
     fp.register(QUERY_HOST, stdout=HOST_LINKS)
     cmds = _start_cmds(root)
     for cmd in cmds[:3]:
         fp.register(cmd)
-    fp.register(cmds[3], returncode=1, stderr="ifup: failed to bring up eth0")
+    fp.register(cmds[3], **ifup)
     state = f"--state-dir={root}/run/network/netns/nginx"
     undo = [
         ["ip", "netns", "exec", "nginx", "ifdown", "-a", "--force", state],
@@ -67,14 +72,45 @@ def test_failed_start_undoes_and_exits_1(root: Path, fp: FakeProcess, capsys: py
     ]
     for cmd in undo:
         fp.register(cmd)
+    return [QUERY_HOST, *cmds, *undo]
+
+
+def test_failed_start_undoes_and_exits_1(root: Path, fp: FakeProcess, capsys: pytest.CaptureFixture[str]) -> None:
+    calls = _start_failing_in_ifup(root, fp, returncode=1, stderr="ifup: failed to bring up eth0")
     assert main(["start", "nginx"]) == 1
-    assert [list(c) for c in fp.calls] == [QUERY_HOST, *cmds, *undo]
+    assert [list(c) for c in fp.calls] == calls
     err = capsys.readouterr().err
+    assert "netns-helper: start nginx failed:\n" in err
     assert "exit code 1: ifup: failed to bring up eth0" in err
     assert "ip netns exec nginx ifup -a" in err
     assert "undone:" in err
     assert not (root / "run/network/netns/nginx").exists()
     assert not (root / "etc/netns/nginx/resolv.conf").exists()
+
+
+def test_interrupted_start_undoes_and_names_the_signal(
+    root: Path, fp: FakeProcess, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ended = threading.Event()
+
+    def hung_ifup(process: Any) -> None:
+        # systemd's SIGTERM at TimeoutStartSec, to the main thread as to the real single-threaded tool
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGALRM})
+        signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGTERM)
+        assert ended.wait(10)
+
+    def on_signal(process: Any, sig: int) -> None:
+        process.returncode = -sig
+        ended.set()
+
+    calls = _start_failing_in_ifup(root, fp, callback=hung_ifup, signal_callback=on_signal)
+    assert main(["start", "nginx"]) == 1
+    assert [list(c) for c in fp.calls] == calls
+    err = capsys.readouterr().err
+    assert "netns-helper: start nginx interrupted by SIGTERM:\n" in err
+    ifup = shlex.join(_start_cmds(root)[3])
+    assert f"{ifup}: interrupted by SIGTERM: (no output)" in err
+    assert not (root / "run/network/netns/nginx").exists()
 
 
 def test_config_error_exits_2_before_any_process(
@@ -216,9 +252,10 @@ def test_xfrm_file_plans_destination_and_batches(
     out = capsys.readouterr().out
     assert "ip netns add tunnel\n" in out
     assert "ip -n nginx link add name ipsec0 type xfrm if_id 17\n" in out
-    assert "printf '%s\\n' 'route add 10.143.12.0/24 dev ipsec0' | ip -n tunnel -4 -batch -\n" in out
-    assert "printf '%s\\n' 'route add 2001:db8:12::/48 dev ipsec0' | ip -n tunnel -6 -batch -\n" in out
-    assert "tee /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv6/conf/all/forwarding >/dev/null\n" in out
+    assert "ip -n tunnel -4 -batch - <<'EOF'\nroute add 10.143.12.0/24 dev ipsec0\nEOF\n" in out
+    assert "ip -n tunnel -6 -batch - <<'EOF'\nroute add 2001:db8:12::/48 dev ipsec0\nEOF\n" in out
+    forwarding = "tee /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv6/conf/all/forwarding"
+    assert f"{forwarding} >/dev/null <<'EOF'\n1\nEOF\n" in out
 
 
 def test_xfrm_errors_exit_2_with_file_and_line(root: Path, fp: FakeProcess, capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,12 +5,23 @@ from __future__ import annotations
 import io
 import os
 import signal
+import threading
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from pytest_subprocess import FakeProcess
 
-from netns_helper.commands import SELF_NETNS, EndProcesses, OnError, Plan, Run, Step
+from netns_helper import executor
+from netns_helper.commands import IFUPDOWN_TIMEOUTS, PROCESS_TIMEOUT, SELF_NETNS, EndProcesses, OnError, Plan, Run, Step
 from netns_helper.executor import CommandFailed, Executor, Processes
+from netns_helper.facts import Facts, Paths
+from netns_helper.interfaces import parse_text
+from netns_helper.ipjson import Link
+from netns_helper.planner import plan_start
+
+NGINX = "auto lo\niface lo inet loopback\nauto eth0\niface eth0 inet static\n  address 192.0.2.2/24\n"
+NGINX_FACTS = Facts(host_links={"lo": Link("lo"), "eth0": Link("eth0")}, resolv_conf_exists=True)
 
 
 def _plan(*steps: Step) -> Plan:
@@ -93,10 +104,11 @@ def test_self_netns_is_our_own_pid(fp: FakeProcess) -> None:
 
 
 def test_stdin_is_fed(fp: FakeProcess) -> None:
-    seen: list[str] = []
-    fp.register(["ip", "-batch", "-"], stdin_callable=lambda data: seen.append(data))
+    seen: list[bytes] = []
+    # A file, never a pipe: a background child that inherited a pipe would hold the executor.
+    fp.register(["ip", "-batch", "-"], callback=lambda p: seen.append(p.kwargs["stdin"].read()))
     Executor(log=io.StringIO()).execute(_plan(Step(Run(("ip", "-batch", "-"), stdin="route add 10.0.0.0/8 dev x\n"))))
-    assert "".join(seen) == "route add 10.0.0.0/8 dev x\n"
+    assert seen == [b"route add 10.0.0.0/8 dev x\n"]
 
 
 class FakeProcs(Processes):
@@ -181,3 +193,161 @@ def test_query_failure_raises(fp: FakeProcess) -> None:
     fp.register(["ip", "-j", "-d", "link", "show"], returncode=255, stderr="RTNETLINK answers: Operation not permitted")
     with pytest.raises(CommandFailed, match="exit code 255: RTNETLINK"):
         Executor(log=io.StringIO()).query(["ip", "-j", "-d", "link", "show"])
+
+
+# --- how a child ended, timeouts, interrupts --------------------------------------------------------
+
+
+def _hangs(sent: list[int], then: Callable[[], None] | None = None) -> dict[str, Any]:
+    """A fake child that runs until it is signalled (THEN, if given, runs first: an interrupt).
+
+    Its exit status is then what a real child's would be: minus the signal."""
+    signalled = threading.Event()
+
+    def on_signal(process: Any, sig: int) -> None:
+        sent.append(sig)
+        process.returncode = -sig
+        signalled.set()
+
+    def run(process: Any) -> None:
+        # The executor is single-threaded: signals are for the main thread, as they would be.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM, signal.SIGTERM, signal.SIGINT})
+        if then:
+            then()
+        assert signalled.wait(10), "never signalled"
+
+    return {"callback": run, "signal_callback": on_signal}
+
+
+def _interrupt(sig: int) -> Callable[[], None]:
+    return lambda: signal.pthread_kill(threading.main_thread().ident or 0, sig)
+
+
+def test_a_child_killed_by_a_signal_is_reported_by_its_name(fp: FakeProcess) -> None:
+    fp.register(["ifup"], returncode=-9, stderr="")
+    outcome = Executor(log=io.StringIO()).execute(_plan(Step(Run(("ifup",)))))
+    assert outcome.failures == ["ifup: killed by SIGKILL: (no output)"]
+
+
+def test_a_child_that_outlives_its_timeout_is_killed(fp: FakeProcess) -> None:
+    sent: list[int] = []
+    fp.register(["ifup"], **_hangs(sent))
+    fp.register(["ifdown"])
+    plan = _plan(Step(Run(("ifup",), timeout=0.05), undo=(Run(("ifdown",)),), undo_if_failed=True))
+    outcome = Executor(log=io.StringIO()).execute(plan)
+    assert sent == [KILL]
+    assert outcome.failures == ["ifup: timed out after 0.05 s, killed: (no output)"]
+    assert outcome.undone == ["ifdown"]
+    assert outcome.interrupted is None
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGALRM) is signal.SIG_DFL
+
+
+def test_every_process_gets_the_timeout_of_its_command() -> None:
+    plan = plan_start("nginx", parse_text(NGINX, "/etc/netns/nginx/network/interfaces"), NGINX_FACTS, Paths())
+    runs = [a for s in plan.steps for a in (s.action, *s.undo) if isinstance(a, Run)]
+    by_verb = {verb: {r.timeout for r in runs if verb in r.argv} for verb in ("ifup", "ifdown")}
+    assert by_verb == {verb: {timeout} for verb, timeout in IFUPDOWN_TIMEOUTS.items()}
+    assert {r.timeout for r in runs if not {"ifup", "ifdown"} & set(r.argv)} == {PROCESS_TIMEOUT}
+
+
+@pytest.mark.parametrize("sig", [TERM, signal.SIGINT])
+def test_an_interrupt_ends_the_running_child_and_undoes_the_start(fp: FakeProcess, sig: int) -> None:
+    sent: list[int] = []
+    for cmd in (["a"], ["undo-a"], ["undo-b"]):
+        fp.register(cmd)
+    fp.register(["b"], **_hangs(sent, then=_interrupt(sig)))
+    plan = _plan(
+        Step(Run(("a",)), undo=(Run(("undo-a",)),)),
+        Step(Run(("b",)), undo=(Run(("undo-b",)),), undo_if_failed=True),
+        Step(Run(("c",))),
+    )
+    log = io.StringIO()
+    outcome = Executor(log=log).execute(plan)
+    name = signal.Signals(sig).name
+    assert sent == [TERM]  # SIGTERM, whatever the interrupt was: the child may clean up
+    assert [list(c) for c in fp.calls] == [["a"], ["b"], ["undo-b"], ["undo-a"]]
+    assert outcome.failures == [f"b: interrupted by {name}: (no output)"]
+    assert outcome.undone == ["undo-b", "undo-a"]
+    assert outcome.interrupted == name and not outcome.ok
+    assert outcome.verdict == f"interrupted by {name}"
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_child_ignoring_sigterm_gets_sigkill_after_a_grace(fp: FakeProcess, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(executor, "KILL_GRACE", 0.05)
+    sent: list[int] = []
+    stubborn = _hangs(sent, then=_interrupt(TERM))
+    on_signal = stubborn["signal_callback"]
+    stubborn["signal_callback"] = lambda p, sig: on_signal(p, sig) if sig == KILL else sent.append(sig)
+    fp.register(["ifup"], **stubborn)
+    outcome = Executor(log=io.StringIO()).execute(_plan(Step(Run(("ifup",)))))
+    assert sent == [TERM, KILL]
+    assert outcome.failures == ["ifup: interrupted by SIGTERM: (no output)"]
+
+
+@pytest.mark.parametrize("at", range(3))
+def test_an_interrupt_between_steps_undoes_what_was_done(fp: FakeProcess, at: int) -> None:
+    names = ["a", "b", "c"]
+    for name in names:
+        fp.register([name])
+        fp.register([f"undo-{name}"])
+    steps = [Step(Run((n,)), undo=(Run((f"undo-{n}",)),)) for n in names]
+    seen: list[Step] = []
+
+    def on_step(step: Step) -> None:
+        seen.append(step)
+        if len(seen) == at + 1:
+            os.kill(os.getpid(), TERM)  # after step AT started: it completes, the next one does not run
+
+    outcome = Executor(log=io.StringIO(), on_step=on_step).execute(_plan(*steps))
+    ran = names[: at + 1]
+    assert [next(iter(c)) for c in fp.calls] == [*ran, *[f"undo-{n}" for n in reversed(ran)]]
+    assert outcome.interrupted == "SIGTERM" and outcome.failures == []
+
+
+def test_a_teardown_carries_on_after_an_interrupt(fp: FakeProcess) -> None:
+    sent: list[int] = []
+    fp.register(["ifdown"], **_hangs(sent, then=_interrupt(TERM)))
+    fp.register(["ip", "netns", "delete", "web"])
+    plan = _plan(
+        Step(Run(("ifdown",)), OnError.IGNORE),
+        Step(Run(("ip", "netns", "delete", "web")), OnError.REPORT),
+    )
+    outcome = Executor(log=io.StringIO()).execute(plan)
+    assert [next(iter(c)) for c in fp.calls] == ["ifdown", "ip"]
+    assert outcome.warnings == ["ifdown: interrupted by SIGTERM: (no output)"]
+    assert outcome.interrupted == "SIGTERM"
+
+
+def test_a_hung_ifdown_in_a_stop_times_out_and_the_stop_carries_on(fp: FakeProcess) -> None:
+    sent: list[int] = []
+    fp.register(["ifdown", "-a"], **_hangs(sent))
+    fp.register(["ip", "netns", "delete", "web"])
+    plan = _plan(
+        Step(Run(("ifdown", "-a"), timeout=0.05), OnError.IGNORE),
+        Step(Run(("ip", "netns", "delete", "web")), OnError.REPORT),
+    )
+    outcome = Executor(log=io.StringIO()).execute(plan)
+    assert sent == [KILL]
+    assert [list(c) for c in fp.calls] == [["ifdown", "-a"], ["ip", "netns", "delete", "web"]]
+    assert outcome.warnings == ["ifdown -a: timed out after 0.05 s, killed: (no output)"]
+    assert outcome.ok
+
+
+def test_an_interrupt_during_the_undo_does_not_stop_it(fp: FakeProcess) -> None:
+    fp.register(["a"])
+    fp.register(["b"], returncode=1)
+    fp.register(["undo-a1"], callback=lambda p: os.kill(os.getpid(), TERM))
+    fp.register(["undo-a2"])
+    plan = _plan(Step(Run(("a",)), undo=(Run(("undo-a1",)), Run(("undo-a2",)))), Step(Run(("b",))))
+    outcome = Executor(log=io.StringIO()).execute(plan)
+    assert outcome.undone == ["undo-a1", "undo-a2"]
+    assert outcome.failures == ["b: exit code 1: (no output)"]
+    assert outcome.interrupted == "SIGTERM"
+
+
+def test_an_action_the_executor_does_not_know_is_an_error() -> None:
+    with pytest.raises(TypeError, match="the executor cannot do"):
+        Executor(log=io.StringIO()).do(object())  # type: ignore[arg-type]

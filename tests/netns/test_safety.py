@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -29,13 +30,13 @@ exec REAL "$@"
 """
 
 
-def _shims(tmp_path: Path) -> Path:
+def _shims(tmp_path: Path, shim: str = SHIM) -> Path:
     bin_dir = tmp_path / "shims"
     bin_dir.mkdir()
     for prog in ("ip", "ifup", "ifdown"):
         real = shutil.which(prog)
         assert real, prog
-        (bin_dir / prog).write_text(SHIM.replace("REAL", real))
+        (bin_dir / prog).write_text(shim.replace("REAL", real))
         (bin_dir / prog).chmod(0o755)
     return bin_dir
 
@@ -46,18 +47,22 @@ def _start_with_failure(bin_dir: Path, counter: Path, fail_at: int, name: str) -
     return subprocess.run([str(TOOL), "start", name], env=env, capture_output=True, text=True, check=False)
 
 
+def _setup(host: Host, case: str) -> str:
+    """The namespace of CASE configured on HOST: nginx (a NIC), or links (a veth and a bridge port)."""
+    host.nic("eth0", "peer0", "192.0.2.1/24")
+    if case == "nginx":
+        host.configure("nginx", NGINX)
+        return "nginx"
+    sh("ip", "link", "add", "br0", "type", "bridge")
+    sh("ip", "link", "set", "br0", "up")
+    Path("/etc/network/interfaces").write_text(LINKS_HOST)
+    host.configure("web", LINKS_NS)
+    return "web"
+
+
 @pytest.mark.parametrize("case", ["nginx", "links"])
 def test_a_failure_at_any_step_leaves_the_host_as_before(host: Host, tmp_path: Path, case: str) -> None:
-    host.nic("eth0", "peer0", "192.0.2.1/24")
-    if case == "links":
-        sh("ip", "link", "add", "br0", "type", "bridge")
-        sh("ip", "link", "set", "br0", "up")
-        Path("/etc/network/interfaces").write_text(LINKS_HOST)
-        host.configure("web", LINKS_NS)
-        name = "web"
-    else:
-        host.configure("nginx", NGINX)
-        name = "nginx"
+    name = _setup(host, case)
     bin_dir, counter = _shims(tmp_path), tmp_path / "count"
     before = host.snapshot()
     ok = _start_with_failure(bin_dir, counter, 0, name)
@@ -77,6 +82,71 @@ def test_a_failure_at_any_step_leaves_the_host_as_before(host: Host, tmp_path: P
             assert "Traceback" not in result.stderr
         assert host.snapshot() == before, f"state differs after a failure in call {k}:\n{result.stderr}"
         assert os.listdir("/run/netns-helper") == []
+
+
+# Call number $KILL_AT sends SIGTERM to the tool (as systemd does when TimeoutStartSec= runs out),
+# then runs the real program, which the tool then ends; $HANG makes it hang instead, ignoring SIGTERM.
+KILL_SHIM = """#!/bin/sh
+n=$(($(cat "$COUNTER") + 1)); echo "$n" >"$COUNTER"; echo "$n $(basename "$0") $*" >>"$COUNTER.log"
+if [ "$n" = "$KILL_AT" ]; then
+  kill -TERM "$(cat "$PIDFILE")"
+  if [ -n "$HANG" ]; then trap '' TERM; exec sleep 60; fi
+fi
+exec REAL "$@"
+"""
+
+
+def _start_interrupted(bin_dir: Path, tmp_path: Path, kill_at: int, name: str, hang: bool = False) -> tuple[int, str]:
+    counter, pidfile = tmp_path / "count", tmp_path / "pid"
+    counter.write_text("0")
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "COUNTER": str(counter),
+        "KILL_AT": str(kill_at),
+        "PIDFILE": str(pidfile),
+        "HANG": "1" if hang else "",
+    }
+    # The tool's PID is in PIDFILE before it runs anything: exec keeps the shell's.
+    proc = subprocess.run(
+        ["sh", "-c", 'echo $$ >"$PIDFILE"; exec "$@"', "sh", str(TOOL), "start", name],
+        env=env, capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+    return proc.returncode, proc.stderr
+
+
+@pytest.mark.parametrize("case", ["nginx", "links"])
+def test_sigterm_at_any_step_of_a_start_leaves_the_host_as_before(host: Host, tmp_path: Path, case: str) -> None:
+    name = _setup(host, case)
+    bin_dir = _shims(tmp_path, KILL_SHIM)
+    before = host.snapshot()
+    rc, err = _start_interrupted(bin_dir, tmp_path, 0, name)
+    assert rc == 0, err
+    calls = int((tmp_path / "count").read_text())
+    host.tool("stop", name)
+    assert host.snapshot() == before
+    for k in range(1, calls + 1):
+        rc, err = _start_interrupted(bin_dir, tmp_path, k, name)
+        assert rc == 1, f"call {k}: {rc}\n{err}"
+        assert "interrupted by SIGTERM" in err and "Traceback" not in err, err
+        assert host.snapshot() == before, f"state differs after SIGTERM in call {k}:\n{err}"
+        assert os.listdir("/run/netns-helper") == []
+
+
+def test_sigterm_ends_a_hung_ifup_that_ignores_it_and_undoes_the_start(host: Host, tmp_path: Path) -> None:
+    name = _setup(host, "nginx")
+    bin_dir = _shims(tmp_path, KILL_SHIM)
+    before = host.snapshot()
+    _start_interrupted(bin_dir, tmp_path, 0, name)
+    host.tool("stop", name)
+    log = (tmp_path / "count.log").read_text().splitlines()
+    ifup_call = next(int(line.split()[0]) for line in log if line.split()[1:6] == ["ip", "netns", "exec", name, "ifup"])
+    t0 = time.monotonic()
+    rc, err = _start_interrupted(bin_dir, tmp_path, ifup_call, name, hang=True)
+    assert rc == 1, err
+    assert "ifup -a --state-dir=/run/network/netns/nginx: interrupted by SIGTERM" in err
+    assert time.monotonic() - t0 < 20  # SIGKILL after KILL_GRACE, not the 3 minutes of ifup's timeout
+    assert host.snapshot() == before
 
 
 def test_twenty_namespaces_start_and_stop_at_once(host: Host) -> None:

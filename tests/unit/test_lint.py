@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 PACKAGE = REPO / "netns_helper"
@@ -17,14 +19,17 @@ def _run(*argv: str) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+@pytest.mark.real_processes
 def test_ruff_check() -> None:
     _run(str(BIN / "ruff"), "check", "netns_helper", "bin/netns-helper", "tests")
 
 
+@pytest.mark.real_processes
 def test_ruff_format() -> None:
     _run(str(BIN / "ruff"), "format", "--check", "netns_helper", "bin/netns-helper", "tests")
 
 
+@pytest.mark.real_processes
 def test_mypy_strict() -> None:
     _run(str(BIN / "mypy"))
 

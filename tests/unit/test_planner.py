@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from netns_helper.commands import OnError, Plan, Run, script
+from netns_helper.commands import OnError, Plan, Run, Step, joined, script
 from netns_helper.errors import ConfigError, Loc
 from netns_helper.facts import Facts, Hook, Paths
 from netns_helper.interfaces import Interfaces, parse_text
@@ -111,6 +111,20 @@ def test_golden_start_replaces_stale_namespace() -> None:
     plan = plan_start("nginx", _config("nginx"), facts, PATHS)
     check_golden("start-nginx-stale", plan)
     assert plan.notes == ("namespace nginx exists already (stale?): stopping it first",)
+    # A failure anywhere is reported as `start nginx failed`: the command the admin typed.
+    assert plan.title == "start nginx"
+    assert [(s.title, s.notes) for s in plan.sections] == [("stop nginx", plan.notes), ("start nginx", ())]
+    assert plan.steps == tuple(step for s in plan.sections for step in s.steps)
+
+
+def test_joined_plans_keep_their_sections_and_drop_empty_ones() -> None:
+    a, b, c = (Plan(t, (Step(Run((t,))),), (f"note {t}",)) for t in "abc")
+    plan = joined("typed", a + b, Plan("empty", ()), c)
+    assert (plan.title, plan.sections) == ("typed", (a, b, c))
+    assert plan.steps == a.steps + b.steps + c.steps
+    assert plan.notes == ("note a", "note b", "note c")
+    assert (a + b).title == "a"
+    assert a.sections == (a,)
 
 
 def test_stop_of_absent_namespace_is_a_note() -> None:

@@ -20,7 +20,10 @@ SHARE = REPO / "share" / "systemd-netns-helper"
 HOST_UNITS = Path("/usr/lib/systemd/system")
 ANALYZE = shutil.which("systemd-analyze")
 
-pytestmark = pytest.mark.skipif(ANALYZE is None, reason="needs systemd-analyze (package systemd)")
+pytestmark = [
+    pytest.mark.skipif(ANALYZE is None, reason="needs systemd-analyze (package systemd)"),
+    pytest.mark.real_processes,
+]
 
 # An instance for the template, the timer and its service, and two services: "demo" with the
 # packaged drop-in, "web" with what `netns-helper join --restart-with web demo` writes.

@@ -205,6 +205,7 @@ def test_errors_name_file_and_line(text: str, line: int, words: str) -> None:
     assert words in str(err)
 
 
+@pytest.mark.real_processes
 def test_unknown_key_suggestion_does_not_slow_down_valid_files(tmp_path: Path) -> None:
     path = tmp_path / "xfrm"
     path.write_text(SPEC_XFRM)
@@ -340,10 +341,13 @@ def test_routes_batch_of_the_spec_example() -> None:
         "route add 10.143.18.0/27 dev ipsec1 table 1000\n"
         "rule add iif eth0 lookup 1000\n"
     )
+    # One batch command per line of the audited script: a changed prefix is one changed line.
     assert run.sh() == (
-        "printf '%s\\n' 'route add 10.143.14.0/23 dev ipsec1 table 1000' "
-        "'route add 10.143.18.0/27 dev ipsec1 table 1000' 'rule add iif eth0 lookup 1000' "
-        "| ip -n tunnel2 -4 -batch -"
+        "ip -n tunnel2 -4 -batch - <<'EOF'\n"
+        "route add 10.143.14.0/23 dev ipsec1 table 1000\n"
+        "route add 10.143.18.0/27 dev ipsec1 table 1000\n"
+        "rule add iif eth0 lookup 1000\n"
+        "EOF"
     )
     assert routes_delete_batch("tunnel", [ipsec0], None) == ()
     assert routes_delete_batch("tunnel2", [ipsec1], "eth0") == (
@@ -415,7 +419,7 @@ def test_forwarding_per_family_in_use() -> None:
     ipsec0, _ = _parse(SPEC_XFRM)
     run = forwarding_on("tunnel", [ipsec0])
     assert run is not None
-    assert run.sh() == "printf '%s\\n' 1 | ip netns exec tunnel tee /proc/sys/net/ipv4/ip_forward >/dev/null"
+    assert run.sh() == "ip netns exec tunnel tee /proc/sys/net/ipv4/ip_forward >/dev/null <<'EOF'\n1\nEOF"
     (v6,) = _parse("[a]\nIfId=1\nPrefixes=2001:db8::/32\n")
     (mixed,) = _parse("[b]\nIfId=2\nPrefixes=2001:db8::/32, 10.0.0.0/8\n")
     assert forwarding_on("t", [v6]) == Run(

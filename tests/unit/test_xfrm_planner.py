@@ -43,6 +43,11 @@ def test_golden_start_spec_xfrm_example() -> None:
     assert "ip -n strongswan link add name ipsec1 type xfrm dev ens5 if_id 18\n" in text
     assert "ip -n strongswan link set dev ipsec1 netns tunnel2\n" in text
     assert text.count("-batch -") == 2
+    # One header per section, under the command typed.
+    assert [line for line in text.splitlines() if line.startswith("# ") and "note:" not in line][1:] == [
+        "# start strongswan", "# start tunnel", "# xfrm interfaces of strongswan in tunnel",
+        "# start tunnel2", "# xfrm interfaces of strongswan in tunnel2",
+    ]  # fmt: skip
     # eth2 goes to tunnel2, not into the service's namespace.
     assert "ip link set dev eth2 netns tunnel2\n" in text
 
@@ -61,7 +66,7 @@ def test_stop_keeps_a_destination_other_services_use() -> None:
     text = script([plan_stop_service("strongswan", config, facts, PATHS, None, _dests(running, frozenset({"other"})))])
     assert "ip netns delete tunnel" not in text
     assert "ip -n tunnel2 link delete dev ipsec1 || rc=1\n" in text
-    assert "printf '%s\\n' 'rule del iif eth2 lookup 1000' | ip -force -n tunnel2 -4 -batch - || :\n" in text
+    assert "ip -force -n tunnel2 -4 -batch - <<'EOF' || :\nrule del iif eth2 lookup 1000\nEOF\n" in text
 
 
 def test_running_destination_is_reused_not_rebuilt() -> None:
@@ -87,7 +92,7 @@ def test_failed_xfrm_start_undoes_in_reverse() -> None:
     )
     undo = [a.sh() for step in reversed(plan.steps) for a in step.undo]
     assert undo[:3] == [
-        "printf '%s\\n' 'rule del iif eth2 lookup 1000' | ip -force -n tunnel2 -4 -batch -",
+        "ip -force -n tunnel2 -4 -batch - <<'EOF'\nrule del iif eth2 lookup 1000\nEOF",
         "ip -n tunnel2 link set dev ipsec1 netns strongswan",
         "ip -n strongswan link delete dev ipsec1",
     ]

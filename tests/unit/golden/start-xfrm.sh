@@ -12,6 +12,7 @@ mkdir -p /etc/netns/strongswan/network/if-down.d
 mkdir -p /etc/netns/strongswan/network/if-post-down.d
 ip link set dev ens5 netns strongswan
 ip netns exec strongswan ifup -a --state-dir=/run/network/netns/strongswan
+# start tunnel
 ip netns add tunnel
 ip -n tunnel link set dev lo up
 mkdir -p /run/network/netns/tunnel
@@ -20,11 +21,17 @@ mkdir -p /etc/netns/tunnel/network/if-up.d
 mkdir -p /etc/netns/tunnel/network/if-down.d
 mkdir -p /etc/netns/tunnel/network/if-post-down.d
 ip netns exec tunnel ifup -a --state-dir=/run/network/netns/tunnel
+# xfrm interfaces of strongswan in tunnel
 ip -n strongswan link add name ipsec0 type xfrm if_id 17
 ip -n strongswan link set dev ipsec0 netns tunnel
 ip -n tunnel link set dev ipsec0 up
-printf '%s\n' 1 | ip netns exec tunnel tee /proc/sys/net/ipv4/ip_forward >/dev/null
-printf '%s\n' 'route add 10.143.12.0/24 dev ipsec0' | ip -n tunnel -4 -batch -
+ip netns exec tunnel tee /proc/sys/net/ipv4/ip_forward >/dev/null <<'EOF'
+1
+EOF
+ip -n tunnel -4 -batch - <<'EOF'
+route add 10.143.12.0/24 dev ipsec0
+EOF
+# start tunnel2
 ip netns add tunnel2
 ip -n tunnel2 link set dev lo up
 mkdir -p /run/network/netns/tunnel2
@@ -34,9 +41,16 @@ mkdir -p /etc/netns/tunnel2/network/if-down.d
 mkdir -p /etc/netns/tunnel2/network/if-post-down.d
 ip link set dev eth2 netns tunnel2
 ip netns exec tunnel2 ifup -a --state-dir=/run/network/netns/tunnel2
+# xfrm interfaces of strongswan in tunnel2
 ip -n strongswan link add name ipsec1 type xfrm dev ens5 if_id 18
 ip -n strongswan link set dev ipsec1 netns tunnel2
 ip -n tunnel2 link set dev ipsec1 up
-printf '%s\n' 1 | ip netns exec tunnel2 tee /proc/sys/net/ipv4/ip_forward >/dev/null
-printf '%s\n' 'route add 10.143.14.0/23 dev ipsec1 table 1000' 'route add 10.143.18.0/27 dev ipsec1 table 1000' 'rule add iif eth2 lookup 1000' | ip -n tunnel2 -4 -batch -
+ip netns exec tunnel2 tee /proc/sys/net/ipv4/ip_forward >/dev/null <<'EOF'
+1
+EOF
+ip -n tunnel2 -4 -batch - <<'EOF'
+route add 10.143.14.0/23 dev ipsec1 table 1000
+route add 10.143.18.0/27 dev ipsec1 table 1000
+rule add iif eth2 lookup 1000
+EOF
 exit "$rc"
