@@ -11,6 +11,7 @@ PYLIBDIR    := $(PREFIX)/lib/python3/dist-packages
 DATADIR     := $(PREFIX)/share/systemd-netns-helper
 UNITDIR     := $(PREFIX)/lib/systemd/system
 DOCDIR      := $(PREFIX)/share/doc/systemd-netns-helper
+UDEVDIR     := $(PREFIX)/lib/udev/rules.d
 
 # Debian packages the tool runs (RUN_DEBS) and the tests need (TEST_DEBS).
 RUN_DEBS    := iproute2 ifupdown
@@ -105,12 +106,15 @@ bench: deps-run
 
 install:
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(PYLIBDIR)/netns_helper $(DESTDIR)$(DATADIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
+	install -d $(DESTDIR)$(UDEVDIR)
 	install -m 0755 bin/netns-helper $(DESTDIR)$(SBINDIR)/netns-helper
 	install -m 0644 netns_helper/*.py $(DESTDIR)$(PYLIBDIR)/netns_helper/
 	install -m 0644 share/systemd-netns-helper/netns.conf $(DESTDIR)$(DATADIR)/netns.conf
 	install -m 0644 share/systemd-netns-helper/systemd-netns@.service $(DESTDIR)$(UNITDIR)/systemd-netns@.service
 	install -m 0644 share/systemd-netns-helper/netns-helper-metrics.service $(DESTDIR)$(UNITDIR)/netns-helper-metrics.service
 	install -m 0644 share/systemd-netns-helper/netns-helper-metrics.timer $(DESTDIR)$(UNITDIR)/netns-helper-metrics.timer
+	install -m 0644 share/systemd-netns-helper/netns-helper-hotplug@.service $(DESTDIR)$(UNITDIR)/netns-helper-hotplug@.service
+	install -m 0644 share/systemd-netns-helper/79-netns-helper.rules $(DESTDIR)$(UDEVDIR)/79-netns-helper.rules
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
 
 .PHONY: man deps-man deb deps-deb deb-lint

@@ -83,6 +83,15 @@ COMMANDS = (
         "netns-helper metrics --textfile-dir=/var/lib/prometheus/node-exporter",
         options=(("--textfile-dir", "DIR", "default /var/lib/prometheus/node-exporter"),),
     ),
+    args.Command(
+        "hotplug", "add|remove IFACE", 2, 2, "a hot-plugged device joins the namespace claiming it",
+        "Run by udev for each network device that appears on (or leaves) the host. When a running\n"
+        "namespace's configuration has `allow-hotplug IFACE`, add moves IFACE in and runs ifup for it\n"
+        "there (under systemd, in netns-helper-hotplug@IFACE.service); remove clears ifupdown's state\n"
+        "inside once IFACE is gone from there. Otherwise nothing.",
+        "netns-helper --print-commands hotplug add eth2",
+        flags=(("--here", "add: run ifup in this process (what netns-helper-hotplug@.service runs)"),),
+    ),
 )  # fmt: skip
 
 
@@ -259,6 +268,7 @@ HANDLERS: dict[str, Callable[[Context, args.Args], int] | str] = {
     "disable": "netns_helper.dropins",
     "status": "netns_helper.status",
     "metrics": "netns_helper.metrics",
+    "hotplug": "netns_helper.hotplug",
 }
 
 

@@ -28,6 +28,7 @@ UNITS = (
     "systemd-netns@test.service",
     "netns-helper-metrics.service",
     "netns-helper-metrics.timer",
+    "netns-helper-hotplug@eth2.service",
     "demo.service",
     "web.service",
 )
@@ -65,7 +66,12 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_make_install_puts_every_unit_in_place(root: Path) -> None:
     shipped = {p.name for p in SHARE.iterdir() if p.suffix in (".service", ".timer")}
-    assert shipped == {"systemd-netns@.service", "netns-helper-metrics.service", "netns-helper-metrics.timer"}
+    assert shipped == {
+        "systemd-netns@.service",
+        "netns-helper-metrics.service",
+        "netns-helper-metrics.timer",
+        "netns-helper-hotplug@.service",
+    }
     for name in shipped:
         assert (root / "usr/lib/systemd/system" / name).read_text() == (SHARE / name).read_text()
     assert (root / "etc/systemd/system/web.service.d/netns.conf").is_file()

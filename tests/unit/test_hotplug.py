@@ -1,0 +1,33 @@
+"""hotplug: unit names as systemd writes them, and stop giving back what hot-plug brought in."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from netns_helper import iproute
+from netns_helper.facts import Facts, Link, Paths
+from netns_helper.hotplug import unit_escape
+from netns_helper.interfaces import parse_text
+from netns_helper.planner import plan_stop
+
+NAMES = ["eth2", "enp0s20f0u1", "eth-1", "wlan0.5", "x_y", "a b", "vé", "eth\\1"]
+
+
+@pytest.mark.skipif(shutil.which("systemd-escape") is None, reason="needs systemd-escape (package systemd)")
+@pytest.mark.parametrize("name", NAMES)
+def test_unit_escape_is_systemd_escape(name: str) -> None:
+    real = subprocess.run(["systemd-escape", name], capture_output=True, text=True, check=True).stdout.strip()
+    assert unit_escape(name) == real
+
+
+def test_stop_returns_hot_plugged_devices_of_any_kind() -> None:
+    config = parse_text("auto lo\niface lo inet loopback\nallow-hotplug usb0 dum0\niface usb0 inet dhcp\n")
+    ns_links = {"lo": Link("lo"), "usb0": Link("usb0"), "dum0": Link("dum0", "dummy")}
+    plan = plan_stop("usb", config, Facts(namespaces=frozenset({"usb"}), ns_links=ns_links), Paths())
+    actions = [step.action for step in plan.steps]
+    for dev in ("usb0", "dum0"):
+        assert iproute.link_to_self("usb", dev) in actions
+        assert iproute.link_exists_here(dev) in actions
