@@ -16,7 +16,7 @@ COMPLDIR    := $(PREFIX)/share/bash-completion/completions
 
 # Debian packages the tool runs (RUN_DEBS) and the tests need (TEST_DEBS).
 RUN_DEBS    := iproute2 ifupdown
-TEST_DEBS   := $(RUN_DEBS) python3-venv procps iputils-ping util-linux bridge-utils systemd
+TEST_DEBS   := $(RUN_DEBS) python3-venv procps iputils-ping util-linux bridge-utils systemd graphviz
 
 SANDBOX     := tests/sandbox
 

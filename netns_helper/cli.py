@@ -74,7 +74,8 @@ COMMANDS = (
         "For each namespace: its unit, services, processes, links, XFRM interfaces, and drift from\n"
         "its configuration. Exit 0 when all is as configured, 1 otherwise.",
         "netns-helper status --json nginx",
-        flags=(("--json", "print the status as JSON"),),
+        flags=(("--json", "print the status as JSON"), ("--dot", "print the topology as a Graphviz graph")),
+        options=(("--svg", "FILE", "render the topology into FILE with Graphviz's dot"),),
     ),
     args.Command(
         "metrics", "", 0, 0, "write Prometheus node-exporter textfile metrics",

@@ -59,6 +59,7 @@ class LinkState:
     state: str  # operstate: UP, DOWN, UNKNOWN (lo), LOWERLAYERDOWN...
     up: bool  # administratively up (the UP flag)
     addresses: tuple[str, ...]
+    parent: str | None = None  # `ip -d`'s "link": a VLAN's lower device, a veth's peer
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,15 @@ class XfrmState:
 
 
 @dataclass(frozen=True)
+class Peer:
+    """A veth pair of the namespace's configuration (`link-netns`, or a `BRIDGE..ID` port)."""
+
+    ns_end: str
+    host_end: str
+    bridge: str | None  # the host bridge the host end is a port of
+
+
+@dataclass(frozen=True)
 class Namespace:
     name: str
     config: str | None  # the interfaces file; None when the namespace is not configured
@@ -84,6 +94,7 @@ class Namespace:
     links: tuple[LinkState, ...] = ()
     xfrm: tuple[XfrmState, ...] = ()
     problems: tuple[str, ...] = ()
+    peers: tuple[Peer, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -124,6 +135,7 @@ def parse_addrs(output: str) -> tuple[LinkState, ...]:
                 state=entry.get("operstate", UNKNOWN.upper()),
                 up="UP" in entry.get("flags", ()),
                 addresses=tuple(f"{a['local']}/{a['prefixlen']}" for a in entry.get("addr_info", ()) if "local" in a),
+                parent=entry.get("link"),
             )
         )
     return tuple(links)
@@ -137,6 +149,7 @@ class _Config:
     optional: frozenset[str] = frozenset()  # allow-hotplug only
     xfrm: tuple[Xfrm, ...] = ()
     errors: tuple[str, ...] = ()
+    peers: tuple[Peer, ...] = ()
 
 
 def _read_config(paths: Paths, name: str, host: Interfaces | None) -> _Config:
@@ -153,8 +166,10 @@ def _read_config(paths: Paths, name: str, host: Interfaces | None) -> _Config:
             required, optional = wanted - hotplug, hotplug
         except ConfigError as e:
             errors.append(str(e))
+    peers: tuple[Peer, ...] = ()
     try:
-        required |= {veth.ns_end for veth in veths(name, config, host)}
+        peers = tuple(Peer(v.ns_end, v.host_end, v.bridge) for v in veths(name, config, host))
+        required |= {peer.ns_end for peer in peers}
     except ConfigError as e:
         errors.append(str(e))
     items: tuple[Xfrm, ...] = ()
@@ -165,7 +180,7 @@ def _read_config(paths: Paths, name: str, host: Interfaces | None) -> _Config:
         except ConfigError as e:
             errors.append(str(e))
     aliases = {n for n in required | optional if ":" in n}  # ifupdown's labels, not devices
-    return _Config(frozenset(required - aliases), frozenset(optional - aliases), items, tuple(errors))
+    return _Config(frozenset(required - aliases), frozenset(optional - aliases), items, tuple(errors), peers)
 
 
 def _host_config(paths: Paths) -> Interfaces | None:
@@ -277,6 +292,7 @@ def _namespace(world: _World, name: str) -> Namespace:
         links=links,
         xfrm=xfrm,
         problems=tuple(problems),
+        peers=config.peers,
     )
 
 
@@ -371,5 +387,14 @@ def as_text(namespaces: Iterable[Namespace]) -> str:
 
 def run(ctx: Context, opts: Args) -> int:
     namespaces = gather(ctx.paths, ctx.executor.query, opts.operands[0] if opts.operands else None)
+    code = EXIT_OK if all(ns.ok for ns in namespaces) else EXIT_FAILED
+    svg = opts.value("--svg", "")
+    if "--dot" in opts.flags or svg:
+        from . import topology
+
+        text = topology.graph(namespaces).dot()
+        if "--dot" in opts.flags:
+            sys.stdout.write(text)
+        return (topology.render(ctx, text, svg) or code) if svg else code
     sys.stdout.write(as_json(namespaces) if "--json" in opts.flags else as_text(namespaces))
-    return EXIT_OK if all(ns.ok for ns in namespaces) else EXIT_FAILED
+    return code
