@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from .commands import Plan, Run, Step
 from .errors import EXIT_FAILED
+from .names import split_vlan
 from .status import FALLBACK_DEVICES, Namespace
 
 TYPE_CHECKING = False
@@ -151,22 +152,25 @@ def _namespaces(graph: Graph, namespaces: tuple[Namespace, ...]) -> None:
 
 
 def _links(graph: Graph, namespaces: tuple[Namespace, ...]) -> None:
-    """Each link inside, and where it came from: a NIC from the host, a VLAN of a host NIC."""
+    """Each link inside, and where it came from: a NIC (or a veth) moved in from the host, a VLAN of a host NIC."""
     peers = {(ns.name, peer.ns_end) for ns in namespaces for peer in ns.peers}
     for ns in namespaces:
+        names = {link.name for link in ns.links}
         for link in ns.links:
             if link.name == "lo" or link.name in FALLBACK_DEVICES:
                 continue
             label = "\n".join((link.name, f"{link.kind or 'NIC'} {link.state}", *link.addresses))
             drift = any(f" {link.name} " in p for p in ns.problems)
             lid = graph.node(ns.name, Node(link_id(ns.name, link.name), label, shape="box", problem=drift))
-            if link.kind is None:
-                graph.edge(Edge(HOST, lid, "moved in"))
-            elif link.kind == "vlan" and link.parent and (ns.name, link.name) not in peers:
-                parent = link.parent
-                if not any(p.name == parent for p in ns.links):
-                    graph.node(HOST, Node(host_link_id(parent), parent))
-                    graph.edge(Edge(host_link_id(parent), lid, "vlan"))
+            if (ns.name, link.name) in peers:
+                continue  # drawn with its pair
+            if link.kind is None or (link.kind == "veth" and link.parent is None):
+                graph.edge(Edge(HOST, lid, "moved in"))  # a NIC, or a veth whose peer is elsewhere
+            elif link.kind == "vlan" and link.parent not in names:
+                # ip names the lower device only when it is in the same namespace.
+                parent = link.parent or (split_vlan(link.name) or ("?", 0))[0]
+                graph.node(HOST, Node(host_link_id(parent), parent))
+                graph.edge(Edge(host_link_id(parent), lid, "vlan"))
 
 
 def _peers(graph: Graph, namespaces: tuple[Namespace, ...]) -> None:

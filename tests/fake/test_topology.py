@@ -60,8 +60,9 @@ def _units(outputs: Outputs, *units: tuple[str, str, str, int]) -> None:
     outputs[(*SHOW, *(u[0] for u in units))] = show(*units)
 
 
-def _vlan(name: str, parent: str, address: str) -> dict[str, Any]:
-    return {**link(name, address, kind="vlan"), "link": parent, "link_netnsid": 0}
+def _vlan(name: str, address: str) -> dict[str, Any]:
+    # ip names the lower device only when it is in the same namespace.
+    return {**link(name, address, kind="vlan"), "link_index": 2, "link_netnsid": 0}
 
 
 @pytest.fixture
@@ -99,9 +100,9 @@ def spec_examples(root: Path) -> Outputs:
         ("service1.service", "active", "running", 200),
         ("service2.service", "active", "running", 300),
     )
-    nginx = [LO, link("eth0", "192.0.2.2/24"), _vlan("eth1.124", "eth1", "203.0.113.2/24")]
+    nginx = [LO, link("eth0", "192.0.2.2/24"), _vlan("eth1.124", "203.0.113.2/24")]
     _running(root, outputs, "nginx", nginx, "100\n")
-    service1 = [LO, {**link("link1", "100.64.0.1/31", kind="veth"), "link": "link0"}, link("br0..1", kind="veth")]
+    service1 = [LO, link("link1", "100.64.0.1/31", kind="veth"), link("br0..1", kind="veth")]
     _running(root, outputs, "service1", service1, "200\n300\n")
     return outputs
 
