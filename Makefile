@@ -38,7 +38,7 @@ DEB_DEBS    := $(MAN_DEBS) git dpkg-dev debhelper dh-python python3 python3-pyte
 DEB_DIR     := build/deb
 DEB_REF     ?=
 
-.PHONY: all demo check install deps-run deps-test venv lint unit fake netns system system-test vm bench completion clean
+.PHONY: all demo check install deps-run deps-test venv lint unit fake netns system system-test vm bench completion pictures clean
 
 all:
 	@echo "targets: demo check bench install lint unit fake netns clean"
@@ -156,6 +156,10 @@ deb: deps-deb
 # Errors and warnings fail; info tags are shown but do not.
 deb-lint: deb
 	lintian --info --fail-on error,warning $(DEB_DIR)/*.changes
+
+# The README's pictures of the spec's examples (status --svg), from the fake tier's data.
+pictures: venv
+	$(VPY) -m tests.pictures
 
 # The bash completion is generated from the command table (netns_helper/cli.py); the unit
 # tests fail when the committed file differs from what this writes.
