@@ -19,19 +19,22 @@ from tests.fake.test_topology import Outputs, ipsec_example, spec_examples
 
 PICTURES: dict[str, Callable[[Path], Outputs]] = {
     "examples/topology-spec.svg": spec_examples,
-    "examples/topology-ipsec.svg": ipsec_example,
+    "examples/topology-ipsec.svg": lambda root: ipsec_example(root, missing=True),
 }
+
+
+def graph_of(example: Callable[[Path], Outputs]) -> topology.Graph:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for directory in ("run/netns", "run/systemd/system", "etc/network"):
+            (root / directory).mkdir(parents=True)
+        outputs = example(root)
+        return topology.graph(status.gather(Paths(etc=f"{root}/etc", run=f"{root}/run"), lambda a: outputs[tuple(a)]))
 
 
 def main() -> int:
     for target, example in PICTURES.items():
-        with tempfile.TemporaryDirectory() as tmp:
-            root = Path(tmp)
-            for directory in ("run/netns", "run/systemd/system", "etc/network"):
-                (root / directory).mkdir(parents=True)
-            outputs = example(root)
-            found = status.gather(Paths(etc=f"{root}/etc", run=f"{root}/run"), lambda argv: outputs[tuple(argv)])
-        dot = topology.graph(found).dot()
+        dot = graph_of(example).dot()
         subprocess.run(["dot", "-Tsvg", "-o", target], input=dot, text=True, check=True)
         sys.stdout.write(f"wrote {target}\n")
     return 0

@@ -219,3 +219,10 @@ def test_print_commands_shows_the_dot_command(root: Path, fp: FakeProcess, capsy
     out = capsys.readouterr().out
     assert f"| dot -Tsvg -o {root}/x.svg\n" in out
     assert not (root / "x.svg").exists()
+
+
+@pytest.mark.parametrize("target", ["examples/topology-spec.svg", "examples/topology-ipsec.svg"])
+def test_the_readmes_pictures_are_up_to_date(target: str) -> None:
+    from ..pictures import PICTURES, graph_of
+
+    assert_svg_has(Path(__file__).resolve().parents[2] / target, graph_of(PICTURES[target]))
