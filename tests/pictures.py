@@ -13,9 +13,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from netns_helper import status, topology
-from netns_helper.facts import Paths
-from tests.fake.test_topology import Outputs, ipsec_example, spec_examples
+from netns_helper import topology
+from tests.fake.test_topology import Outputs, graph_from, ipsec_example, spec_examples
 
 PICTURES: dict[str, Callable[[Path], Outputs]] = {
     "examples/topology-spec.svg": spec_examples,
@@ -28,8 +27,7 @@ def graph_of(example: Callable[[Path], Outputs]) -> topology.Graph:
         root = Path(tmp)
         for directory in ("run/netns", "run/systemd/system", "etc/network"):
             (root / directory).mkdir(parents=True)
-        outputs = example(root)
-        return topology.graph(status.gather(Paths(etc=f"{root}/etc", run=f"{root}/run"), lambda a: outputs[tuple(a)]))
+        return graph_from(root, example(root))
 
 
 def main() -> int:

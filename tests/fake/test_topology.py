@@ -16,6 +16,7 @@ from netns_helper.dropins import NETNS_CONF, join_dropin
 from netns_helper.facts import Paths
 
 from ..graphs import assert_svg_has, red
+from ..unit.golden import SPEC_XFRM
 from .test_status import LO, SHOW, link, show
 
 NGINX = "auto lo\niface lo inet loopback\n\nauto eth0\niface eth0 inet static\n  address 192.0.2.2/24\n"
@@ -24,20 +25,6 @@ SERVICE1 = "auto link1\niface link1 inet static\n  address 100.64.0.1/31\n\nauto
 HOST = "auto lo\niface lo inet loopback\n\nlink-netns service1 link0 link1\n" + (
     "iface link0 inet static\n  address 100.64.0.0/31\n"
 )
-# The spec's IPsec example.
-XFRM = """\
-[ipsec0]
-IfId=17
-DestNetNS=tunnel
-Prefixes=10.143.12.0/24
-
-[ipsec1]
-IfId=18
-DestNetNS=tunnel2
-UnderlayDev=ens5
-Prefixes=10.143.14.0/23, 10.143.18.0/27
-BlockP2P=true
-"""
 
 pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot (package graphviz)")
 
@@ -110,7 +97,7 @@ def spec_examples(root: Path) -> Outputs:
 def ipsec_example(root: Path, missing: bool = False) -> Outputs:
     """The spec's strongSwan gateway: ipsec0 into tunnel, ipsec1 (underlay ens5) into tunnel2."""
     _configure(root, "strongswan", "auto ens5\niface ens5 inet static\n  address 198.51.100.1/24\n")
-    (root / "etc/netns/strongswan/network/xfrm").write_text(XFRM)
+    (root / "etc/netns/strongswan/network/xfrm").write_text(SPEC_XFRM)
     _configure(root, "tunnel", "auto lo\niface lo inet loopback\n")
     _configure(root, "tunnel2", "auto lo\niface lo inet loopback\n")
     _bind(root, "strongswan")
@@ -133,7 +120,7 @@ def _fake(fp: FakeProcess, outputs: Outputs) -> None:
         fp.register(list(argv), stdout=stdout, occurrences=3)
 
 
-def _graph(root: Path, outputs: Outputs) -> topology.Graph:
+def graph_from(root: Path, outputs: Outputs) -> topology.Graph:
     """The graph of what the fakes show, built directly."""
     paths = Paths(etc=f"{root}/etc", run=f"{root}/run")
     return topology.graph(status.gather(paths, lambda argv: outputs[tuple(argv)]))
@@ -144,7 +131,7 @@ def _render(root: Path, fp: FakeProcess, outputs: Outputs) -> tuple[int, Path, t
     _fake(fp, outputs)
     fp.pass_command(["dot", "-Tsvg", "-o", str(svg)])
     code = main(["status", f"--svg={svg}"])
-    return code, svg, _graph(root, outputs)
+    return code, svg, graph_from(root, outputs)
 
 
 def test_the_spec_examples_every_namespace_link_and_edge_is_drawn(root: Path, fp: FakeProcess) -> None:
@@ -192,7 +179,7 @@ def test_dot_prints_the_graph(root: Path, fp: FakeProcess, capsys: pytest.Captur
     outputs = spec_examples(root)
     _fake(fp, outputs)
     assert main(["status", "--dot"]) == 0
-    assert capsys.readouterr().out == _graph(root, outputs).dot()
+    assert capsys.readouterr().out == graph_from(root, outputs).dot()
 
 
 def test_labels_are_quoted_for_dot() -> None:
