@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -31,3 +32,18 @@ def test_stop_returns_hot_plugged_devices_of_any_kind() -> None:
     for dev in ("usb0", "dum0"):
         assert iproute.link_to_self("usb", dev) in actions
         assert iproute.link_exists_here(dev) in actions
+
+
+def test_the_udev_rule_runs_add_before_ifupdowns_helper() -> None:
+    share = Path(__file__).resolve().parents[2] / "share/systemd-netns-helper"
+    (rule,) = share.glob("*.rules")
+    # udev runs the RUN programs of all rule files in the order of the files' names.
+    assert sorted([rule.name, "80-ifupdown.rules"])[0] == rule.name
+    lines = [line for line in rule.read_text().splitlines() if line and not line.startswith("#")]
+    assert lines == [
+        'SUBSYSTEM=="net", ACTION=="add", TEST=="/run/netns", RUN+="/usr/sbin/netns-helper hotplug add $env{INTERFACE}"'
+    ]
+    unit = (share / "netns-helper-hotplug@.service").read_text()
+    assert "ExecStart=/usr/sbin/netns-helper --verbose hotplug add --here %I\n" in unit
+    assert "ExecStop=/usr/sbin/netns-helper --verbose hotplug remove %I\n" in unit
+    assert "RemainAfterExit=yes\n" in unit  # what ifup starts stays in the unit

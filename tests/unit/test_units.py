@@ -74,6 +74,10 @@ def test_make_install_puts_every_unit_in_place(root: Path) -> None:
     }
     for name in shipped:
         assert (root / "usr/lib/systemd/system" / name).read_text() == (SHARE / name).read_text()
+    rule = root / "usr/lib/udev/rules.d/79-netns-helper.rules"
+    assert rule.read_text() == (SHARE / "79-netns-helper.rules").read_text()
+    completion = root / "usr/share/bash-completion/completions/netns-helper"
+    assert completion.read_text() == (REPO / "share/bash-completion/netns-helper").read_text()
     assert (root / "etc/systemd/system/web.service.d/netns.conf").is_file()
     assert (root / "etc/systemd/system/demo.service.d/netns-restart-web.conf").is_file()
 
