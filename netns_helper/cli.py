@@ -85,11 +85,11 @@ COMMANDS = (
         options=(("--textfile-dir", "DIR", "default /var/lib/prometheus/node-exporter"),),
     ),
     args.Command(
-        "hotplug", "add|remove IFACE", 2, 2, "a hot-plugged device joins the namespace claiming it",
-        "Run by udev for each network device that appears on (or leaves) the host. When a running\n"
-        "namespace's configuration has `allow-hotplug IFACE`, add moves IFACE in and runs ifup for it\n"
-        "there (under systemd, in netns-helper-hotplug@IFACE.service); remove clears ifupdown's state\n"
-        "inside once IFACE is gone from there. Otherwise nothing.",
+        "hotplug", "add|remove|watch IFACE", 2, 2, "a hot-plugged device joins the namespace claiming it",
+        "Run by udev for each network device that appears on the host. When a running namespace's\n"
+        "configuration has `allow-hotplug IFACE`, add moves IFACE in and runs ifup for it there (under\n"
+        "systemd, in netns-helper-hotplug@IFACE.service); remove takes IFACE out of ifupdown there;\n"
+        "watch returns when IFACE leaves the namespace (the unit's main process). Otherwise nothing.",
         "netns-helper --print-commands hotplug add eth2",
         flags=(("--here", "add: run ifup in this process (what netns-helper-hotplug@.service runs)"),),
     ),

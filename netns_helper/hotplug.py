@@ -15,7 +15,9 @@ its sandbox cannot enter a namespace. A restart of the unit ends the old device'
 `remove` takes IFACE out of ifupdown inside (`ifdown --force`): the unit's ExecStop. udev
 cannot run it when a device vanishes from a namespace: the kernel sends a network device's
 events only into the namespace it is in. Leaving the host, the device sends one, even when
-moved in by `add`, so that event says nothing and nothing runs for it.
+moved in by `add`, so that event says nothing and nothing runs for it. Instead the unit's
+main process, `watch`, listens to the kernel's events inside the namespace and returns when
+IFACE leaves it: the unit stops, runs `remove`, and what ifup left running ends with it.
 """
 
 from __future__ import annotations
@@ -134,13 +136,67 @@ def plan_remove(paths: Paths, netns: str, iface: str, now: Where) -> Plan:
     return Plan(title, (_down(paths, netns, iface),))
 
 
+# The kernel's device events (NETLINK_KOBJECT_UEVENT, group 1), as a namespace's own sockets receive them.
+_NETLINK_KOBJECT_UEVENT = 15
+_CLONE_NEWNET = 0x40000000
+
+
+def enter_netns(path: str) -> None:
+    """Move this process into the network namespace at PATH (os.setns is Python 3.12's)."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        if hasattr(os, "setns"):
+            os.setns(fd, _CLONE_NEWNET)
+        else:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.setns(fd, _CLONE_NEWNET) != 0:
+                errno = ctypes.get_errno()
+                raise OSError(errno, f"setns({path}): {os.strerror(errno)}")
+    finally:
+        os.close(fd)
+
+
+def left(message: bytes, iface: str) -> bool:
+    """Whether a kernel event says network device IFACE left this namespace (deleted, moved out, renamed)."""
+    fields = dict(f.partition("=")[::2] for f in message.decode(errors="replace").split("\0")[1:] if "=" in f)
+    if fields.get("SUBSYSTEM") != "net":
+        return False
+    if fields.get("ACTION") == "remove":
+        return fields.get("INTERFACE") == iface
+    return fields.get("ACTION") == "move" and fields.get("DEVPATH_OLD", "").endswith(f"/net/{iface}")
+
+
+def _watch(ctx: Context, netns: str, iface: str) -> int:
+    """Return once IFACE has left NETNS: the main process of netns-helper-hotplug@IFACE.service.
+
+    It runs inside NETNS, where the kernel sends the device's events (and where stop ends it);
+    when it returns, the unit stops: its ExecStop clears ifupdown's state, and what ifup
+    started for the device ends with the unit.
+    """
+    import socket
+
+    enter_netns(f"{ctx.paths.run_netns}/{netns}")
+    with socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, _NETLINK_KOBJECT_UEVENT) as events:
+        events.bind((0, 1))
+        # Listening already: a device that leaves from now on is seen.
+        if iface not in parse_links(ctx.executor.query(iproute.query_links())):
+            sys.stderr.write(f"netns-helper: {iface} is not in namespace {netns}\n")
+            return 0
+        while not left(events.recv(65536), iface):
+            pass
+    sys.stderr.write(f"netns-helper: {iface} left namespace {netns}\n")
+    return 0
+
+
 def run(ctx: Context, opts: Args) -> int:
     from . import lock
     from .cli import PROG, run_plan
 
     verb, iface = opts.operands
-    if verb not in ("add", "remove"):
-        raise ConfigError(f"hotplug: unknown action {verb!r} (add or remove)")
+    if verb not in ("add", "remove", "watch"):
+        raise ConfigError(f"hotplug: unknown action {verb!r} (add, remove or watch)")
     check_ifname(iface)
     if HERE in opts.flags and verb != "add":
         raise ConfigError(f"hotplug: {HERE} goes with add only")
@@ -149,6 +205,8 @@ def run(ctx: Context, opts: Args) -> int:
         if netns is None:  # the common case, silent: udev runs this for every device
             unclaimed = Plan(f"hotplug {verb} {iface}", (), (f"no running namespace claims {iface}: nothing to do",))
             return run_plan(ctx, unclaimed) if ctx.print_commands else 0
+        if verb == "watch" and not ctx.print_commands:
+            return _watch(ctx, netns, iface)
         if ctx.print_commands:
             return run_plan(ctx, _plan(ctx, verb, netns, iface, HERE in opts.flags))
         with lock.locked(ctx.paths, netns):
@@ -162,6 +220,7 @@ def run(ctx: Context, opts: Args) -> int:
 
 
 def _plan(ctx: Context, verb: str, netns: str, iface: str, here: bool) -> Plan:
+    """The plan of VERB; for `watch`, what it runs once IFACE has left."""
     if verb == "add":
         return plan_add(ctx.paths, netns, iface, where(ctx.paths, netns, iface, ctx.executor.query), here)
     return plan_remove(ctx.paths, netns, iface, Where(False, False, configured(ctx.paths, netns, iface)))

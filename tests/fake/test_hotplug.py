@@ -190,7 +190,12 @@ def test_a_broken_configuration_of_another_namespace_is_skipped(
 
 @pytest.mark.parametrize(
     "argv",
-    [["hotplug", "plug", "eth2"], ["hotplug", "add", "bad/name"], ["hotplug", "remove", "--here", "eth2"]],
+    [
+        ["hotplug", "plug", "eth2"],
+        ["hotplug", "add", "bad/name"],
+        ["hotplug", "remove", "--here", "eth2"],
+        ["hotplug", "watch", "--here", "eth2"],
+    ],
 )
 def test_bad_command_lines_exit_2(root: Path, fp: FakeProcess, argv: list[str]) -> None:
     assert main(argv) == 2

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import time
 from pathlib import Path
 
-from .conftest import Host, ipj, ns_view, sh
+from .conftest import TOOL, Host, ipj, ns_view, sh, wait_for
 
 USB = """\
 auto lo
@@ -81,3 +83,32 @@ def test_an_unclaimed_nic_and_a_stopped_namespace_change_nothing(host: Host) -> 
     assert host.snapshot() == after_start
     host.tool("stop", "usb")
     assert host.snapshot() == before
+
+
+def test_watch_returns_when_the_device_leaves_the_namespace(host: Host) -> None:
+    host.configure("usb", USB)
+    host.tool("start", "usb")
+    host.nic("usb0", "peer0", "192.0.2.1/24")
+    host.tool("hotplug", "add", "usb0")
+    watch = subprocess.Popen([str(TOOL), "hotplug", "watch", "usb0"], stderr=subprocess.PIPE, text=True)
+    # It runs inside the namespace (stop would end it), and listens once it is there.
+    wait_for(lambda: str(watch.pid) in sh("ip", "netns", "pids", "usb").stdout.split(), what="watch in usb")
+    time.sleep(0.3)
+    assert watch.poll() is None  # the device is there: it waits
+    sh("ip", "-n", "usb", "link", "delete", "usb0")  # unplugged: only the namespace hears of it
+    assert watch.wait(timeout=10) == 0
+    assert "usb0 left namespace usb" in (watch.stderr.read() if watch.stderr else "")
+    host.tool("hotplug", "remove", "usb0")  # what the unit's ExecStop then runs
+    assert Path("/run/network/netns/usb/ifstate.usb0").read_text().strip() == ""
+    host.tool("stop", "usb")
+
+
+def test_stop_ends_the_watch(host: Host) -> None:
+    host.configure("usb", USB)
+    host.tool("start", "usb")
+    host.nic("usb0", "peer0")
+    host.tool("hotplug", "add", "usb0")
+    watch = subprocess.Popen([str(TOOL), "hotplug", "watch", "usb0"], stderr=subprocess.DEVNULL)
+    wait_for(lambda: str(watch.pid) in sh("ip", "netns", "pids", "usb").stdout.split(), what="watch in usb")
+    host.tool("stop", "usb")
+    assert watch.wait(timeout=10) != 0  # ended by stop's SIGTERM: nothing holds the namespace

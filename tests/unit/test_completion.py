@@ -103,7 +103,7 @@ def test_services(root: Path) -> None:
 
 
 def test_hotplug(root: Path) -> None:
-    assert complete(root, "netns-helper hotplug ") == ["add", "remove"]
+    assert complete(root, "netns-helper hotplug ") == ["add", "remove", "watch"]
     assert complete(root, "netns-helper hotplug add l") == ["lo"]
     assert complete(root, "netns-helper hotplug --here a") == ["add"]
 

@@ -10,7 +10,7 @@ import pytest
 
 from netns_helper import iproute
 from netns_helper.facts import Facts, Link, Paths
-from netns_helper.hotplug import unit_escape
+from netns_helper.hotplug import left, unit_escape
 from netns_helper.interfaces import parse_text
 from netns_helper.planner import plan_stop
 
@@ -44,6 +44,27 @@ def test_the_udev_rule_runs_add_before_ifupdowns_helper() -> None:
         'SUBSYSTEM=="net", ACTION=="add", TEST=="/run/netns", RUN+="/usr/sbin/netns-helper hotplug add $env{INTERFACE}"'
     ]
     unit = (share / "netns-helper-hotplug@.service").read_text()
-    assert "ExecStart=/usr/sbin/netns-helper --verbose hotplug add --here %I\n" in unit
+    assert "ExecStartPre=/usr/sbin/netns-helper --verbose hotplug add --here %I\n" in unit
+    # The main process lasts as long as the device is in the namespace: what ifup starts stays.
+    assert "ExecStart=/usr/sbin/netns-helper --verbose hotplug watch %I\n" in unit
     assert "ExecStop=/usr/sbin/netns-helper --verbose hotplug remove %I\n" in unit
-    assert "RemainAfterExit=yes\n" in unit  # what ifup starts stays in the unit
+    assert "RemainAfterExit" not in unit
+
+
+def _event(action: str, iface: str, **more: str) -> bytes:
+    fields = {"ACTION": action, "DEVPATH": f"/devices/virtual/net/{iface}", "SUBSYSTEM": "net", "INTERFACE": iface}
+    fields.update(more)
+    head = f"{action}@/devices/virtual/net/{iface}"
+    return "\0".join([head, *(f"{k}={v}" for k, v in fields.items())]).encode() + b"\0"
+
+
+def test_the_kernel_events_that_mean_the_device_left() -> None:
+    assert left(_event("remove", "hp0"), "hp0")
+    assert left(_event("move", "hp1", DEVPATH_OLD="/devices/virtual/net/hp0"), "hp0")  # renamed
+    assert not left(_event("remove", "hp01"), "hp0")
+    assert not left(_event("add", "hp0"), "hp0")
+    assert not left(_event("change", "hp0"), "hp0")
+    assert not left(_event("move", "hp0", DEVPATH_OLD="/devices/virtual/net/x"), "hp0")  # renamed to it
+    queue = _event("remove", "hp0", SUBSYSTEM="queues").replace(b"/net/hp0", b"/net/hp0/queues/rx-0")
+    assert not left(queue, "hp0")
+    assert not left(b"libudev\0\xfe\xed", "hp0")
