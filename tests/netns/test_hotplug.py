@@ -53,11 +53,22 @@ def test_a_nic_plugged_in_after_start_is_moved_in_configured_and_returned_at_sto
     assert host.snapshot() == before
 
 
-def test_a_nic_unplugged_inside_and_plugged_in_again_is_configured_again(host: Host) -> None:
+def _started_and_plugged_in(host: Host) -> None:
     host.configure("usb", USB)
     host.tool("start", "usb")
     host.nic("usb0", "peer0", "192.0.2.1/24")
     host.tool("hotplug", "add", "usb0")
+
+
+def _watch() -> subprocess.Popen[str]:
+    """`hotplug watch usb0`, once it runs inside the namespace (where stop would end it)."""
+    watch = subprocess.Popen([str(TOOL), "hotplug", "watch", "usb0"], stderr=subprocess.PIPE, text=True)
+    wait_for(lambda: str(watch.pid) in sh("ip", "netns", "pids", "usb").stdout.split(), what="watch in usb")
+    return watch
+
+
+def test_a_nic_unplugged_inside_and_plugged_in_again_is_configured_again(host: Host) -> None:
+    _started_and_plugged_in(host)
     # Unplugged inside the namespace: no event reaches the host; ifupdown there still has it up.
     sh("ip", "-n", "usb", "link", "delete", "usb0")
     host.nic("usb0", "peer0", "192.0.2.1/24")
@@ -86,13 +97,8 @@ def test_an_unclaimed_nic_and_a_stopped_namespace_change_nothing(host: Host) -> 
 
 
 def test_watch_returns_when_the_device_leaves_the_namespace(host: Host) -> None:
-    host.configure("usb", USB)
-    host.tool("start", "usb")
-    host.nic("usb0", "peer0", "192.0.2.1/24")
-    host.tool("hotplug", "add", "usb0")
-    watch = subprocess.Popen([str(TOOL), "hotplug", "watch", "usb0"], stderr=subprocess.PIPE, text=True)
-    # It runs inside the namespace (stop would end it), and listens once it is there.
-    wait_for(lambda: str(watch.pid) in sh("ip", "netns", "pids", "usb").stdout.split(), what="watch in usb")
+    _started_and_plugged_in(host)
+    watch = _watch()
     time.sleep(0.3)
     assert watch.poll() is None  # the device is there: it waits
     sh("ip", "-n", "usb", "link", "delete", "usb0")  # unplugged: only the namespace hears of it
@@ -104,11 +110,7 @@ def test_watch_returns_when_the_device_leaves_the_namespace(host: Host) -> None:
 
 
 def test_stop_ends_the_watch(host: Host) -> None:
-    host.configure("usb", USB)
-    host.tool("start", "usb")
-    host.nic("usb0", "peer0")
-    host.tool("hotplug", "add", "usb0")
-    watch = subprocess.Popen([str(TOOL), "hotplug", "watch", "usb0"], stderr=subprocess.DEVNULL)
-    wait_for(lambda: str(watch.pid) in sh("ip", "netns", "pids", "usb").stdout.split(), what="watch in usb")
+    _started_and_plugged_in(host)
+    watch = _watch()
     host.tool("stop", "usb")
     assert watch.wait(timeout=10) != 0  # ended by stop's SIGTERM: nothing holds the namespace
