@@ -11,10 +11,12 @@ PYLIBDIR    := $(PREFIX)/lib/python3/dist-packages
 DATADIR     := $(PREFIX)/share/systemd-netns-helper
 UNITDIR     := $(PREFIX)/lib/systemd/system
 DOCDIR      := $(PREFIX)/share/doc/systemd-netns-helper
+UDEVDIR     := $(PREFIX)/lib/udev/rules.d
+COMPLDIR    := $(PREFIX)/share/bash-completion/completions
 
 # Debian packages the tool runs (RUN_DEBS) and the tests need (TEST_DEBS).
 RUN_DEBS    := iproute2 ifupdown
-TEST_DEBS   := $(RUN_DEBS) python3-venv procps iputils-ping util-linux bridge-utils systemd
+TEST_DEBS   := $(RUN_DEBS) python3-venv procps iputils-ping util-linux bridge-utils systemd graphviz
 
 SANDBOX     := tests/sandbox
 
@@ -36,7 +38,7 @@ DEB_DEBS    := $(MAN_DEBS) git dpkg-dev debhelper dh-python python3 python3-pyte
 DEB_DIR     := build/deb
 DEB_REF     ?=
 
-.PHONY: all demo check install deps-run deps-test venv lint unit fake netns system system-test vm bench clean
+.PHONY: all demo check install deps-run deps-test venv lint unit fake netns system system-test vm bench completion pictures clean
 
 all:
 	@echo "targets: demo check bench install lint unit fake netns clean"
@@ -105,12 +107,16 @@ bench: deps-run
 
 install:
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(PYLIBDIR)/netns_helper $(DESTDIR)$(DATADIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
+	install -d $(DESTDIR)$(UDEVDIR) $(DESTDIR)$(COMPLDIR)
 	install -m 0755 bin/netns-helper $(DESTDIR)$(SBINDIR)/netns-helper
 	install -m 0644 netns_helper/*.py $(DESTDIR)$(PYLIBDIR)/netns_helper/
 	install -m 0644 share/systemd-netns-helper/netns.conf $(DESTDIR)$(DATADIR)/netns.conf
 	install -m 0644 share/systemd-netns-helper/systemd-netns@.service $(DESTDIR)$(UNITDIR)/systemd-netns@.service
 	install -m 0644 share/systemd-netns-helper/netns-helper-metrics.service $(DESTDIR)$(UNITDIR)/netns-helper-metrics.service
 	install -m 0644 share/systemd-netns-helper/netns-helper-metrics.timer $(DESTDIR)$(UNITDIR)/netns-helper-metrics.timer
+	install -m 0644 share/systemd-netns-helper/netns-helper-hotplug@.service $(DESTDIR)$(UNITDIR)/netns-helper-hotplug@.service
+	install -m 0644 share/systemd-netns-helper/79-netns-helper.rules $(DESTDIR)$(UDEVDIR)/79-netns-helper.rules
+	install -m 0644 share/bash-completion/netns-helper $(DESTDIR)$(COMPLDIR)/netns-helper
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
 
 .PHONY: man deps-man deb deps-deb deb-lint
@@ -150,6 +156,16 @@ deb: deps-deb
 # Errors and warnings fail; info tags are shown but do not.
 deb-lint: deb
 	lintian --info --fail-on error,warning $(DEB_DIR)/*.changes
+
+# The README's pictures of the spec's examples (status --svg), from the fake tier's data.
+pictures: venv
+	$(VPY) -m tests.pictures
+
+# The bash completion is generated from the command table (netns_helper/cli.py); the unit
+# tests fail when the committed file differs from what this writes.
+completion:
+	$(PYTHON) -m netns_helper.completion > share/bash-completion/netns-helper.tmp
+	mv share/bash-completion/netns-helper.tmp share/bash-completion/netns-helper
 
 clean:
 	rm -rf $(VENV) build .mypy_cache .ruff_cache .pytest_cache

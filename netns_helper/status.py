@@ -65,6 +65,15 @@ class XfrmState:
 
 
 @dataclass(frozen=True)
+class Peer:
+    """A veth pair of the namespace's configuration (`link-netns`, or a `BRIDGE..ID` port)."""
+
+    ns_end: str
+    host_end: str
+    bridge: str | None  # the host bridge the host end is a port of
+
+
+@dataclass(frozen=True)
 class Namespace:
     name: str
     config: str | None  # the interfaces file; None when the namespace is not configured
@@ -76,6 +85,7 @@ class Namespace:
     links: tuple[Link, ...] = ()
     xfrm: tuple[XfrmState, ...] = ()
     problems: tuple[str, ...] = ()
+    peers: tuple[Peer, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -107,6 +117,7 @@ class _Config:
     optional: frozenset[str] = frozenset()  # allow-hotplug only
     xfrm: tuple[Xfrm, ...] = ()
     errors: tuple[str, ...] = ()
+    peers: tuple[Peer, ...] = ()
 
 
 def _read_config(world: World, name: str, host: Interfaces | None) -> _Config:
@@ -122,14 +133,16 @@ def _read_config(world: World, name: str, host: Interfaces | None) -> _Config:
             required, optional = wanted - hotplug, hotplug
         except ConfigError as e:
             errors.append(str(e))
+    peers: tuple[Peer, ...] = ()
     try:
-        required |= {veth.ns_end for veth in veths(name, config, host)}
+        peers = tuple(Peer(v.ns_end, v.host_end, v.bridge) for v in veths(name, config, host))
+        required |= {peer.ns_end for peer in peers}
     except ConfigError as e:
         errors.append(str(e))
     errors += [str(e) for e in world.xfrm_errors.get(name, ())[:1]]
     aliases = {n for n in required | optional if ":" in n}  # ifupdown's labels, not devices
     return _Config(
-        frozenset(required - aliases), frozenset(optional - aliases), world.xfrms.get(name, ()), tuple(errors)
+        frozenset(required - aliases), frozenset(optional - aliases), world.xfrms.get(name, ()), tuple(errors), peers
     )
 
 
@@ -234,6 +247,7 @@ def _namespace(world: _World, name: str) -> Namespace:
         links=links,
         xfrm=xfrm,
         problems=tuple(problems),
+        peers=config.peers,
     )
 
 
@@ -298,6 +312,7 @@ def _link_dict(link: Link) -> dict[str, object]:
         "state": link.operstate,
         "up": link.admin_up,
         "addresses": list(link.addresses),
+        "parent": link.parent,
     }
 
 
@@ -339,4 +354,8 @@ def as_text(namespaces: Iterable[Namespace]) -> str:
 def run(ctx: Context, opts: Args) -> int:
     namespaces = gather(ctx.paths, ctx.executor.query, opts.operands[0] if opts.operands else None)
     sys.stdout.write(as_json(namespaces) if "--json" in opts.flags else as_text(namespaces))
+    return exit_code(namespaces)
+
+
+def exit_code(namespaces: Sequence[Namespace]) -> int:
     return EXIT_OK if all(ns.ok for ns in namespaces) else EXIT_FAILED

@@ -93,11 +93,19 @@ def test_healthy_namespace(root: Path, fp: FakeProcess, capsys: pytest.CaptureFi
                 "dest_of": [],
                 "pids": [100, 101],
                 "links": [
-                    {"name": "lo", "kind": None, "state": "UNKNOWN", "up": True, "addresses": []},
-                    {"name": "eth0", "kind": None, "state": "UP", "up": True, "addresses": ["192.0.2.2/24"]},
+                    {"name": "lo", "kind": None, "state": "UNKNOWN", "up": True, "addresses": [], "parent": None},
+                    {
+                        "name": "eth0",
+                        "kind": None,
+                        "state": "UP",
+                        "up": True,
+                        "addresses": ["192.0.2.2/24"],
+                        "parent": None,
+                    },
                 ],
                 "xfrm": [],
                 "problems": [],
+                "peers": [],
                 "ok": True,
             }
         ],

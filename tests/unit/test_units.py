@@ -31,6 +31,7 @@ UNITS = (
     "systemd-netns@test.service",
     "netns-helper-metrics.service",
     "netns-helper-metrics.timer",
+    "netns-helper-hotplug@eth2.service",
     "demo.service",
     "web.service",
 )
@@ -68,9 +69,18 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_make_install_puts_every_unit_in_place(root: Path) -> None:
     shipped = {p.name for p in SHARE.iterdir() if p.suffix in (".service", ".timer")}
-    assert shipped == {"systemd-netns@.service", "netns-helper-metrics.service", "netns-helper-metrics.timer"}
+    assert shipped == {
+        "systemd-netns@.service",
+        "netns-helper-metrics.service",
+        "netns-helper-metrics.timer",
+        "netns-helper-hotplug@.service",
+    }
     for name in shipped:
         assert (root / "usr/lib/systemd/system" / name).read_text() == (SHARE / name).read_text()
+    rule = root / "usr/lib/udev/rules.d/79-netns-helper.rules"
+    assert rule.read_text() == (SHARE / "79-netns-helper.rules").read_text()
+    completion = root / "usr/share/bash-completion/completions/netns-helper"
+    assert completion.read_text() == (REPO / "share/bash-completion/netns-helper").read_text()
     assert (root / "etc/systemd/system/web.service.d/netns.conf").is_file()
     assert (root / "etc/systemd/system/demo.service.d/netns-restart-web.conf").is_file()
 
