@@ -10,6 +10,16 @@ never sees half a file. Metrics (labels `netns`, and `link` for links):
     netns_helper_link_up                  gauge    1 when the link is up (operstate UP, or UNKNOWN
                                                    with a carrier, as lo), else 0
     netns_helper_link_{rx,tx}_{bytes,packets,errors,dropped}_total    counter    from `ip -s link`
+
+and node_exporter's own netdev and netclass families (labels `netns` and `device`), as the
+original systemd-netns-helper 0.25 wrote them, so that its dashboards keep working:
+
+    node_network_{receive,transmit}_{bytes,packets,errs,drop,fifo,...}_total    counter
+    node_network_up, node_network_mtu_bytes, node_network_carrier, node_network_info, ...  gauge
+
+Their names, types and HELP texts are node_exporter's: node_exporter merges them with the
+series of the same names that it collects in the root namespace (those have no `netns` label),
+and drops its own series of a name whose HELP text differs.
 """
 
 from __future__ import annotations
@@ -71,6 +81,9 @@ class LinkStats:
     kind: str | None
     up: bool
     counters: Mapping[str, int]  # "rx_bytes" -> value, for the names of COUNTER_HELP
+    netdev: Mapping[str, int]  # "receive_drop" -> value, for the names of NETDEV
+    netclass: Mapping[str, int]  # "mtu_bytes" -> value, for the names of NETCLASS present
+    info: Labels  # node_network_info's labels, but netns and device
 
 
 COUNTER_HELP = {
@@ -85,13 +98,45 @@ COUNTER_HELP = {
 }
 
 
+# node_exporter's netdev counters: each the sum of the kernel's link statistics (`ip -s -s`) that
+# the kernel adds up for that column of /proc/net/dev.
+NETDEV: Mapping[str, tuple[str, tuple[str, ...]]] = {
+    "receive_bytes": ("rx", ("bytes",)),
+    "receive_packets": ("rx", ("packets",)),
+    "receive_errs": ("rx", ("errors",)),
+    "receive_drop": ("rx", ("dropped", "missed_errors")),
+    "receive_fifo": ("rx", ("fifo_errors",)),
+    "receive_frame": ("rx", ("length_errors", "over_errors", "crc_errors", "frame_errors")),
+    "receive_multicast": ("rx", ("multicast",)),
+    "transmit_bytes": ("tx", ("bytes",)),
+    "transmit_packets": ("tx", ("packets",)),
+    "transmit_errs": ("tx", ("errors",)),
+    "transmit_drop": ("tx", ("dropped",)),
+    "transmit_fifo": ("tx", ("fifo_errors",)),
+    "transmit_colls": ("tx", ("collisions",)),
+    "transmit_carrier": ("tx", ("carrier_errors", "aborted_errors", "window_errors", "heartbeat_errors")),
+}
+# node_exporter's netclass gauges ("Network device property: NAME"), from `ip -d link`.
+NETCLASS = ("carrier", "iface_id", "iface_link", "mtu_bytes", "transmit_queue_length")
+NODE_UP_HELP = "Value is 1 if operstate is 'up', 0 otherwise."
+NODE_INFO_HELP = "Non-numeric data from /sys/class/net/<iface>, value is always 1."
+
+
 def parse_link_stats(output: str) -> tuple[LinkStats, ...]:
-    """Links from `ip -s -d -j link show` output."""
+    """Links from `ip -s -s -d -j link show` output."""
     links = []
     for entry in json.loads(output or "[]"):
         stats = entry.get("stats64") or entry.get("stats") or {}
         flags = entry.get("flags", ())
         state = entry.get("operstate")
+        netclass = {
+            "iface_id": entry.get("ifindex"),
+            "iface_link": entry.get("link_index", entry.get("ifindex")),
+            "mtu_bytes": entry.get("mtu"),
+            "transmit_queue_length": entry.get("txqlen"),
+            # The kernel knows the carrier of a link that is up only (reading it fails otherwise).
+            "carrier": int("LOWER_UP" in flags) if "UP" in flags else None,
+        }
         links.append(
             LinkStats(
                 name=entry["ifname"],
@@ -103,6 +148,17 @@ def parse_link_stats(output: str) -> tuple[LinkStats, ...]:
                     for key in COUNTER_HELP
                     for direction, what in [key.split("_", 1)]
                 },
+                netdev={
+                    key: sum(int(stats.get(direction, {}).get(field, 0)) for field in fields)
+                    for key, (direction, fields) in NETDEV.items()
+                },
+                netclass={key: int(value) for key, value in netclass.items() if value is not None},
+                info=(
+                    ("address", entry.get("address", "")),
+                    ("broadcast", entry.get("broadcast", "")),
+                    ("ifalias", entry.get("ifalias", "")),
+                    ("operstate", str(state or "unknown").lower()),
+                ),
             )
         )
     return tuple(links)
@@ -118,7 +174,7 @@ def gather(paths: Paths, query: Query) -> tuple[Family, ...]:
     pids: dict[str, int] = {}
     for netns in sorted(list_namespaces(paths)):
         try:
-            found = parse_link_stats(query((iproute.IP, "-n", netns, "-s", "-d", "-j", "link", "show")))
+            found = parse_link_stats(query((iproute.IP, "-n", netns, "-s", "-s", "-d", "-j", "link", "show")))
             pids[netns] = len(query(iproute.query_pids(netns)).split())
         except CommandFailed:
             continue
@@ -156,6 +212,43 @@ def gather(paths: Paths, query: Query) -> tuple[Family, ...]:
     families += [
         Family(f"{PREFIX}_link_{key}_total", "counter", text, by_link(_counter(key)))
         for key, text in COUNTER_HELP.items()
+    ]
+    return tuple(families) + node_families(per_link)
+
+
+def node_families(per_link: list[tuple[str, LinkStats]]) -> tuple[Family, ...]:
+    """node_exporter's netdev and netclass families of the links, labelled netns and device."""
+
+    def device(netns: str, link: LinkStats) -> Labels:
+        return (("netns", netns), ("device", link.name))
+
+    def gauge(key: str) -> Family:
+        samples = tuple((device(n, link), link.netclass[key]) for n, link in per_link if key in link.netclass)
+        return Family(f"node_network_{key}", "gauge", f"Network device property: {key}", samples)
+
+    families = [
+        Family(
+            f"node_network_{key}_total",
+            "counter",
+            f"Network device statistic {key}.",
+            tuple((device(n, link), link.netdev[key]) for n, link in per_link),
+        )
+        for key in NETDEV
+    ]
+    families += [gauge(key) for key in NETCLASS]
+    families += [
+        Family(
+            "node_network_up",
+            "gauge",
+            NODE_UP_HELP,
+            tuple((device(n, link), int(dict(link.info)["operstate"] == "up")) for n, link in per_link),
+        ),
+        Family(
+            "node_network_info",
+            "gauge",
+            NODE_INFO_HELP,
+            tuple((device(n, link) + link.info, 1) for n, link in per_link),
+        ),
     ]
     return tuple(families)
 
