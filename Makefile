@@ -106,6 +106,8 @@ bench: deps-run
 install:
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(PYLIBDIR)/netns_helper $(DESTDIR)$(DATADIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
 	install -m 0755 bin/netns-helper $(DESTDIR)$(SBINDIR)/netns-helper
+	# The original implementation's command (systemd-netns start|stop NAME), for the admins' scripts.
+	ln -sf netns-helper $(DESTDIR)$(SBINDIR)/systemd-netns
 	install -m 0644 netns_helper/*.py $(DESTDIR)$(PYLIBDIR)/netns_helper/
 	install -m 0644 share/systemd-netns-helper/netns.conf $(DESTDIR)$(DATADIR)/netns.conf
 	install -m 0644 share/systemd-netns-helper/systemd-netns@.service $(DESTDIR)$(UNITDIR)/systemd-netns@.service

@@ -146,3 +146,8 @@ exit_status() {
 gone() {
     [ ! -e "/proc/$1" ] || [ "$(sed 's/.*) //' "/proc/$1/stat" | cut -c1)" = Z ]
 }
+
+# logged_this_boot TEXT: a line of this boot's journal contains TEXT.
+logged_this_boot() {
+    journalctl --boot --no-pager | grep -F "$1"
+}
