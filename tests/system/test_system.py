@@ -157,3 +157,19 @@ def test_metrics_file_parses_as_prometheus_text(boot: Boot) -> None:
 
 def test_purge_leaves_nothing(boot: Boot) -> None:
     check(boot, "99-purge")
+
+
+def test_node_exporter_serves_the_original_series(boot: Boot) -> None:
+    """A real scrape of Debian's node_exporter: for every node_network_* family, our namespaced
+    series (netns, device) and node_exporter's own root-namespace series (device) side by side."""
+    check(boot, "13-node-exporter")
+    text = (boot.results / "node-exporter.txt").read_text()
+    node = {f.name: f for f in text_string_to_metric_families(text) if f.name.startswith("node_network_")}
+    ours = {f.name: f for f in text_string_to_metric_families((boot.results / "netns_helper.prom").read_text())}
+    mine = {name for name in ours if name.startswith("node_network_")}
+    assert {"node_network_receive_bytes", "node_network_transmit_packets", "node_network_up"} <= mine
+    for name in mine:
+        labels = [s.labels for s in node[name].samples]
+        assert any(lab.get("netns") == "nginx" for lab in labels), name
+        assert any("netns" not in lab for lab in labels), f"{name}: node_exporter's own series are gone"
+        assert node[name].documentation == ours[name].documentation, name
