@@ -143,11 +143,11 @@ deps-man:
 
 man: deps-man $(MAN_PAGES)
 
+# A page with a table must say so on its first line ('\" t), or man(1) does not run tbl
+# (lintian of trixie warns: "tbl preprocessor failed"); scdoc does not write it.
 build/man/%: man/%.scd netns_helper/__init__.py
 	@mkdir -p $(@D)
 	sed 's/@VERSION@/$(VERSION)/g' $< | scdoc | sed '/^\.TH /s/_at_/@/' > $@.tmp
-	# A page with a table must say so on its first line, or man(1) does not run tbl (lintian
-	# of trixie warns: "tbl preprocessor failed").
 	if grep -q '^\.TS' $@.tmp && ! head -n 1 $@.tmp | grep -qF "'\\\" t"; then \
 	  { printf "'\\\\\" t\n"; cat $@.tmp; } > $@.tbl && mv $@.tbl $@.tmp; \
 	fi
