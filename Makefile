@@ -38,7 +38,7 @@ DEB_DEBS    := $(MAN_DEBS) git dpkg-dev debhelper dh-python python3 python3-pyte
 DEB_DIR     := build/deb
 DEB_REF     ?=
 
-.PHONY: all demo check install deps-run deps-test venv lint unit fake netns system system-test vm bench completion pictures clean
+.PHONY: all demo check install deps-run deps-test venv lint unit fake netns system system-test vm bench completion pictures clean release-check
 
 all:
 	@echo "targets: demo check bench install lint unit fake netns clean"
@@ -96,9 +96,30 @@ vm: venv
 # Tiers 4 and 5.
 system-test: system vm
 
-# The package is built and linted before tier 4 installs it.
-check: unit fake netns deb-lint system-test
-	@echo "make check: all tiers passed"
+# The Debian releases that tiers 4 and 5 boot (tests/releases.py), and this machine's own.
+RELEASES     = $(shell $(PYTHON) -c 'from tests.releases import RELEASES; print(*RELEASES)')
+HOST_RELEASE = $(shell . /etc/os-release && echo $$VERSION_CODENAME)
+
+# The unit and fake tiers with each other release's Python (3.13 on trixie), and its lintian
+# on the package, in a chroot of its tier-4 image: this machine's own ran them already
+# (unit, fake, deb-lint).
+release-check: venv deb
+	@for release in $(RELEASES); do \
+	  [ "$$release" = "$(HOST_RELEASE)" ] || tests/release-check $$release || exit 1; \
+	done
+
+# The package is built and linted before tier 4 installs it. Each tier-mark-X notes the time
+# when tier X ended, so that check can print each tier's time (with what it installed or built).
+CHECK_TIERS := unit fake netns deb-lint release-check system vm
+check: tier-mark-start $(foreach tier,$(CHECK_TIERS),$(tier) tier-mark-$(tier))
+	@echo "make check: all tiers passed; time per tier:"
+	@awk 'NR > 1 { printf "  %-14s %5d s\n", $$1, $$2 - last; total += $$2 - last } { last = $$2 } \
+	  END { printf "  %-14s %5d s\n", "total", total }' build/tier-times
+
+tier-mark-%:
+	@mkdir -p build
+	@if [ "$*" = start ]; then : > build/tier-times; fi
+	@echo "$* $$(date +%s)" >> build/tier-times
 
 # Byte-compiled as an installed package would be (PYTHONDONTWRITEBYTECODE may be set here).
 bench: deps-run
@@ -109,6 +130,8 @@ install:
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(PYLIBDIR)/netns_helper $(DESTDIR)$(DATADIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
 	install -d $(DESTDIR)$(UDEVDIR) $(DESTDIR)$(COMPLDIR)
 	install -m 0755 bin/netns-helper $(DESTDIR)$(SBINDIR)/netns-helper
+	# The original implementation's command (systemd-netns start|stop NAME), for the admins' scripts.
+	ln -sf netns-helper $(DESTDIR)$(SBINDIR)/systemd-netns
 	install -m 0644 netns_helper/*.py $(DESTDIR)$(PYLIBDIR)/netns_helper/
 	install -m 0644 share/systemd-netns-helper/netns.conf $(DESTDIR)$(DATADIR)/netns.conf
 	install -m 0644 share/systemd-netns-helper/systemd-netns@.service $(DESTDIR)$(UNITDIR)/systemd-netns@.service
@@ -126,9 +149,14 @@ deps-man:
 
 man: deps-man $(MAN_PAGES)
 
+# A page with a table must say so on its first line ('\" t), or man(1) does not run tbl
+# (lintian of trixie warns: "tbl preprocessor failed"); scdoc does not write it.
 build/man/%: man/%.scd netns_helper/__init__.py
 	@mkdir -p $(@D)
 	sed 's/@VERSION@/$(VERSION)/g' $< | scdoc | sed '/^\.TH /s/_at_/@/' > $@.tmp
+	if grep -q '^\.TS' $@.tmp && ! head -n 1 $@.tmp | grep -qF "'\\\" t"; then \
+	  { printf "'\\\\\" t\n"; cat $@.tmp; } > $@.tbl && mv $@.tbl $@.tmp; \
+	fi
 	mv $@.tmp $@
 
 deps-deb:

@@ -1,3 +1,3 @@
 """netns-helper: run systemd services in network namespaces built from ifupdown config."""
 
-__version__ = "0.1.0"
+__version__ = "1.0"

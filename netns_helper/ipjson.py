@@ -17,7 +17,14 @@ class Link:
     flags: tuple[str, ...] = ()  # UP, LOWER_UP, BROADCAST...
     operstate: str = "UNKNOWN"  # UP, DOWN, UNKNOWN (lo), LOWERLAYERDOWN...
     addresses: tuple[str, ...] = ()  # "local/prefixlen" (addr show)
-    counters: tuple[tuple[str, int], ...] = ()  # ("rx_bytes", n)... (needs -s)
+    counters: tuple[tuple[str, int], ...] = ()  # ("rx_bytes", n)... (needs -s; -s -s for the error details)
+    ifindex: int | None = None
+    link_index: int | None = None  # the lower device's or the peer's ifindex
+    mtu: int | None = None
+    txqlen: int | None = None
+    address: str = ""  # the MAC address
+    broadcast: str = ""
+    ifalias: str = ""
 
     @property
     def admin_up(self) -> bool:
@@ -59,5 +66,12 @@ def links(output: str) -> dict[str, Link]:
             operstate=entry.get("operstate", "UNKNOWN"),
             addresses=tuple(f"{a['local']}/{a['prefixlen']}" for a in entry.get("addr_info", ()) if "local" in a),
             counters=_counters(entry),
+            ifindex=entry.get("ifindex"),
+            link_index=entry.get("link_index"),
+            mtu=entry.get("mtu"),
+            txqlen=entry.get("txqlen"),
+            address=entry.get("address", ""),
+            broadcast=entry.get("broadcast", ""),
+            ifalias=entry.get("ifalias", ""),
         )
     return found

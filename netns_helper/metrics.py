@@ -10,12 +10,22 @@ never sees half a file. Metrics (labels `netns`, and `link` for links):
     netns_helper_link_up                  gauge    1 when the link is up (operstate UP, or UNKNOWN
                                                    with a carrier, as lo), else 0
     netns_helper_link_{rx,tx}_{bytes,packets,errors,dropped}_total    counter    from `ip -s link`
+
+and node_exporter's own netdev and netclass families (labels `netns` and `device`), as the
+original systemd-netns-helper 0.25 wrote them, so that its dashboards keep working:
+
+    node_network_{receive,transmit}_{bytes,packets,errs,drop,fifo,...}_total    counter
+    node_network_up, node_network_mtu_bytes, node_network_carrier, node_network_info, ...  gauge
+
+Their names, types and HELP texts are node_exporter's: node_exporter merges them with the
+series of the same names that it collects in the root namespace (those have no `netns` label),
+and drops its own series of a name whose HELP text differs.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from . import ipjson, iproute
@@ -77,8 +87,61 @@ COUNTER_HELP = {
 }
 
 
+# node_exporter's netdev counters: each the sum of the kernel's link statistics (`ip -s -s`) that
+# the kernel adds up for that column of /proc/net/dev.
+NETDEV: Mapping[str, tuple[str, tuple[str, ...]]] = {
+    "receive_bytes": ("rx", ("bytes",)),
+    "receive_packets": ("rx", ("packets",)),
+    "receive_errs": ("rx", ("errors",)),
+    "receive_drop": ("rx", ("dropped", "missed_errors")),
+    "receive_fifo": ("rx", ("fifo_errors",)),
+    "receive_frame": ("rx", ("length_errors", "over_errors", "crc_errors", "frame_errors")),
+    "receive_multicast": ("rx", ("multicast",)),
+    "transmit_bytes": ("tx", ("bytes",)),
+    "transmit_packets": ("tx", ("packets",)),
+    "transmit_errs": ("tx", ("errors",)),
+    "transmit_drop": ("tx", ("dropped",)),
+    "transmit_fifo": ("tx", ("fifo_errors",)),
+    "transmit_colls": ("tx", ("collisions",)),
+    "transmit_carrier": ("tx", ("carrier_errors", "aborted_errors", "window_errors", "heartbeat_errors")),
+}
+# node_exporter's netclass gauges ("Network device property: NAME"), from `ip -d link`.
+NETCLASS = ("carrier", "iface_id", "iface_link", "mtu_bytes", "transmit_queue_length")
+NODE_UP_HELP = "Value is 1 if operstate is 'up', 0 otherwise."
+NODE_INFO_HELP = "Non-numeric data from /sys/class/net/<iface>, value is always 1."
+
+
 def _counter(key: str) -> Callable[[Link], int]:
     return lambda link: link.counter(key)
+
+
+def _netdev(link: Link, key: str) -> int:
+    """node_exporter's netdev column KEY: the sum of the kernel's statistics behind it."""
+    direction, fields = NETDEV[key]
+    return sum(link.counter(f"{direction}_{field}") for field in fields)
+
+
+def _netclass(link: Link) -> dict[str, int]:
+    """node_exporter's netclass gauges of LINK that ip reported."""
+    values = {
+        "iface_id": link.ifindex,
+        "iface_link": link.link_index if link.link_index is not None else link.ifindex,
+        "mtu_bytes": link.mtu,
+        "transmit_queue_length": link.txqlen,
+        # The kernel knows the carrier of a link that is up only (reading it fails otherwise).
+        "carrier": int("LOWER_UP" in link.flags) if link.admin_up else None,
+    }
+    return {key: int(value) for key, value in values.items() if value is not None}
+
+
+def _info(link: Link) -> Labels:
+    """node_network_info's labels, but netns and device."""
+    return (
+        ("address", link.address),
+        ("broadcast", link.broadcast),
+        ("ifalias", link.ifalias),
+        ("operstate", link.operstate.lower()),
+    )
 
 
 def gather(paths: Paths, query: Query) -> tuple[Family, ...]:
@@ -87,7 +150,9 @@ def gather(paths: Paths, query: Query) -> tuple[Family, ...]:
     pids: dict[str, int] = {}
     for netns in sorted(list_namespaces(paths)):
         try:
-            found = tuple(ipjson.links(query((iproute.IP, "-n", netns, "-s", "-d", "-j", "link", "show"))).values())
+            found = tuple(
+                ipjson.links(query((iproute.IP, "-n", netns, "-s", "-s", "-d", "-j", "link", "show"))).values()
+            )
             pids[netns] = len(query(iproute.query_pids(netns)).split())
         except CommandFailed:
             continue
@@ -125,6 +190,45 @@ def gather(paths: Paths, query: Query) -> tuple[Family, ...]:
     families += [
         Family(f"{PREFIX}_link_{key}_total", "counter", text, by_link(_counter(key)))
         for key, text in COUNTER_HELP.items()
+    ]
+    return tuple(families) + node_families(per_link)
+
+
+def node_families(per_link: list[tuple[str, Link]]) -> tuple[Family, ...]:
+    """node_exporter's netdev and netclass families of the links, labelled netns and device."""
+
+    def device(netns: str, link: Link) -> Labels:
+        return (("netns", netns), ("device", link.name))
+
+    netclass = [(n, link, _netclass(link)) for n, link in per_link]
+
+    def gauge(key: str) -> Family:
+        samples = tuple((device(n, link), values[key]) for n, link, values in netclass if key in values)
+        return Family(f"node_network_{key}", "gauge", f"Network device property: {key}", samples)
+
+    families = [
+        Family(
+            f"node_network_{key}_total",
+            "counter",
+            f"Network device statistic {key}.",
+            tuple((device(n, link), _netdev(link, key)) for n, link in per_link),
+        )
+        for key in NETDEV
+    ]
+    families += [gauge(key) for key in NETCLASS]
+    families += [
+        Family(
+            "node_network_up",
+            "gauge",
+            NODE_UP_HELP,
+            tuple((device(n, link), int(link.operstate == "UP")) for n, link in per_link),
+        ),
+        Family(
+            "node_network_info",
+            "gauge",
+            NODE_INFO_HELP,
+            tuple((device(n, link) + _info(link), 1) for n, link in per_link),
+        ),
     ]
     return tuple(families)
 

@@ -56,7 +56,7 @@ LINKS = [
 
 
 def query_links(netns: str) -> list[str]:
-    return ["ip", "-n", netns, "-s", "-d", "-j", "link", "show"]
+    return ["ip", "-n", netns, "-s", "-s", "-d", "-j", "link", "show"]
 
 
 def mv(fp: FakeProcess, returncode: int = 0) -> None:
@@ -156,3 +156,97 @@ def test_missing_directory_exits_2(root: Path, fp: FakeProcess, capsys: pytest.C
     assert main(["metrics", f"--textfile-dir={root}/nonexistent"]) == 2
     assert f"{root}/nonexistent: no such directory" in capsys.readouterr().err
     assert main(["metrics", "--textfile-dir"]) == 2
+
+
+def test_node_exporter_families_of_the_original_package(root: Path, fp: FakeProcess) -> None:
+    """node_network_* as node_exporter names and documents them, labelled netns and device."""
+    (root / "run/netns/nginx").touch()
+    eth0 = {
+        "ifindex": 7,
+        "link_index": 8,
+        "ifname": "eth0",
+        "flags": ["BROADCAST", "MULTICAST", "UP", "LOWER_UP"],
+        "mtu": 1500,
+        "operstate": "UP",
+        "txqlen": 1000,
+        "address": "02:00:00:00:00:07",
+        "broadcast": "ff:ff:ff:ff:ff:ff",
+        "ifalias": "front office",
+        "stats64": {
+            "rx": {
+                "bytes": 9000,
+                "packets": 90,
+                "errors": 9,
+                "dropped": 1,
+                "missed_errors": 2,
+                "over_errors": 1,
+                "length_errors": 2,
+                "crc_errors": 3,
+                "frame_errors": 4,
+                "fifo_errors": 5,
+                "multicast": 6,
+            },
+            "tx": {
+                "bytes": 8000,
+                "packets": 80,
+                "errors": 8,
+                "dropped": 7,
+                "fifo_errors": 1,
+                "collisions": 2,
+                "carrier_errors": 1,
+                "aborted_errors": 10,
+                "window_errors": 100,
+                "heartbeat_errors": 1000,
+            },
+        },
+    }
+    down = {"ifindex": 9, "ifname": "eth1", "flags": ["BROADCAST"], "mtu": 9000, "operstate": "DOWN"}
+    fp.register(query_links("nginx"), stdout=json.dumps([eth0, down]))
+    fp.register(["ip", "netns", "pids", "nginx"], stdout="100\n")
+    mv(fp)
+    assert main(["metrics", f"--textfile-dir={root}/textfiles"]) == 0
+    found = families(root / "textfiles/netns_helper.prom")
+
+    def values(name: str) -> dict[str, float]:
+        assert {tuple(sorted(s.labels)) for s in found[name].samples} <= {("device", "netns")}, name
+        return {s.labels["device"]: s.value for s in found[name].samples if s.labels["netns"] == "nginx"}
+
+    netdev = {
+        "receive_bytes": 9000,
+        "receive_packets": 90,
+        "receive_errs": 9,
+        "receive_drop": 3,
+        "receive_fifo": 5,
+        "receive_frame": 10,
+        "receive_multicast": 6,
+        "transmit_bytes": 8000,
+        "transmit_packets": 80,
+        "transmit_errs": 8,
+        "transmit_drop": 7,
+        "transmit_fifo": 1,
+        "transmit_colls": 2,
+        "transmit_carrier": 1111,
+    }
+    for key, value in netdev.items():
+        family = found[f"node_network_{key}"]  # the parser drops the _total suffix of a counter
+        assert (family.type, family.documentation) == ("counter", f"Network device statistic {key}.")
+        assert values(f"node_network_{key}") == {"eth0": value, "eth1": 0}
+    for key, value in {"mtu_bytes": 1500, "iface_id": 7, "iface_link": 8, "transmit_queue_length": 1000}.items():
+        assert found[f"node_network_{key}"].documentation == f"Network device property: {key}"
+        assert values(f"node_network_{key}")["eth0"] == value
+    assert values("node_network_mtu_bytes")["eth1"] == 9000
+    assert values("node_network_iface_link")["eth1"] == 9  # no peer: its own index, as sysfs says
+    assert values("node_network_carrier") == {"eth0": 1}  # eth1 is down: no carrier to read
+    assert found["node_network_up"].documentation == "Value is 1 if operstate is 'up', 0 otherwise."
+    assert values("node_network_up") == {"eth0": 1, "eth1": 0}
+    (info,) = (s for s in found["node_network_info"].samples if s.labels["device"] == "eth0")
+    assert info.value == 1
+    assert info.labels == {
+        "netns": "nginx",
+        "device": "eth0",
+        "address": "02:00:00:00:00:07",
+        "broadcast": "ff:ff:ff:ff:ff:ff",
+        "ifalias": "front office",
+        "operstate": "up",
+    }
+    assert found["node_network_info"].documentation.startswith("Non-numeric data from /sys/class/net/<iface>")

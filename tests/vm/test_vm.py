@@ -1,7 +1,8 @@
 """Tier 5, vm: the scenarios of tests/vm/scenarios/ in a Debian VM under qemu.
 
-One boot runs every scenario (see tests/vm/README.md); each test here checks one
-scenario's RESULT line on the serial console and shows that scenario's log when it failed.
+One boot per release of tests/releases.py runs every scenario (see tests/vm/README.md); each
+test here checks one scenario's RESULT line on that boot's serial console and shows that
+scenario's log when it failed.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.releases import RELEASES
+
 HERE = Path(__file__).resolve().parent
-OUT = HERE.parents[1] / "build" / "vm" / "run"
+RUNS = HERE.parents[1] / "build" / "vm" / "run"
 # VMTEST_SCENARIOS="name ..." boots with those scenarios only (tests/vm/boot reads it too).
 SCENARIOS = sorted(
     path.stem
@@ -33,6 +36,7 @@ TAIL_LINES = 60
 class Boot:
     """What one boot of the VM left: qemu's exit status and the serial console."""
 
+    release: str
     status: int
     console: str = field(repr=False)
 
@@ -61,7 +65,7 @@ class Boot:
         else:
             what = "the guest finished"
         tail = "\n".join(self.console.splitlines()[-TAIL_LINES:])
-        return f"{what} (console: {OUT / 'serial.log'}); console's last lines:\n{tail}"
+        return f"{what} (console: {RUNS / self.release / 'serial.log'}); console's last lines:\n{tail}"
 
 
 def missing_tools() -> list[str]:
@@ -84,17 +88,19 @@ def require_host() -> None:
         pytest.skip(problem)
 
 
-@pytest.fixture(scope="module")
-def boot() -> Boot:
+@pytest.fixture(scope="module", params=RELEASES)
+def boot(request: pytest.FixtureRequest) -> Boot:
     require_host()
-    status = subprocess.run([HERE / "boot", OUT], check=False).returncode
-    serial = OUT / "serial.log"
+    release: str = request.param
+    out = RUNS / release
+    status = subprocess.run([HERE / "boot", out, release], check=False).returncode
+    serial = out / "serial.log"
     console = serial.read_text(errors="replace") if serial.exists() else ""
     if not console:
-        qemu_err = OUT / "qemu.err"
+        qemu_err = out / "qemu.err"
         err = qemu_err.read_text(errors="replace") if qemu_err.exists() else ""
-        pytest.fail(f"the VM was not built or did not start (status {status}); see above\n{err}")
-    return Boot(status, TERMINAL_CONTROL.sub("", console))
+        pytest.fail(f"the {release} VM was not built or did not start (status {status}); see above\n{err}")
+    return Boot(release, status, TERMINAL_CONTROL.sub("", console))
 
 
 def test_boot_finished(boot: Boot) -> None:
@@ -105,5 +111,5 @@ def test_boot_finished(boot: Boot) -> None:
 def test_scenario(boot: Boot, name: str) -> None:
     result = boot.results().get(name)
     if result is None:
-        pytest.fail(f"no RESULT line for {name}: {boot.problem()}")
-    assert result == "PASS", f"scenario {name} failed in the VM:\n{boot.section(name)}"
+        pytest.fail(f"no RESULT line for {name} on {boot.release}: {boot.problem()}")
+    assert result == "PASS", f"scenario {name} failed in the {boot.release} VM:\n{boot.section(name)}"

@@ -42,8 +42,20 @@ netns_of() {
     stat -L -c %i "$1"
 }
 
-# in_netns UNIT NAME: the main process of UNIT is in network namespace NAME.
+# execed UNIT: the main process of UNIT runs its own program. systemd reports a Type=simple
+# service started as soon as it has forked it, before the child joins the service's network
+# namespace and executes the program; on trixie (systemd 257) that child is a separate
+# program, systemd-executor, and the gap is long enough for a check to see the root namespace.
+execed() {
+    case $(readlink "/proc/$(main_pid "$1")/exe") in
+    */systemd | */systemd-executor | "") return 1 ;;
+    esac
+}
+
+# in_netns UNIT NAME: the main process of UNIT is in network namespace NAME (once it runs its
+# program: see execed).
 in_netns() {
+    wait_for execed "$1"
     [ "$(netns_of "/proc/$(main_pid "$1")/ns/net")" = "$(netns_of "/run/netns/$2")" ]
 }
 
@@ -58,13 +70,14 @@ unit_is() {
 }
 
 # snapshot FILE: what a namespace could leave behind in the root namespace: links,
-# namespaces, ifupdown state directories, and the number of mounts.
+# namespaces, ifupdown state directories, and the mounts (mount point, type and source, so that
+# a diff names the mount that came or went).
 snapshot() {
     {
         echo "links:"; ip -o link show | cut -d: -f2 | cut -d@ -f1
         echo "netns:"; ls /run/netns 2>/dev/null || true
         echo "ifupdown state:"; ls /run/network/netns 2>/dev/null || true
-        echo "mounts: $(wc -l < /proc/self/mountinfo)"
+        echo "mounts:"; awk '{ for (i = 7; $i != "-"; i++) ; print $5, $(i + 1), $(i + 2) }' /proc/self/mountinfo | sort
     } > "$1"
     cat "$1"
 }
@@ -113,6 +126,7 @@ may_start() {
 
 # in_root_netns UNIT: the main process of UNIT is in the root network namespace.
 in_root_netns() {
+    wait_for execed "$1"
     [ "$(netns_of "/proc/$(main_pid "$1")/ns/net")" = "$(netns_of /proc/1/ns/net)" ]
 }
 
@@ -131,4 +145,9 @@ exit_status() {
 # gone PID: process PID has ended (it may be a zombie until its parent reaps it).
 gone() {
     [ ! -e "/proc/$1" ] || [ "$(sed 's/.*) //' "/proc/$1/stat" | cut -c1)" = Z ]
+}
+
+# logged_this_boot TEXT: a line of this boot's journal contains TEXT.
+logged_this_boot() {
+    journalctl --boot --no-pager | grep -F "$1"
 }

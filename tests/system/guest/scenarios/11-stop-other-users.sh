@@ -5,7 +5,8 @@
 ip netns exec nginx setpriv --reuid=nobody --regid=nogroup --clear-groups sleep 600 &
 intruder=$!
 wait_for sh -c "ip netns pids nginx | grep -qx $intruder"
-[ "$(stat -c %U "/proc/$intruder")" = nobody ]
+# Until setpriv has run, the process is root's `ip netns exec`.
+wait_for sh -c "[ \"\$(stat -c %U /proc/$intruder)\" = nobody ]"
 systemctl stop nginx.service
 wait_for unit_is systemd-netns@nginx.service inactive
 wait_for gone "$intruder"

@@ -23,4 +23,5 @@ processes=$(sed -n 's/^netns_helper_processes{netns="nginx"} //p' "$dir/netns_he
 [ "$processes" = "$(ip netns pids nginx | wc -l)" ]
 [ "$processes" -ge 2 ]
 # Every line is a comment or NAME{LABELS} VALUE.
-not grep -vE '^(# (HELP|TYPE) netns_helper_[a-z_]+ .+|netns_helper_[a-z_]+\{[^}]*\} [0-9]+)$' "$dir/netns_helper.prom"
+not grep -vE '^(# (HELP|TYPE) (netns_helper|node_network)_[a-z_]+ .+|(netns_helper|node_network)_[a-z_]+\{[^}]*\} [0-9]+)$' \
+    "$dir/netns_helper.prom"
