@@ -19,7 +19,7 @@ from .errors import ERROR, WARNING, ConfigError, Loc, Problem
 from .facts import Facts, Paths, list_namespaces
 from .interfaces import Iface, Interfaces
 from .ipjson import Link
-from .links import veths
+from .links import Veth, veths
 from .planner import claimed, made_inside, start_layout, vlan_of
 from .world import World
 
@@ -34,19 +34,39 @@ class Live:
     ns_links: Mapping[str, Mapping[str, Link]] = field(default_factory=dict)  # of running namespaces
     default_devs: frozenset[str] = frozenset()  # links carrying the host's default routes
     ssh_dev: str | None = None  # the link this SSH session came in on
+    upper_addresses: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # of the host's uppers
 
 
 def gather_live(paths: Paths, query: Query) -> Live:
     """The facts of the live rules for every namespace (`check`)."""
     ns_links = {netns: ipjson.links(query(iproute.query_links(netns))) for netns in sorted(list_namespaces(paths))}
     host_links = ipjson.links(query(iproute.query_links()))
-    return Live(host_links, ns_links, default_route_devs(f"{paths.proc}/net"), _ssh_dev(query))
+    return Live(
+        host_links,
+        ns_links,
+        default_route_devs(f"{paths.proc}/net"),
+        _ssh_dev(query),
+        _upper_addresses(host_links, query),
+    )
 
 
 def start_live(paths: Paths, query: Query, netns: str, facts: Facts) -> Live:
     """The same facts for the rules of NETNS, from what start has read already (nothing asked twice)."""
     ns_links = {netns: facts.ns_links} if netns in facts.namespaces else {}
-    return Live(facts.host_links, ns_links, default_route_devs(f"{paths.proc}/net"), _ssh_dev(query))
+    addresses = _upper_addresses(facts.host_links, query)
+    return Live(facts.host_links, ns_links, default_route_devs(f"{paths.proc}/net"), _ssh_dev(query), addresses)
+
+
+def _uppers(dev: str, host_links: Mapping[str, Link]) -> list[Link]:
+    """The host's VLAN, macvlan... links on top of DEV (a veth's peer is not one)."""
+    return [u for u in host_links.values() if u.parent == dev and not u.parent_elsewhere and u.kind != "veth"]
+
+
+def _upper_addresses(host_links: Mapping[str, Link], query: Query) -> dict[str, tuple[str, ...]]:
+    """The addresses of the host's upper links; asked only when the host has any (most have none)."""
+    if not any(_uppers(dev, host_links) for dev in host_links):
+        return {}
+    return {link.name: link.addresses for link in ipjson.links(query(("ip", "-j", "addr", "show"))).values()}
 
 
 def default_route_devs(proc: str) -> frozenset[str]:
@@ -165,7 +185,9 @@ def _check_namespace(
     except ConfigError as e:
         return [*problems, Problem.of(e)]
     ends = {pair.ns_end for pair in pairs}
-    host_auto = dict(world.host.allowed("auto")) if world.host else {}
+    problems += _name_problems(pairs, taken)
+    host_up = _host_brought_up(world.host)
+    ports = _host_ports(world.host)
     for dev, loc in taken.items():
         if dev == "lo" or ":" in dev or dev in ends:
             continue
@@ -179,9 +201,61 @@ def _check_namespace(
         others = [f"{ns} ({where})" for ns, where in claims.get(dev, []) if ns != name]
         if others:
             problems.append(Problem(ERROR, f"{dev} is also taken by namespace {', '.join(others)}", str(loc)))
-        if dev in host_auto:
+        if dev in host_up:
+            how, where = host_up[dev]
+            problems.append(Problem(ERROR, f"{dev} is also brought up by the host ({how} at {where})", str(loc)))
+        port = ports.get(dev) or ports.get("all")
+        if port is not None:
+            master, option, where = port
             problems.append(
-                Problem(ERROR, f"{dev} is also brought up by the host (auto at {host_auto[dev]})", str(loc))
+                Problem(
+                    ERROR,
+                    f"{dev} is a port of the host's {master} ({option} at {where}): moving it cuts {master} off",
+                    str(loc),
+                )
+            )
+    return problems
+
+
+def _host_brought_up(host: Interfaces | None) -> dict[str, tuple[str, Loc]]:
+    """Host NIC -> (`auto` or `allow-hotplug`, where): what the host's ifupdown brings up itself."""
+    found: dict[str, tuple[str, Loc]] = {}
+    for cls, word in (("auto", "auto"), ("hotplug", "allow-hotplug")):
+        for dev, loc in host.allowed(cls) if host else ():
+            found.setdefault(dev, (word, loc))
+    return found
+
+
+def _host_ports(host: Interfaces | None) -> dict[str, tuple[str, str, Loc]]:
+    """Host NIC ("all" for every one) -> (its bridge or bond, the option, where): from the host's file."""
+    ports: dict[str, tuple[str, str, Loc]] = {}
+    for iface in host.ifaces if host else ():
+        for key in ("bridge-ports", "bond-slaves"):
+            for opt in iface.values(key):
+                for member in opt.value.split():
+                    if member != "none":
+                        ports.setdefault(member, (iface.name, opt.name, opt.loc))
+        for opt in iface.values("bond-master"):
+            ports.setdefault(iface.name, (opt.value, opt.name, opt.loc))
+    return ports
+
+
+# '%' makes the kernel number a new link (eth%d); '=' is ifup's IFACE=LOGICAL syntax.
+_NAME_SYNTAX = (("%", "the kernel expands it into a number"), ("=", "ifup reads NAME=LOGICAL"))
+
+
+def _name_problems(pairs: tuple[Veth, ...], taken: Mapping[str, Loc]) -> list[Problem]:
+    """Names start creates or hands to ifup that would not be the name the admin wrote."""
+    problems = []
+    named = [(pair.host_end, pair.loc) for pair in pairs] + [(pair.ns_end, pair.loc) for pair in pairs]
+    for name, loc in [*named, *taken.items()]:
+        for char, why in _NAME_SYNTAX:
+            if char in name:
+                problems.append(Problem(ERROR, f"{name!r}: no {char!r} in an interface name ({why})", str(loc)))
+    for pair in pairs:
+        if "lo" in (pair.host_end, pair.ns_end):
+            problems.append(
+                Problem(ERROR, "'lo' cannot be an end of a link-netns pair: every namespace has one", str(pair.loc))
             )
     return problems
 
@@ -194,15 +268,44 @@ def _check_live(name: str, config: Interfaces, world: World, live: Live) -> list
         return []  # a file rule reports it
     problems = list(start_layout(config, live.host_links, live.ns_links.get(name), pairs).problems)
     ends = {pair.ns_end for pair in pairs}
+    for pair in pairs:
+        if pair.ns_end in live.host_links:
+            problems.append(
+                Problem(
+                    ERROR,
+                    f"link-netns end {pair.ns_end!r} is the name of a host link: the namespace would get "
+                    "the veth end, not that link",
+                    str(pair.loc),
+                )
+            )
     for dev, loc in taken.items():
         if dev in ends or dev not in live.host_links or made_inside(dev, config):
             continue
+        problems += _upper_problems(live.host_links[dev], live, loc)
         if dev in live.default_devs:
             problems.append(
                 Problem(WARNING, f"{dev} carries the host's default route: moving it cuts the host off", str(loc))
             )
         if dev == live.ssh_dev:
             problems.append(Problem(WARNING, f"{dev} carries this SSH connection: moving it cuts you off", str(loc)))
+    return problems
+
+
+def _upper_problems(link: Link, live: Live, loc: Loc) -> list[Problem]:
+    """Moving LINK takes it from its master, and its uppers (VLANs, macvlans) lose their lower link."""
+    problems = []
+    if link.master is not None:
+        msg = f"{link.name} is a port of the host's {link.master}: moving it cuts {link.master} off"
+        problems.append(Problem(ERROR, msg, str(loc)))
+    for upper in _uppers(link.name, live.host_links):
+        addresses = live.upper_addresses.get(upper.name, ())
+        if addresses or upper.master is not None:
+            carries = f"carries {', '.join(addresses)}" if addresses else f"is a port of {upper.master}"
+            msg = f"{link.name} is the lower link of the host's {upper.name}, which {carries}: moving it cuts that off"
+            problems.append(Problem(ERROR, msg, str(loc)))
+        else:
+            msg = f"{link.name} is the lower link of the host's {upper.name}, which stops passing traffic"
+            problems.append(Problem(WARNING, msg, str(loc)))
     return problems
 
 

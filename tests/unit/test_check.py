@@ -193,3 +193,75 @@ def test_every_error_of_an_xfrm_file(root: Path) -> None:
     _ns(root, "gw", NGINX, "[a]\nIfId=x\nPrefixes=10.0.0.0/8\n[b]\nIfId=2\nPrefixes=10.0.0.0/33\n")
     x = root / "etc/netns/gw/network/xfrm"
     assert [p.split(": error: ")[0] for p in _check(root, ["gw"], HOST)] == [f"{x}:2", f"{x}:6"]
+
+
+def test_a_nic_the_host_brings_up_with_allow_hotplug_is_refused_as_for_auto(root: Path) -> None:
+    host = root / "etc/network/interfaces"
+    host.write_text("auto lo\niface lo inet loopback\n\nallow-hotplug eth1\niface eth1 inet dhcp\n")
+    a = _ns(root, "a", "auto eth1\n")
+    assert _check(root, None, HOST) == [
+        f"{a}:1: error: eth1 is also brought up by the host (allow-hotplug at {host}:4)"
+    ]
+
+
+def test_a_port_of_a_host_bridge_or_bond_in_the_host_file_is_refused(root: Path) -> None:
+    host = root / "etc/network/interfaces"
+    host.write_text(
+        "iface br0 inet static\n  bridge_ports eth1\n  address 192.0.2.1/24\n"
+        "iface bond0 inet manual\n  bond-slaves none\niface eth2 inet manual\n  bond-master bond0\n"
+    )
+    a = _ns(root, "a", "auto eth1\n")
+    b = _ns(root, "b", "auto br9\niface br9 inet manual\n  bridge-ports eth2\n")
+    assert _check(root, None, HOST) == [
+        f"{a}:1: error: eth1 is a port of the host's br0 (bridge_ports at {host}:2): moving it cuts br0 off",
+        f"{b}:3: error: eth2 is a port of the host's bond0 (bond-master at {host}:7): moving it cuts bond0 off",
+    ]
+
+
+def test_bridge_ports_all_on_the_host_makes_every_nic_a_port(root: Path) -> None:
+    host = root / "etc/network/interfaces"
+    host.write_text("iface br0 inet dhcp\n  bridge-ports all\n")
+    a = _ns(root, "a", "auto eth0\n")
+    assert _check(root, None, HOST) == [
+        f"{a}:1: error: eth0 is a port of the host's br0 (bridge-ports at {host}:2): moving it cuts br0 off"
+    ]
+
+
+def test_a_nic_with_live_uppers_carrying_the_hosts_addresses_is_refused(root: Path) -> None:
+    # Facts as `ip -j -d link show` gives them for a bond slave, a VLAN with an address, a bare macvlan.
+    a = _ns(root, "a", "auto eth0 eth1 eth2\n")
+    links = {
+        "eth0": Link("eth0", master="bond0"),
+        "bond0": Link("bond0", kind="bond"),
+        "eth1": Link("eth1"),
+        "eth1.7": Link("eth1.7", kind="vlan", parent="eth1"),
+        "eth2": Link("eth2"),
+        "mv0": Link("mv0", kind="macvlan", parent="eth2"),
+        "peer": Link("peer", kind="veth", parent="eth2"),  # a veth's peer is not an upper
+    }
+    live = Live(host_links=links, upper_addresses={"eth1.7": ("198.51.100.1/24",), "mv0": ()})
+    assert _check(root, None, live) == [
+        f"{a}:1: error: eth0 is a port of the host's bond0: moving it cuts bond0 off",
+        f"{a}:1: error: eth1 is the lower link of the host's eth1.7, which carries 198.51.100.1/24: "
+        "moving it cuts that off",
+        f"{a}:1: warning: eth2 is the lower link of the host's mv0, which stops passing traffic",
+    ]
+
+
+def test_names_start_creates_must_be_the_names_written(root: Path) -> None:
+    host = root / "etc/network/interfaces"
+    host.write_text(
+        "iface x inet manual\nlink-netns a lo va0\nlink-netns a v%d vb0\nlink-netns a vc0 eth1\nlink-netns a vd0 v=1\n"
+    )
+    a = _ns(root, "a", "auto eth1 eth0.5=x\n")
+    assert _check(root, None, HOST) == [
+        f"{a}:1: error: 'eth0.5=x': no '=' in an interface name (ifup reads NAME=LOGICAL)",
+        f"{a}:1: error: interface 'eth0.5=x' does not exist on this host (hint: name a NIC that `ip link` shows, "
+        "a VLAN PARENT.VID of one, or a bond/bridge stanza)",
+        f"{host}:2: error: 'lo' cannot be an end of a link-netns pair: every namespace has one",
+        f"{host}:2: error: cannot create link 'lo': a link of that name already exists on this host",
+        f"{host}:3: error: 'v%d': no '%' in an interface name (the kernel expands it into a number)",
+        f"{host}:4: error: link-netns end 'eth1' is the name of a host link: the namespace would get the veth end, "
+        "not that link",
+        f"{host}:5: error: 'v=1': no '=' in an interface name (ifup reads NAME=LOGICAL)",
+    ]
