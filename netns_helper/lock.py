@@ -14,7 +14,7 @@ WAIT_SECONDS = 60.0
 
 
 class Busy(Exception):
-    """Another start or stop of the namespace held its lock for longer than we wait."""
+    """Another start or stop of the namespace held its lock for longer than we wait (or it is not ours)."""
 
 
 def lock_path(paths: Paths, netns: str) -> str:
@@ -29,11 +29,18 @@ def locked(paths: Paths, netns: str, wait: float = WAIT_SECONDS) -> Iterator[Non
     we check that the path still names the file we locked, and start over if not.
     """
     path = lock_path(paths, netns)
-    os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+    directory = os.path.dirname(path)
+    os.makedirs(directory, mode=0o755, exist_ok=True)
+    if os.path.islink(directory):
+        raise Busy(f"{directory} is a symbolic link, not netns-helper's directory: remove it")
     deadline = time.monotonic() + wait
     delay = 0.001
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            # Never through a symlink: a planted one would make root create or truncate its target.
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+        except OSError as e:
+            raise Busy(f"cannot lock namespace {netns}: {path}: {e.strerror} (not a regular file of ours?)") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

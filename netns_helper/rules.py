@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from . import ipjson, iproute
 from .errors import ERROR, WARNING, ConfigError, Loc, Problem
-from .facts import Facts, Paths, list_namespaces
+from .facts import HOOK_DIRS, Facts, Paths, list_namespaces
 from .interfaces import Iface, Interfaces
 from .ipjson import Link
 from .links import Veth, veths
@@ -137,6 +138,8 @@ def file_problems(world: World, selected: set[str] | None) -> list[Problem]:
             found += _check_namespace(name, config, world, claims)
     found += _check_host_links(world, selected)
     found += _check_xfrm(world, selected)
+    found += _check_modes(world, selected)
+    found += _check_symlinks(world, selected)
     return found
 
 
@@ -376,4 +379,65 @@ def _check_xfrm(world: World, selected: set[str] | None) -> list[Problem]:
                 block_p2p_uplink([i for i in items if i.dest_netns == dest], config)
             except ConfigError as e:
                 problems.append(Problem.of(e))
+    return problems
+
+
+def _check_modes(world: World, selected: set[str] | None) -> list[Problem]:
+    """sshd's StrictModes for what runs as root: every file read, the directories above it, the hook directories.
+
+    Each must be owned by root (or by whoever runs the tool) and not writable by group or others:
+    an `up` line or a hook is a command run as root.
+    """
+    paths = world.paths
+    files = list(world.host.files) if world.host else []
+    dirs = [f"{paths.host_network}/{d}" for d in HOOK_DIRS]
+    for name in sorted(world.configs):
+        if selected is None or name in selected:
+            files += world.configs[name].files
+            files += [paths.netns_xfrm(name)] if os.path.lexists(paths.netns_xfrm(name)) else []
+            dirs += [f"{paths.netns_etc(name)}/network/{d}" for d in HOOK_DIRS]
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for path, where in [(f, f"{f}:1") for f in files] + [(d, d) for d in dirs]:
+        above = os.path.dirname(path)
+        targets = [(path, where)]
+        while (above == paths.etc or above.startswith(f"{paths.etc}/")) and above not in seen:
+            targets.append((above, above))
+            above = os.path.dirname(above)
+        for target, at in targets:
+            if target not in seen:
+                seen.add(target)
+                problems += _mode_problem(target, at)
+    return problems
+
+
+def _mode_problem(path: str, where: str) -> list[Problem]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return []  # not there: nothing runs from it (a missing file is reported where it is needed)
+    hint = f" (hint: chown root:root {path}; chmod go-w {path})"
+    if st.st_uid not in (0, os.geteuid()):
+        return [Problem(ERROR, f"{path} is owned by uid {st.st_uid}, not root: its commands run as root{hint}", where)]
+    if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        mode = f"{stat.S_IMODE(st.st_mode):04o}"
+        msg = f"{path} is writable by group or others (mode {mode}): its commands run as root{hint}"
+        return [Problem(ERROR, msg, where)]
+    return []
+
+
+def _check_symlinks(world: World, selected: set[str] | None) -> list[Problem]:
+    """Start writes into the hook directories and the state directory: never through a symlink."""
+    paths = world.paths
+    problems = []
+    state_parent = os.path.dirname(paths.state_dir("x"))
+    for name in sorted(world.configs):
+        if selected is not None and name not in selected:
+            continue
+        written = [f"{paths.netns_etc(name)}/network/{d}" for d in HOOK_DIRS]
+        written += [os.path.dirname(state_parent), state_parent, paths.state_dir(name)]
+        for path in written:
+            if os.path.islink(path):
+                msg = f"{path} is a symbolic link: start writes there, and never through a link (hint: rm {path})"
+                problems.append(Problem(ERROR, msg, path))
     return problems

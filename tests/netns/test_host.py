@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from .conftest import Host, ipj, sh
@@ -66,3 +67,42 @@ def test_a_nic_the_host_hotplugs_is_refused(host: Host) -> None:
     assert f"{path}:4: error: eth1 is also brought up by the host (allow-hotplug at /etc/network/interfaces:1)" in (
         result.stderr
     )
+
+
+def test_start_refuses_a_configuration_others_can_write(host: Host) -> None:
+    host.nic("eth1", "peer1")
+    path = host.configure("web", NS)
+    path.chmod(0o666)
+    before = host.snapshot()
+    result = host.tool("start", "web", check=False)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith(
+        f"{path}:1: error: {path} is writable by group or others (mode 0666): its commands run as root"
+    )
+    assert host.snapshot() == before
+    path.chmod(0o644)
+    host.tool("start", "web")
+    host.tool("stop", "web")
+
+
+def test_stop_removes_a_symlinked_state_directory_without_following_it(host: Host) -> None:
+    host.nic("eth1", "peer1")
+    host.configure("web", NS)
+    host.tool("start", "web")
+    state = Path("/run/network/netns/web")
+    sh("rm", "-rf", str(state))
+    precious = host.scratch / "precious"
+    precious.mkdir()
+    (precious / "keep").write_text("mine\n")
+    state.symlink_to(precious)
+    host.tool("stop", "web", check=False)
+    assert not os.path.lexists(state)
+    assert (precious / "keep").read_text() == "mine\n"
+    result = host.tool("start", "web", check=False)
+    assert result.returncode == 0, result.stderr
+    host.tool("stop", "web")
+    state.symlink_to(precious)  # planted between two starts: refused before anything runs
+    result = host.tool("start", "web", check=False)
+    assert result.returncode == 2
+    assert f"{state}: error: {state} is a symbolic link" in result.stderr
+    assert (precious / "keep").read_text() == "mine\n"

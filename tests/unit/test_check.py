@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -264,4 +265,52 @@ def test_names_start_creates_must_be_the_names_written(root: Path) -> None:
         f"{host}:4: error: link-netns end 'eth1' is the name of a host link: the namespace would get the veth end, "
         "not that link",
         f"{host}:5: error: 'v=1': no '=' in an interface name (ifup reads NAME=LOGICAL)",
+    ]
+
+
+def test_files_and_directories_others_could_write_are_refused_as_sshd_strictmodes(root: Path) -> None:
+    host = root / "etc/network/interfaces"
+    (root / "etc/network/interfaces.d").mkdir()
+    sourced = root / "etc/network/interfaces.d/extra"
+    sourced.write_text("iface eth5 inet manual\n")
+    os.chown(sourced, 1000, 1000)
+    host.write_text("source interfaces.d/*\n")
+    host.chmod(0o664)
+    (root / "etc/network/if-up.d").mkdir(mode=0o755)
+    (root / "etc/network/if-up.d").chmod(0o777)
+    a = _ns(root, "a", NGINX, xfrm="")
+    (a.parent / "xfrm").chmod(0o646)
+    a.parent.chmod(0o775)
+    hint = " (hint: chown root:root {0}; chmod go-w {0})"
+    assert [p for p in _check(root, None, HOST) if "runs as root" in p or "run as root" in p] == [
+        f"{a.parent}: error: {a.parent} is writable by group or others (mode 0775): its commands run as root"
+        + hint.format(a.parent),
+        f"{a.parent}/xfrm:1: error: {a.parent}/xfrm is writable by group or others (mode 0646): "
+        "its commands run as root" + hint.format(f"{a.parent}/xfrm"),
+        f"{root}/etc/network/if-up.d: error: {root}/etc/network/if-up.d is writable by group or others (mode 0777): "
+        "its commands run as root" + hint.format(f"{root}/etc/network/if-up.d"),
+        f"{host}:1: error: {host} is writable by group or others (mode 0664): its commands run as root"
+        + hint.format(host),
+        f"{sourced}:1: error: {sourced} is owned by uid 1000, not root: its commands run as root"
+        + hint.format(sourced),
+    ]
+    os.chown(sourced, 0, 0)
+    for path in (host, a.parent / "xfrm"):
+        path.chmod(0o644)
+    for path in (a.parent, root / "etc/network/if-up.d"):
+        path.chmod(0o755)
+    assert [p for p in _check(root, None, HOST) if "run as root" in p] == []
+
+
+def test_start_never_writes_through_a_symlinked_hook_or_state_directory(root: Path) -> None:
+    a = _ns(root, "a", NGINX)
+    (root / "elsewhere").mkdir()
+    os.symlink(root / "elsewhere", a.parent / "if-up.d")
+    (root / "run/network/netns").mkdir(parents=True)
+    os.symlink(root / "elsewhere", root / "run/network/netns/a")
+    hint = "start writes there, and never through a link (hint: rm {0})"
+    assert _check(root, None, HOST) == [
+        f"{a.parent}/if-up.d: error: {a.parent}/if-up.d is a symbolic link: " + hint.format(f"{a.parent}/if-up.d"),
+        f"{root}/run/network/netns/a: error: {root}/run/network/netns/a is a symbolic link: "
+        + hint.format(f"{root}/run/network/netns/a"),
     ]
