@@ -12,11 +12,13 @@ from __future__ import annotations
 import ipaddress
 import os
 import stat
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from . import ipjson, iproute
 from .errors import ERROR, WARNING, ConfigError, Loc, Problem
+from .executor import CommandFailed
 from .facts import HOOK_DIRS, Facts, Paths, list_namespaces
 from .interfaces import Iface, Interfaces
 from .ipjson import Link
@@ -39,8 +41,17 @@ class Live:
 
 
 def gather_live(paths: Paths, query: Query) -> Live:
-    """The facts of the live rules for every namespace (`check`)."""
-    ns_links = {netns: ipjson.links(query(iproute.query_links(netns))) for netns in sorted(list_namespaces(paths))}
+    """The facts of the live rules for every namespace (`check`).
+
+    An entry of /run/netns that cannot be read (not a namespace, or gone meanwhile as other
+    namespaces come and go) is skipped with a warning: it must not hide the real problems.
+    """
+    ns_links = {}
+    for netns in sorted(list_namespaces(paths)):
+        try:
+            ns_links[netns] = ipjson.links(query(iproute.query_links(netns)))
+        except CommandFailed as e:
+            sys.stderr.write(f"netns-helper: warning: skipping {paths.run_netns}/{netns}: {e.message}\n")
     host_links = ipjson.links(query(iproute.query_links()))
     return Live(
         host_links,

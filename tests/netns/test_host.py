@@ -1,11 +1,12 @@
-"""The host keeps what it needs: its bridges' ports and its links' lower devices stay where they are."""
+"""The host keeps what it needs, and one run of the tool never spoils another's files."""
 
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
-from .conftest import Host, ipj, sh
+from .conftest import TOOL, Host, ipj, sh
 
 NS = "auto lo\niface lo inet loopback\n\nauto eth1\niface eth1 inet manual\n"
 
@@ -106,3 +107,16 @@ def test_stop_removes_a_symlinked_state_directory_without_following_it(host: Hos
     assert result.returncode == 2
     assert f"{state}: error: {state} is a symbolic link" in result.stderr
     assert (precious / "keep").read_text() == "mine\n"
+
+
+def test_two_metrics_runs_at_once_both_succeed(host: Host) -> None:
+    host.configure("web", NS)
+    textfiles = host.scratch / "textfiles"
+    textfiles.mkdir()
+    tool = [str(TOOL), "metrics", f"--textfile-dir={textfiles}"]
+    for _ in range(10):
+        runs = [subprocess.Popen(tool, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        for run in runs:
+            _, err = run.communicate()
+            assert run.returncode == 0, err
+    assert os.listdir(textfiles) == ["netns_helper.prom"]
