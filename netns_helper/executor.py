@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import subprocess
 import sys
 import time
@@ -14,8 +15,8 @@ from . import iproute
 from .commands import (
     Action,
     Arg,
+    CopyFile,
     EndProcesses,
-    HardLink,
     MakeDirs,
     OnError,
     Plan,
@@ -155,8 +156,8 @@ class Executor:
                 f.write("".join(line + "\n" for line in action.content.splitlines()))
         elif isinstance(action, Symlink):
             os.symlink(action.target, action.path)
-        elif isinstance(action, HardLink):
-            os.link(action.source, action.path)
+        elif isinstance(action, CopyFile):
+            _copy_file(action.source, action.path)
         elif isinstance(action, EndProcesses):
             self._end_processes(action)
 
@@ -234,6 +235,17 @@ def _memfile(name: str) -> BinaryIO:
 def _read(f: BinaryIO) -> str:
     f.seek(0)
     return f.read().decode(errors="replace")
+
+
+def _copy_file(source: str, path: str) -> None:
+    """A new file, never through a symlink at PATH, with SOURCE's bytes and permission bits."""
+    with open(source, "rb") as f:
+        data = f.read()
+        mode = stat.S_IMODE(os.fstat(f.fileno()).st_mode)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+        os.fchmod(out.fileno(), mode)
 
 
 def _remove_tree(path: str) -> None:

@@ -120,3 +120,60 @@ def test_two_metrics_runs_at_once_both_succeed(host: Host) -> None:
             _, err = run.communicate()
             assert run.returncode == 0, err
     assert os.listdir(textfiles) == ["netns_helper.prom"]
+
+
+def test_hook_mirrors_are_copies_refreshed_and_removed_with_the_hosts_hooks(host: Host) -> None:
+    host.nic("eth1", "peer1")
+    host.configure("web", NS)
+    hooks = Path("/etc/network/if-up.d")
+    hooks.mkdir(exist_ok=True)
+    hook = hooks / "zz-mark"
+    hook.write_text("#!/bin/sh\necho one >>/run/zz-mark\n")
+    hook.chmod(0o755)
+    package = host.scratch / "pkg-hook"
+    package.write_text("#!/bin/sh\n:\n")
+    package.chmod(0o755)
+    (hooks / "zz-pkg").symlink_to(package)
+    mine = Path("/etc/netns/web/network/if-up.d/zz-mine")
+    mine.parent.mkdir(parents=True)
+    mine.write_text("#!/bin/sh\n:\n")
+    mine.chmod(0o755)
+    mirror = Path("/etc/netns/web/network/if-up.d/zz-mark")
+    marks = Path("/run/zz-mark")
+
+    host.tool("start", "web")
+    assert set(marks.read_text().split()) == {"one"}  # once per interface
+    assert not os.path.samestat(mirror.stat(), hook.stat())  # a copy: editing it leaves the host's hook alone
+    assert mirror.read_text() == hook.read_text() and mirror.stat().st_mode == hook.stat().st_mode
+    assert os.readlink(mirror.parent / "zz-pkg") == str(package)
+    host.tool("stop", "web")
+
+    hook.write_text("#!/bin/sh\necho two >>/run/zz-mark\n")  # the package's upgrade
+    marks.unlink()
+    host.tool("start", "web")
+    assert set(marks.read_text().split()) == {"two"}
+    host.tool("stop", "web")
+
+    hook.unlink()  # the package removed, hooks and all
+    (hooks / "zz-pkg").unlink()
+    package.unlink()
+    result = host.tool("start", "web", check=False)
+    assert result.returncode == 0, result.stderr
+    assert sorted(n for n in os.listdir(mirror.parent) if n.startswith("zz-")) == ["zz-mine"]  # the admin's stays
+    host.tool("stop", "web")
+
+
+def test_a_hard_link_mirror_of_an_earlier_version_is_replaced_by_a_copy(host: Host) -> None:
+    host.nic("eth1", "peer1")
+    host.configure("web", NS)
+    hook = Path("/etc/network/if-up.d/zz-mark")
+    hook.parent.mkdir(exist_ok=True)
+    hook.write_text("#!/bin/sh\n:\n")
+    hook.chmod(0o755)
+    mirror = Path("/etc/netns/web/network/if-up.d/zz-mark")
+    mirror.parent.mkdir(parents=True)
+    os.link(hook, mirror)
+    host.tool("start", "web")
+    assert not os.path.samestat(mirror.stat(), hook.stat())
+    assert mirror.read_text() == hook.read_text()
+    host.tool("stop", "web")
