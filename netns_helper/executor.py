@@ -144,7 +144,8 @@ class Executor:
 
     def _do_file(self, action: Action) -> None:
         if isinstance(action, MakeDirs):
-            os.makedirs(action.path, exist_ok=True)
+            # 0755 whatever the umask: a group-writable hook directory is refused by the next start.
+            os.makedirs(action.path, mode=0o755, exist_ok=True)
         elif isinstance(action, RemoveTree):
             _remove_tree(action.path)
         elif isinstance(action, RemoveFile):

@@ -196,13 +196,26 @@ def test_every_error_of_an_xfrm_file(root: Path) -> None:
     assert [p.split(": error: ")[0] for p in _check(root, ["gw"], HOST)] == [f"{x}:2", f"{x}:6"]
 
 
-def test_a_nic_the_host_brings_up_with_allow_hotplug_is_refused_as_for_auto(root: Path) -> None:
+@pytest.mark.parametrize(
+    ("host_text", "message"),
+    [
+        # The Debian installer's default for the primary NIC: refused as `auto` is.
+        (
+            "auto lo\niface lo inet loopback\n\nallow-hotplug eth0\niface eth0 inet dhcp\n",
+            "eth0 is also brought up by the host (allow-hotplug at {host}:4)",
+        ),
+        (
+            "iface br0 inet dhcp\n  bridge-ports all\n",
+            "eth0 is a port of the host's br0 (bridge-ports at {host}:2): moving it cuts br0 off",
+        ),
+    ],
+    ids=["allow-hotplug", "bridge-ports-all"],
+)
+def test_a_nic_the_host_needs_is_refused(root: Path, host_text: str, message: str) -> None:
     host = root / "etc/network/interfaces"
-    host.write_text("auto lo\niface lo inet loopback\n\nallow-hotplug eth1\niface eth1 inet dhcp\n")
-    a = _ns(root, "a", "auto eth1\n")
-    assert _check(root, None, HOST) == [
-        f"{a}:1: error: eth1 is also brought up by the host (allow-hotplug at {host}:4)"
-    ]
+    host.write_text(host_text)
+    a = _ns(root, "a", "auto eth0\n")
+    assert _check(root, None, HOST) == [f"{a}:1: error: " + message.format(host=host)]
 
 
 def test_a_port_of_a_host_bridge_or_bond_in_the_host_file_is_refused(root: Path) -> None:
@@ -216,15 +229,6 @@ def test_a_port_of_a_host_bridge_or_bond_in_the_host_file_is_refused(root: Path)
     assert _check(root, None, HOST) == [
         f"{a}:1: error: eth1 is a port of the host's br0 (bridge_ports at {host}:2): moving it cuts br0 off",
         f"{b}:3: error: eth2 is a port of the host's bond0 (bond-master at {host}:7): moving it cuts bond0 off",
-    ]
-
-
-def test_bridge_ports_all_on_the_host_makes_every_nic_a_port(root: Path) -> None:
-    host = root / "etc/network/interfaces"
-    host.write_text("iface br0 inet dhcp\n  bridge-ports all\n")
-    a = _ns(root, "a", "auto eth0\n")
-    assert _check(root, None, HOST) == [
-        f"{a}:1: error: eth0 is a port of the host's br0 (bridge-ports at {host}:2): moving it cuts br0 off"
     ]
 
 

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
 
 from netns_helper.commands import CopyFile, MakeDirs, RemoveFile, Step, Symlink, WriteFile
+from netns_helper.executor import CommandFailed, Executor
 from netns_helper.facts import HOOK_DIRS, MIRRORS, Entry, Facts, Hook, Paths
 from netns_helper.planner import _hook_steps
 
@@ -87,3 +93,26 @@ def test_a_hard_link_made_by_earlier_versions_becomes_a_copy() -> None:
         Step(CopyFile(RESOLVED.path, f"{BASE}/if-up.d/resolved")),
         *_record(RECORD),
     ]
+
+
+def test_directories_start_makes_are_never_group_writable_whatever_the_umask(tmp_path: Path) -> None:
+    old = os.umask(0o002)
+    try:
+        Executor().do(MakeDirs(f"{tmp_path}/network/if-up.d"))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(tmp_path / "network/if-up.d").st_mode) == 0o755
+
+
+def test_a_copy_is_a_new_file_with_the_sources_mode_never_written_through_a_symlink(tmp_path: Path) -> None:
+    source = tmp_path / "hook"
+    source.write_text("#!/bin/sh\n:\n")
+    source.chmod(0o750)
+    Executor().do(CopyFile(str(source), f"{tmp_path}/copy"))
+    copy = tmp_path / "copy"
+    assert copy.read_text() == source.read_text() and stat.S_IMODE(copy.stat().st_mode) == 0o750
+    assert not os.path.samestat(copy.stat(), source.stat())
+    (tmp_path / "link").symlink_to(tmp_path / "victim")
+    with pytest.raises(CommandFailed):
+        Executor().do(CopyFile(str(source), f"{tmp_path}/link"))
+    assert not (tmp_path / "victim").exists()
