@@ -243,7 +243,13 @@ def _copy_file(source: str, path: str) -> None:
     with open(source, "rb") as f:
         data = f.read()
         mode = stat.S_IMODE(os.fstat(f.fileno()).st_mode)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    # Created relative to its opened directory: neither the directory nor the entry may be a symlink.
+    directory = os.open(os.path.dirname(path), os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+        fd = os.open(os.path.basename(path), flags, 0o600, dir_fd=directory)
+    finally:
+        os.close(directory)
     with os.fdopen(fd, "wb") as out:
         out.write(data)
         os.fchmod(out.fileno(), mode)

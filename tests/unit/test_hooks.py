@@ -116,3 +116,8 @@ def test_a_copy_is_a_new_file_with_the_sources_mode_never_written_through_a_syml
     with pytest.raises(CommandFailed):
         Executor().do(CopyFile(str(source), f"{tmp_path}/link"))
     assert not (tmp_path / "victim").exists()
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "dir").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(CommandFailed):
+        Executor().do(CopyFile(str(source), f"{tmp_path}/dir/copy"))
+    assert os.listdir(tmp_path / "elsewhere") == []
