@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import stat
 import sys
 from collections.abc import Callable, Mapping
@@ -218,9 +219,9 @@ def _check_namespace(
         if dev in host_up:
             how, where = host_up[dev]
             problems.append(Problem(ERROR, f"{dev} is also brought up by the host ({how} at {where})", str(loc)))
-        port = ports.get(dev) or ports.get("all")
+        port = next((p for p in ports if p[0].fullmatch(dev)), None)
         if port is not None:
-            master, option, where = port
+            _, master, option, where = port
             problems.append(
                 Problem(
                     ERROR,
@@ -240,17 +241,32 @@ def _host_brought_up(host: Interfaces | None) -> dict[str, tuple[str, Loc]]:
     return found
 
 
-def _host_ports(host: Interfaces | None) -> dict[str, tuple[str, str, Loc]]:
-    """Host NIC ("all" for every one) -> (its bridge or bond, the option, where): from the host's file."""
-    ports: dict[str, tuple[str, str, Loc]] = {}
+# bridge-utils' `bridge_ports all`: what its ifupdown script expands it to.
+_ALL_PORTS = ("regex", "eth.*", "em.*", "en.*", "p[0-9].*", "noregex")
+
+
+def _host_ports(host: Interfaces | None) -> list[tuple[re.Pattern[str], str, str, Loc]]:
+    """(a port's name or regex, its bridge or bond, the option, where): the ports of the host's file.
+
+    As bridge-utils reads `bridge_ports`: words after `regex` (until `noregex`) are extended
+    regular expressions that a whole interface name matches; `all` is eth*, em*, en* and p0*...
+    """
+    ports = []
     for iface in host.ifaces if host else ():
         for key in ("bridge-ports", "bond-slaves"):
             for opt in iface.values(key):
-                for member in opt.value.split():
-                    if member != "none":
-                        ports.setdefault(member, (iface.name, opt.name, opt.loc))
+                regex = False
+                for word in [w for member in opt.value.split() for w in (_ALL_PORTS if member == "all" else (member,))]:
+                    if word in ("regex", "noregex") and key == "bridge-ports":
+                        regex = word == "regex"
+                    elif word != "none":
+                        try:
+                            pattern = re.compile(word if regex else re.escape(word))
+                        except re.error:
+                            continue  # bridge-utils' egrep matches nothing with it either
+                        ports.append((pattern, iface.name, opt.name, opt.loc))
         for opt in iface.values("bond-master"):
-            ports.setdefault(iface.name, (opt.value, opt.name, opt.loc))
+            ports.append((re.compile(re.escape(iface.name)), opt.value, opt.name, opt.loc))
     return ports
 
 

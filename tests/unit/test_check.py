@@ -318,3 +318,16 @@ def test_start_never_writes_through_a_symlinked_hook_or_state_directory(root: Pa
         f"{root}/run/network/netns/a: error: {root}/run/network/netns/a is a symbolic link: "
         + hint.format(f"{root}/run/network/netns/a"),
     ]
+
+
+def test_bridge_ports_regex_and_all_are_read_as_bridge_utils_reads_them(root: Path) -> None:
+    host = root / "etc/network/interfaces"
+    host.write_text(
+        "iface br0 inet dhcp\n  bridge_ports regex lan[0-9] noregex wan_1\niface br1 inet dhcp\n  bridge_ports all\n"
+    )
+    a = _ns(root, "a", "auto lan3 lan10 wan_1 wanx1 enp1s0 wlan0\n")
+    assert _check(root, None, None) == [
+        f"{a}:1: error: enp1s0 is a port of the host's br1 (bridge_ports at {host}:4): moving it cuts br1 off",
+        f"{a}:1: error: lan3 is a port of the host's br0 (bridge_ports at {host}:2): moving it cuts br0 off",
+        f"{a}:1: error: wan_1 is a port of the host's br0 (bridge_ports at {host}:2): moving it cuts br0 off",
+    ]
