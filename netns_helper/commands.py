@@ -118,14 +118,14 @@ class Symlink:
 
 
 @dataclass(frozen=True)
-class HardLink:
-    """Create PATH as another name of the file SOURCE."""
+class CopyFile:
+    """Create PATH, a new file, as a copy of SOURCE's bytes and permissions (never another name of it)."""
 
     source: str
     path: str
 
     def sh(self) -> str:
-        return shlex.join(("ln", self.source, self.path))
+        return shlex.join(("cp", "--preserve=mode", self.source, self.path))
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ class EndProcesses:
         return shlex.join(("end_processes", self.netns, str(int(self.timeout) or 1)))
 
 
-Action = Run | MakeDirs | RemoveTree | RemoveFile | WriteFile | Symlink | HardLink | EndProcesses
+Action = Run | MakeDirs | RemoveTree | RemoveFile | WriteFile | Symlink | CopyFile | EndProcesses
 
 
 class OnError(enum.Enum):

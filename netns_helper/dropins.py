@@ -195,7 +195,15 @@ def _leave_first(paths: Paths, found: Found, service: str) -> list[Step]:
 
 
 def _ensure_dir(directory: str) -> list[Step]:
-    return [] if os.path.isdir(directory) else [Step(MakeDirs(directory))]
+    """DIRECTORY made if missing; undone (a failed enable or join) by removing what was made, deepest first."""
+    made = []
+    missing = directory
+    while missing != os.path.dirname(missing) and not os.path.isdir(missing):
+        made.append(missing)
+        missing = os.path.dirname(missing)
+    if not made:
+        return []
+    return [Step(MakeDirs(directory), undo=tuple(Run(("rmdir", d)) for d in made))]
 
 
 def plan_enable(paths: Paths, service: str, now: bool) -> Plan:

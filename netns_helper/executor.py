@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -15,8 +16,8 @@ from . import iproute
 from .commands import (
     Action,
     Arg,
+    CopyFile,
     EndProcesses,
-    HardLink,
     MakeDirs,
     OnError,
     Plan,
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 # stopped, and an admin's Ctrl-C. A child that ignores our SIGTERM gets SIGKILL after KILL_GRACE.
 INTERRUPTS = (signal.SIGTERM, signal.SIGINT)
 # The actions that change files, or signal processes, without starting a program.
-FileAction = MakeDirs | RemoveTree | RemoveFile | WriteFile | Symlink | HardLink | EndProcesses
+FileAction = MakeDirs | RemoveTree | RemoveFile | WriteFile | Symlink | CopyFile | EndProcesses
 KILL_GRACE = 5.0
 
 
@@ -221,7 +222,7 @@ class Executor:
         match action:
             case Run():
                 self._spawn(action)
-            case MakeDirs() | RemoveTree() | RemoveFile() | WriteFile() | Symlink() | HardLink() | EndProcesses():
+            case MakeDirs() | RemoveTree() | RemoveFile() | WriteFile() | Symlink() | CopyFile() | EndProcesses():
                 if self.verbose:
                     self.log.write(f"+ {action.sh()}\n")
                 try:
@@ -234,7 +235,8 @@ class Executor:
     def _do_file(self, action: FileAction) -> None:
         match action:
             case MakeDirs(path):
-                os.makedirs(path, exist_ok=True)
+                # 0755 whatever the umask: a group-writable hook directory is refused by the next start.
+                os.makedirs(path, mode=0o755, exist_ok=True)
             case RemoveTree(path):
                 _remove_tree(path)
             case RemoveFile(path):
@@ -246,8 +248,8 @@ class Executor:
                     f.write("".join(line + "\n" for line in content.splitlines()))
             case Symlink(target, path):
                 os.symlink(target, path)
-            case HardLink(source, path):
-                os.link(source, path)
+            case CopyFile(source, path):
+                _copy_file(source, path)
             case EndProcesses():
                 self._end_processes(action)
             case _:
@@ -389,6 +391,23 @@ def _memfile(name: str) -> BinaryIO:
 def _read(f: BinaryIO) -> str:
     f.seek(0)
     return f.read().decode(errors="replace")
+
+
+def _copy_file(source: str, path: str) -> None:
+    """A new file, never through a symlink at PATH, with SOURCE's bytes and permission bits."""
+    with open(source, "rb") as f:
+        data = f.read()
+        mode = stat.S_IMODE(os.fstat(f.fileno()).st_mode)
+    # Created relative to its opened directory: neither the directory nor the entry may be a symlink.
+    directory = os.open(os.path.dirname(path), os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+        fd = os.open(os.path.basename(path), flags, 0o600, dir_fd=directory)
+    finally:
+        os.close(directory)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+        os.fchmod(out.fileno(), mode)
 
 
 def _remove_tree(path: str) -> None:

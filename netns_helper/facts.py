@@ -64,6 +64,19 @@ class Hook:
     name: str
     path: str
     target: str | None  # the resolved target when the entry is a symlink
+    fingerprint: str | None = None  # of the file a namespace's copy is made from (see `fingerprint`)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An entry of a namespace's hook directories, as start finds it: enough to tell its own mirrors."""
+
+    kind: str  # "file <fingerprint>" or "link <target>": what a mirror record says
+    dangling: bool = False  # a symlink to nothing: run-parts fails on it, so ifup does
+    host_inode: bool = False  # another name of the host's hook (a hard link made by earlier versions)
+
+
+MIRRORS = ".netns-helper-mirrors"  # in /etc/netns/NAME/network: the hook entries start made, as they were made
 
 
 @dataclass(frozen=True)
@@ -74,7 +87,8 @@ class Facts:
     host_links: Mapping[str, Link] = field(default_factory=dict)
     ns_links: Mapping[str, Link] = field(default_factory=dict)  # of the namespace being planned
     host_hooks: tuple[Hook, ...] = ()
-    ns_hook_entries: frozenset[str] = frozenset()  # "if-up.d/name" already in /etc/netns/NAME/network
+    ns_hook_entries: Mapping[str, Entry] = field(default_factory=dict)  # "if-up.d/name" in /etc/netns/NAME/network
+    mirrors: Mapping[str, str] = field(default_factory=dict)  # the mirror record: entry -> its Entry.kind when made
     resolv_conf_exists: bool = False
     state_dir_exists: bool = False
 
@@ -89,6 +103,24 @@ def list_namespaces(paths: Paths) -> frozenset[str]:
         return frozenset()
 
 
+def fingerprint(path: str) -> str | None:
+    """Size and CRC-32 of a file's bytes: tells an admin's edit of a copy from the copy (not an attacker's)."""
+    import zlib
+
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return None
+    return f"{len(data)} {zlib.crc32(data):08x}"
+
+
+def _copy_source(hook_path: str, target: str | None, paths: Paths) -> str | None:
+    """The file a namespace's mirror of a host hook copies; None when the mirror is a symlink."""
+    source = target or hook_path
+    return source if source.startswith(paths.host_network + "/") else None
+
+
 def host_hooks(paths: Paths) -> tuple[Hook, ...]:
     hooks = []
     for directory in HOOK_DIRS:
@@ -100,31 +132,65 @@ def host_hooks(paths: Paths) -> tuple[Hook, ...]:
         for name in names:
             path = f"{base}/{name}"
             target = os.path.realpath(path) if os.path.islink(path) else None
-            hooks.append(Hook(directory, name, path, target))
+            source = _copy_source(path, target, paths)
+            hooks.append(Hook(directory, name, path, target, fingerprint(source) if source else None))
     return tuple(hooks)
 
 
-def ns_hook_entries(paths: Paths, netns: str) -> frozenset[str]:
-    entries: set[str] = set()
+def ns_hook_entries(paths: Paths, netns: str, hooks: tuple[Hook, ...] = ()) -> dict[str, Entry]:
+    """The entries of NETNS's hook directories, each with what start needs to know of it."""
+    sources = {f"{h.directory}/{h.name}": _copy_source(h.path, h.target, paths) for h in hooks}
+    entries: dict[str, Entry] = {}
     for directory in HOOK_DIRS:
         base = f"{paths.netns_etc(netns)}/network/{directory}"
         try:
-            entries.update(f"{directory}/{name}" for name in os.listdir(base))
+            names = sorted(os.listdir(base))
         except FileNotFoundError:
             continue
-    return frozenset(entries)
+        for name in names:
+            key, path = f"{directory}/{name}", f"{base}/{name}"
+            try:
+                if os.path.islink(path):
+                    entries[key] = Entry(f"link {os.readlink(path)}", dangling=not os.path.exists(path))
+                    continue
+                st = os.stat(path)
+            except OSError:
+                continue  # gone meanwhile
+            source = sources.get(key)
+            try:
+                shared = source is not None and os.path.samestat(st, os.stat(source))
+            except OSError:
+                shared = False
+            entries[key] = Entry(f"file {fingerprint(path)}", host_inode=shared)
+    return entries
+
+
+def mirror_record(paths: Paths, netns: str) -> dict[str, str]:
+    """What start recorded of the mirrors it made for NETNS; empty when there is no record (or it is broken)."""
+    import json
+
+    try:
+        with open(f"{paths.netns_etc(netns)}/network/{MIRRORS}") as f:
+            record = json.load(f)
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(record, dict):
+        return {}
+    return {k: v for k, v in record.items() if isinstance(k, str) and isinstance(v, str)}
 
 
 def gather(paths: Paths, netns: str, query: Query, host_links: bool = True) -> Facts:
     """Everything the planner needs to plan start (or, without HOST_LINKS, stop) of NETNS."""
     namespaces = list_namespaces(paths)
     exists = netns in namespaces
+    hooks = host_hooks(paths)
     return Facts(
         namespaces=namespaces,
         host_links=ipjson.links(query(iproute.query_links())) if host_links else {},
         ns_links=ipjson.links(query(iproute.query_links(netns))) if exists else {},
-        host_hooks=host_hooks(paths),
-        ns_hook_entries=ns_hook_entries(paths, netns),
+        host_hooks=hooks,
+        ns_hook_entries=ns_hook_entries(paths, netns, hooks),
+        mirrors=mirror_record(paths, netns),
         resolv_conf_exists=os.path.lexists(f"{paths.netns_etc(netns)}/resolv.conf"),
         state_dir_exists=os.path.isdir(paths.state_dir(netns)),
     )

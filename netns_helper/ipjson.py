@@ -14,6 +14,7 @@ class Link:
     kind: str | None = None  # linkinfo's info_kind (needs -d); None for a physical NIC
     parent: str | None = None  # the lower device of a VLAN, macvlan, ...
     parent_elsewhere: bool = False  # the lower device is in another namespace
+    master: str | None = None  # the bridge or bond this link is a port of
     flags: tuple[str, ...] = ()  # UP, LOWER_UP, BROADCAST...
     operstate: str = "UNKNOWN"  # UP, DOWN, UNKNOWN (lo), LOWERLAYERDOWN...
     addresses: tuple[str, ...] = ()  # "local/prefixlen" (addr show)
@@ -62,6 +63,7 @@ def links(output: str) -> dict[str, Link]:
             kind=(entry.get("linkinfo") or {}).get("info_kind"),
             parent=entry.get("link"),
             parent_elsewhere="link_netnsid" in entry,
+            master=entry.get("master"),
             flags=tuple(entry.get("flags", ())),
             operstate=entry.get("operstate", "UNKNOWN"),
             addresses=tuple(f"{a['local']}/{a['prefixlen']}" for a in entry.get("addr_info", ()) if "local" in a),

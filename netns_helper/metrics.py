@@ -233,8 +233,12 @@ def node_families(per_link: list[tuple[str, Link]]) -> tuple[Family, ...]:
     return tuple(families)
 
 
-def plan_write(directory: str, text: str) -> Plan:
-    """Write TEXT beside the metrics file, then rename it over the file: rename(2) is atomic."""
+def plan_write(directory: str, text: str, pid: int) -> Plan:
+    """Write TEXT beside the metrics file, then rename it over the file: rename(2) is atomic.
+
+    The temporary file is named after this run's PID, so that two runs at once never write one
+    file; one left by a run that was killed (its PID gone) is removed.
+    """
     if not os.path.isdir(directory):
         raise ConfigError(
             f"{directory}: no such directory",
@@ -242,17 +246,34 @@ def plan_write(directory: str, text: str) -> Plan:
             "or another one: --textfile-dir=DIR",
         )
     # Not *.prom: node-exporter never reads the file while it is being written.
-    temp = f"{directory}/.{FILE_NAME}.tmp"
-    steps = (
-        Step(RemoveFile(temp)),  # left by an interrupted run
+    temp = f"{directory}/.{FILE_NAME}.{pid}.tmp"
+    steps = [Step(RemoveFile(f"{directory}/{left}")) for left in _leftovers(directory)]
+    steps += [
         Step(WriteFile(temp, text), undo=(RemoveFile(temp),), undo_if_failed=True),
         Step(Run(("mv", "-f", "-T", temp, f"{directory}/{FILE_NAME}"))),
-    )
-    return Plan(f"metrics into {directory}/{FILE_NAME}", steps)
+    ]
+    return Plan(f"metrics into {directory}/{FILE_NAME}", tuple(steps))
+
+
+def _leftovers(directory: str) -> list[str]:
+    """Temporary files of runs that are gone (by their PID; a run in progress keeps its own)."""
+    prefix, suffix = f".{FILE_NAME}.", ".tmp"
+    found = []
+    for name in sorted(os.listdir(directory)):
+        pid = name[len(prefix) : -len(suffix)] if name.startswith(prefix) and name.endswith(suffix) else ""
+        if name == f"{prefix}tmp" or (pid.isdigit() and not os.path.exists(f"/proc/{pid}")):
+            found.append(name)  # `.netns_helper.prom.tmp`: the fixed name of earlier versions
+    return found
 
 
 def run(ctx: Context, opts: Args) -> int:
     from .runtime import run_plan
 
-    directory = opts.value("--textfile-dir", DEFAULT_DIR).rstrip("/") or "/"
-    return run_plan(ctx, plan_write(directory, render(gather(ctx.paths, ctx.executor.query))))
+    value = opts.value("--textfile-dir", DEFAULT_DIR)
+    if not value:
+        raise ConfigError(
+            "--textfile-dir= is empty", hint="name node-exporter's textfile directory: --textfile-dir=DIR"
+        )
+    directory = value.rstrip("/") or "/"
+    text = render(gather(ctx.paths, ctx.executor.query))
+    return run_plan(ctx, plan_write(directory, text, os.getpid()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -9,8 +10,8 @@ from dataclasses import dataclass
 from . import iproute
 from .commands import (
     Action,
+    CopyFile,
     EndProcesses,
-    HardLink,
     MakeDirs,
     OnError,
     Plan,
@@ -22,7 +23,7 @@ from .commands import (
     joined,
 )
 from .errors import ERROR, WARNING, ConfigError, Loc, Problem, raise_first_error
-from .facts import HOOK_DIRS, Facts, Paths
+from .facts import HOOK_DIRS, MIRRORS, Entry, Facts, Paths
 from .interfaces import Iface, Interfaces
 from .ipjson import Link
 from .links import Veth, host_problems, veths
@@ -210,19 +211,46 @@ def resolv_conf(netns: str, config: Interfaces) -> str:
 def _hook_steps(netns: str, facts: Facts, paths: Paths) -> list[Step]:
     """Hook directories ifupdown needs, and the host's hooks (vlan, bridge, bonding...) mirrored in.
 
-    `ip netns exec` binds /etc/netns/NAME/network over /etc/network, which hides the
-    host's hook directories; the mirrored entries point at the hooks' real files.
+    `ip netns exec` binds /etc/netns/NAME/network over /etc/network, which hides the host's
+    hook directories: a hook there is mirrored by a copy (never another name of the host's
+    file, which an edit of the copy would change), one elsewhere by a symlink. The record of
+    what start made (facts.MIRRORS) tells its own mirrors from the admin's entries: a mirror is
+    refreshed when the host's hook changes and removed when it goes (a removed package's hook
+    must not break every start); an entry that is not a mirror as made stays as it is.
     """
     base = f"{paths.netns_etc(netns)}/network"
     steps = [Step(MakeDirs(f"{base}/{d}")) for d in HOOK_DIRS]
+    record: dict[str, str] = {}
     for hook in facts.host_hooks:
-        if f"{hook.directory}/{hook.name}" in facts.ns_hook_entries:
-            continue  # the admin's own entry for this namespace wins
-        path = f"{base}/{hook.directory}/{hook.name}"
+        key = f"{hook.directory}/{hook.name}"
+        path = f"{base}/{key}"
         source = hook.target or hook.path
-        inside_hidden_dir = source.startswith(paths.host_network + "/")
-        steps.append(Step(HardLink(source, path) if inside_hidden_dir else Symlink(source, path)))
+        copy = source.startswith(paths.host_network + "/")
+        wanted = f"file {hook.fingerprint}" if copy else f"link {source}"
+        entry = facts.ns_hook_entries.get(key)
+        stale = entry is not None and (entry.kind != wanted or entry.host_inode)
+        if entry is not None and stale:
+            if not _own_mirror(entry, facts.mirrors.get(key)):
+                continue  # the admin's own entry for this namespace wins
+            steps.append(Step(RemoveFile(path)))
+        if entry is None or stale:
+            steps.append(Step(CopyFile(source, path) if copy else Symlink(source, path)))
+        record[key] = wanted
+    hooks = {f"{hook.directory}/{hook.name}" for hook in facts.host_hooks}
+    for key, entry in sorted(facts.ns_hook_entries.items()):
+        if key not in hooks and _own_mirror(entry, facts.mirrors.get(key)):
+            steps.append(Step(RemoveFile(f"{base}/{key}")))  # its host hook is gone
+    if record != facts.mirrors:
+        # Lost between the two steps, the record is rebuilt by the next start from the mirrors as they are.
+        manifest = f"{base}/{MIRRORS}"
+        text = json.dumps(record, indent=0, sort_keys=True) + "\n"
+        steps += [Step(RemoveFile(manifest)), Step(WriteFile(manifest, text))]
     return steps
+
+
+def _own_mirror(entry: Entry, recorded: str | None) -> bool:
+    """Whether start may replace or remove ENTRY: a mirror as it made it, or one no hook can run."""
+    return entry.kind == recorded or entry.host_inode or entry.dangling
 
 
 def plan_start(

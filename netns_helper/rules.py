@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
+import stat
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from . import ipjson, iproute
 from .errors import ERROR, WARNING, ConfigError, Loc, Problem
-from .facts import Facts, Paths, list_namespaces
+from .executor import CommandFailed
+from .facts import HOOK_DIRS, Facts, Paths, list_namespaces
 from .interfaces import Iface, Interfaces
 from .ipjson import Link
-from .links import veths
+from .links import Veth, veths
 from .planner import claimed, made_inside, start_layout, vlan_of
 from .world import World
 
@@ -34,19 +38,48 @@ class Live:
     ns_links: Mapping[str, Mapping[str, Link]] = field(default_factory=dict)  # of running namespaces
     default_devs: frozenset[str] = frozenset()  # links carrying the host's default routes
     ssh_dev: str | None = None  # the link this SSH session came in on
+    upper_addresses: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # of the host's uppers
 
 
 def gather_live(paths: Paths, query: Query) -> Live:
-    """The facts of the live rules for every namespace (`check`)."""
-    ns_links = {netns: ipjson.links(query(iproute.query_links(netns))) for netns in sorted(list_namespaces(paths))}
+    """The facts of the live rules for every namespace (`check`).
+
+    An entry of /run/netns that cannot be read (not a namespace, or gone meanwhile as other
+    namespaces come and go) is skipped with a warning: it must not hide the real problems.
+    """
+    ns_links = {}
+    for netns in sorted(list_namespaces(paths)):
+        try:
+            ns_links[netns] = ipjson.links(query(iproute.query_links(netns)))
+        except CommandFailed as e:
+            sys.stderr.write(f"netns-helper: warning: skipping {paths.run_netns}/{netns}: {e.message}\n")
     host_links = ipjson.links(query(iproute.query_links()))
-    return Live(host_links, ns_links, default_route_devs(f"{paths.proc}/net"), _ssh_dev(query))
+    return Live(
+        host_links,
+        ns_links,
+        default_route_devs(f"{paths.proc}/net"),
+        _ssh_dev(query),
+        _upper_addresses(host_links, query),
+    )
 
 
 def start_live(paths: Paths, query: Query, netns: str, facts: Facts) -> Live:
     """The same facts for the rules of NETNS, from what start has read already (nothing asked twice)."""
     ns_links = {netns: facts.ns_links} if netns in facts.namespaces else {}
-    return Live(facts.host_links, ns_links, default_route_devs(f"{paths.proc}/net"), _ssh_dev(query))
+    addresses = _upper_addresses(facts.host_links, query)
+    return Live(facts.host_links, ns_links, default_route_devs(f"{paths.proc}/net"), _ssh_dev(query), addresses)
+
+
+def _uppers(dev: str, host_links: Mapping[str, Link]) -> list[Link]:
+    """The host's VLAN, macvlan... links on top of DEV (a veth's peer is not one)."""
+    return [u for u in host_links.values() if u.parent == dev and not u.parent_elsewhere and u.kind != "veth"]
+
+
+def _upper_addresses(host_links: Mapping[str, Link], query: Query) -> dict[str, tuple[str, ...]]:
+    """The addresses of the host's upper links; asked only when the host has any (most have none)."""
+    if not any(_uppers(dev, host_links) for dev in host_links):
+        return {}
+    return {link.name: link.addresses for link in ipjson.links(query(("ip", "-j", "addr", "show"))).values()}
 
 
 def default_route_devs(proc: str) -> frozenset[str]:
@@ -117,6 +150,8 @@ def file_problems(world: World, selected: set[str] | None) -> list[Problem]:
             found += _check_namespace(name, config, world, claims)
     found += _check_host_links(world, selected)
     found += _check_xfrm(world, selected)
+    found += _check_modes(world, selected)
+    found += _check_symlinks(world, selected)
     return found
 
 
@@ -165,7 +200,9 @@ def _check_namespace(
     except ConfigError as e:
         return [*problems, Problem.of(e)]
     ends = {pair.ns_end for pair in pairs}
-    host_auto = dict(world.host.allowed("auto")) if world.host else {}
+    problems += _name_problems(pairs, taken)
+    host_up = _host_brought_up(world.host)
+    ports = _host_ports(world.host)
     for dev, loc in taken.items():
         if dev == "lo" or ":" in dev or dev in ends:
             continue
@@ -179,9 +216,76 @@ def _check_namespace(
         others = [f"{ns} ({where})" for ns, where in claims.get(dev, []) if ns != name]
         if others:
             problems.append(Problem(ERROR, f"{dev} is also taken by namespace {', '.join(others)}", str(loc)))
-        if dev in host_auto:
+        if dev in host_up:
+            how, where = host_up[dev]
+            problems.append(Problem(ERROR, f"{dev} is also brought up by the host ({how} at {where})", str(loc)))
+        port = next((p for p in ports if p[0].fullmatch(dev)), None)
+        if port is not None:
+            _, master, option, where = port
             problems.append(
-                Problem(ERROR, f"{dev} is also brought up by the host (auto at {host_auto[dev]})", str(loc))
+                Problem(
+                    ERROR,
+                    f"{dev} is a port of the host's {master} ({option} at {where}): moving it cuts {master} off",
+                    str(loc),
+                )
+            )
+    return problems
+
+
+def _host_brought_up(host: Interfaces | None) -> dict[str, tuple[str, Loc]]:
+    """Host NIC -> (`auto` or `allow-hotplug`, where): what the host's ifupdown brings up itself."""
+    found: dict[str, tuple[str, Loc]] = {}
+    for cls, word in (("auto", "auto"), ("hotplug", "allow-hotplug")):
+        for dev, loc in host.allowed(cls) if host else ():
+            found.setdefault(dev, (word, loc))
+    return found
+
+
+# bridge-utils' `bridge_ports all`: what its ifupdown script expands it to.
+_ALL_PORTS = ("regex", "eth.*", "em.*", "en.*", "p[0-9].*", "noregex")
+
+
+def _host_ports(host: Interfaces | None) -> list[tuple[re.Pattern[str], str, str, Loc]]:
+    """(a port's name or regex, its bridge or bond, the option, where): the ports of the host's file.
+
+    As bridge-utils reads `bridge_ports`: words after `regex` (until `noregex`) are extended
+    regular expressions that a whole interface name matches; `all` is eth*, em*, en* and p0*...
+    """
+    ports = []
+    for iface in host.ifaces if host else ():
+        for key in ("bridge-ports", "bond-slaves"):
+            for opt in iface.values(key):
+                regex = False
+                for word in [w for member in opt.value.split() for w in (_ALL_PORTS if member == "all" else (member,))]:
+                    if word in ("regex", "noregex") and key == "bridge-ports":
+                        regex = word == "regex"
+                    elif word != "none":
+                        try:
+                            pattern = re.compile(word if regex else re.escape(word))
+                        except re.error:
+                            continue  # bridge-utils' egrep matches nothing with it either
+                        ports.append((pattern, iface.name, opt.name, opt.loc))
+        for opt in iface.values("bond-master"):
+            ports.append((re.compile(re.escape(iface.name)), opt.value, opt.name, opt.loc))
+    return ports
+
+
+# '%' makes the kernel number a new link (eth%d); '=' is ifup's IFACE=LOGICAL syntax.
+_NAME_SYNTAX = (("%", "the kernel expands it into a number"), ("=", "ifup reads NAME=LOGICAL"))
+
+
+def _name_problems(pairs: tuple[Veth, ...], taken: Mapping[str, Loc]) -> list[Problem]:
+    """Names start creates or hands to ifup that would not be the name the admin wrote."""
+    problems = []
+    named = [(pair.host_end, pair.loc) for pair in pairs] + [(pair.ns_end, pair.loc) for pair in pairs]
+    for name, loc in [*named, *taken.items()]:
+        for char, why in _NAME_SYNTAX:
+            if char in name:
+                problems.append(Problem(ERROR, f"{name!r}: no {char!r} in an interface name ({why})", str(loc)))
+    for pair in pairs:
+        if "lo" in (pair.host_end, pair.ns_end):
+            problems.append(
+                Problem(ERROR, "'lo' cannot be an end of a link-netns pair: every namespace has one", str(pair.loc))
             )
     return problems
 
@@ -194,15 +298,44 @@ def _check_live(name: str, config: Interfaces, world: World, live: Live) -> list
         return []  # a file rule reports it
     problems = list(start_layout(config, live.host_links, live.ns_links.get(name), pairs).problems)
     ends = {pair.ns_end for pair in pairs}
+    for pair in pairs:
+        if pair.ns_end in live.host_links:
+            problems.append(
+                Problem(
+                    ERROR,
+                    f"link-netns end {pair.ns_end!r} is the name of a host link: the namespace would get "
+                    "the veth end, not that link",
+                    str(pair.loc),
+                )
+            )
     for dev, loc in taken.items():
         if dev in ends or dev not in live.host_links or made_inside(dev, config):
             continue
+        problems += _upper_problems(live.host_links[dev], live, loc)
         if dev in live.default_devs:
             problems.append(
                 Problem(WARNING, f"{dev} carries the host's default route: moving it cuts the host off", str(loc))
             )
         if dev == live.ssh_dev:
             problems.append(Problem(WARNING, f"{dev} carries this SSH connection: moving it cuts you off", str(loc)))
+    return problems
+
+
+def _upper_problems(link: Link, live: Live, loc: Loc) -> list[Problem]:
+    """Moving LINK takes it from its master, and its uppers (VLANs, macvlans) lose their lower link."""
+    problems = []
+    if link.master is not None:
+        msg = f"{link.name} is a port of the host's {link.master}: moving it cuts {link.master} off"
+        problems.append(Problem(ERROR, msg, str(loc)))
+    for upper in _uppers(link.name, live.host_links):
+        addresses = live.upper_addresses.get(upper.name, ())
+        if addresses or upper.master is not None:
+            carries = f"carries {', '.join(addresses)}" if addresses else f"is a port of {upper.master}"
+            msg = f"{link.name} is the lower link of the host's {upper.name}, which {carries}: moving it cuts that off"
+            problems.append(Problem(ERROR, msg, str(loc)))
+        else:
+            msg = f"{link.name} is the lower link of the host's {upper.name}, which stops passing traffic"
+            problems.append(Problem(WARNING, msg, str(loc)))
     return problems
 
 
@@ -273,4 +406,65 @@ def _check_xfrm(world: World, selected: set[str] | None) -> list[Problem]:
                 block_p2p_uplink([i for i in items if i.dest_netns == dest], config)
             except ConfigError as e:
                 problems.append(Problem.of(e))
+    return problems
+
+
+def _check_modes(world: World, selected: set[str] | None) -> list[Problem]:
+    """sshd's StrictModes for what runs as root: every file read, the directories above it, the hook directories.
+
+    Each must be owned by root (or by whoever runs the tool) and not writable by group or others:
+    an `up` line or a hook is a command run as root.
+    """
+    paths = world.paths
+    files = list(world.host.files) if world.host else []
+    dirs = [f"{paths.host_network}/{d}" for d in HOOK_DIRS]
+    for name in sorted(world.configs):
+        if selected is None or name in selected:
+            files += world.configs[name].files
+            files += [paths.netns_xfrm(name)] if os.path.lexists(paths.netns_xfrm(name)) else []
+            dirs += [f"{paths.netns_etc(name)}/network/{d}" for d in HOOK_DIRS]
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for path, where in [(f, f"{f}:1") for f in files] + [(d, d) for d in dirs]:
+        above = os.path.dirname(path)
+        targets = [(path, where)]
+        while (above == paths.etc or above.startswith(f"{paths.etc}/")) and above not in seen:
+            targets.append((above, above))
+            above = os.path.dirname(above)
+        for target, at in targets:
+            if target not in seen:
+                seen.add(target)
+                problems += _mode_problem(target, at)
+    return problems
+
+
+def _mode_problem(path: str, where: str) -> list[Problem]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return []  # not there: nothing runs from it (a missing file is reported where it is needed)
+    hint = f" (hint: chown root:root {path}; chmod go-w {path})"
+    if st.st_uid not in (0, os.geteuid()):
+        return [Problem(ERROR, f"{path} is owned by uid {st.st_uid}, not root: its commands run as root{hint}", where)]
+    if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        mode = f"{stat.S_IMODE(st.st_mode):04o}"
+        msg = f"{path} is writable by group or others (mode {mode}): its commands run as root{hint}"
+        return [Problem(ERROR, msg, where)]
+    return []
+
+
+def _check_symlinks(world: World, selected: set[str] | None) -> list[Problem]:
+    """Start writes into the hook directories and the state directory: never through a symlink."""
+    paths = world.paths
+    problems = []
+    state_parent = os.path.dirname(paths.state_dir("x"))
+    for name in sorted(world.configs):
+        if selected is not None and name not in selected:
+            continue
+        written = [f"{paths.netns_etc(name)}/network/{d}" for d in HOOK_DIRS]
+        written += [os.path.dirname(state_parent), state_parent, paths.state_dir(name)]
+        for path in written:
+            if os.path.islink(path):
+                msg = f"{path} is a symbolic link: start writes there, and never through a link (hint: rm {path})"
+                problems.append(Problem(ERROR, msg, path))
     return problems

@@ -71,6 +71,12 @@ CASES = {
         "auto eth1\n", "warning", "eth1 carries the host's default route", default_via="eth1"
     ),
     "default-route-on-a-nic-left-alone": Case("auto eth1\n", "clean", default_via="eth2"),
+    "port-of-a-host-bridge": Case(
+        "auto eth1\n", "error", "eth1 is a port of the host's br0", host="iface br0 inet dhcp\n  bridge_ports eth1\n"
+    ),
+    "nic-the-host-hotplugs": Case(
+        "auto eth1\n", "error", "eth1 is also brought up by the host (allow-hotplug", host="allow-hotplug eth1\n"
+    ),
 }
 
 
@@ -129,3 +135,17 @@ def test_check_and_start_agree(name: str, root: Path, fp: FakeProcess, capsys: p
     assert check_out and case.words in check_out[0], check_out
     problems = [line for line in start_err if ": error: " in line or ": warning: " in line]
     assert problems == check_out  # the same problems, the same words, the same lines
+
+
+def test_check_skips_an_unreadable_or_vanished_namespace_with_a_warning(
+    root: Path, fp: FakeProcess, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _install(Case("auto eth1\n", "clean"), root, fp)
+    for name in ("gone", "plain"):
+        (root / f"run/netns/{name}").touch()
+    fp.register(["ip", "-n", "gone", "-j", "-d", "link", "show"], returncode=1, stderr="Cannot open network namespace")
+    fp.register(["ip", "-n", "plain", "-j", "-d", "link", "show"], returncode=255, stderr="Invalid argument")
+    assert main(["check"]) == 0
+    err = capsys.readouterr().err
+    assert f"netns-helper: warning: skipping {root}/run/netns/gone: exit code 1: Cannot open network namespace" in err
+    assert f"netns-helper: warning: skipping {root}/run/netns/plain: exit code 255: Invalid argument" in err

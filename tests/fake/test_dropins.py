@@ -90,7 +90,12 @@ def test_enable_now_failed_restart_exits_1_and_keeps_the_dropin(
     assert (units(root) / "nginx.service.d/netns.conf").is_symlink()
 
 
-def test_enable_failed_reload_undoes_the_link(root: Path, fp: FakeProcess) -> None:
+def test_enable_failed_reload_undoes_the_link_and_its_directory(root: Path, fp: FakeProcess) -> None:
+    fp.register(RELOAD, returncode=1, stderr="Access denied")
+    rmdir(fp, occurrences=3)  # nginx.service.d, and etc/systemd/system and etc/systemd, not there either
+    assert main(["enable", "nginx"]) == 1
+    assert not units(root).exists()
+    (units(root) / "nginx.service.d").mkdir(parents=True)  # the admin's, made before: it stays
     fp.register(RELOAD, returncode=1, stderr="Access denied")
     assert main(["enable", "nginx"]) == 1
     assert tree(root) == {"nginx.service.d": ""}

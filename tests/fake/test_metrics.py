@@ -118,8 +118,8 @@ def test_print_commands_writes_nothing(root: Path, fp: FakeProcess, capsys: pyte
     assert main(["--print-commands", "metrics", f"--textfile-dir={root}/textfiles/"]) == 0
     assert os.listdir(root / "textfiles") == []
     out = capsys.readouterr().out
-    temp, final = f"{root}/textfiles/.netns_helper.prom.tmp", f"{root}/textfiles/netns_helper.prom"
-    assert f"rm -f {temp}\nprintf '%s\\n' '# HELP netns_helper_namespace_running " in out
+    temp, final = f"{root}/textfiles/.netns_helper.prom.{os.getpid()}.tmp", f"{root}/textfiles/netns_helper.prom"
+    assert "\nprintf '%s\\n' '# HELP netns_helper_namespace_running " in out
     assert " 'netns_helper_processes{netns=\"nginx\"} 1' " in out
     assert f" >{temp}\nmv -f -T {temp} {final}\n" in out
 
@@ -145,11 +145,18 @@ def test_failed_rename_leaves_no_temporary_file(
     assert (root / "textfiles/netns_helper.prom").read_text() == "# the previous run's\n"
 
 
-def test_a_temporary_file_left_by_a_crash_is_replaced(root: Path, fp: FakeProcess) -> None:
-    (root / "textfiles/.netns_helper.prom.tmp").write_text("half a fi")
+def test_a_temporary_file_left_by_a_crash_is_removed_and_one_in_use_kept(root: Path, fp: FakeProcess) -> None:
+    gone = 2**22 + 1  # above the kernel's pid_max: never a live PID
+    for name in (".netns_helper.prom.tmp", f".netns_helper.prom.{gone}.tmp", f".netns_helper.prom.{os.getppid()}.tmp"):
+        (root / "textfiles" / name).write_text("half a fi")
     mv(fp)
     assert main(["metrics", f"--textfile-dir={root}/textfiles"]) == 0
-    assert os.listdir(root / "textfiles") == ["netns_helper.prom"]
+    assert sorted(os.listdir(root / "textfiles")) == [f".netns_helper.prom.{os.getppid()}.tmp", "netns_helper.prom"]
+
+
+def test_an_empty_textfile_dir_is_refused(root: Path, fp: FakeProcess, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["metrics", "--textfile-dir="]) == 2
+    assert "--textfile-dir= is empty" in capsys.readouterr().err
 
 
 def test_missing_directory_exits_2(root: Path, fp: FakeProcess, capsys: pytest.CaptureFixture[str]) -> None:

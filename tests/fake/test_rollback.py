@@ -28,8 +28,8 @@ import pytest
 
 from netns_helper.commands import (
     Action,
+    CopyFile,
     EndProcesses,
-    HardLink,
     MakeDirs,
     Plan,
     RemoveFile,
@@ -40,7 +40,7 @@ from netns_helper.commands import (
     WriteFile,
 )
 from netns_helper.executor import CommandFailed, Executor, Outcome, Processes
-from netns_helper.facts import Facts, Paths
+from netns_helper.facts import MIRRORS, Facts, Paths
 from netns_helper.interfaces import Interfaces, parse_text
 from netns_helper.ipjson import Link
 from netns_helper.planner import plan_start, plan_stop
@@ -349,12 +349,12 @@ class Kernel:
             if files.get(action.path, "") is None:
                 raise IsADirectoryError(21, "Is a directory")
             files.pop(action.path, None)
-        elif isinstance(action, WriteFile | Symlink | HardLink):
+        elif isinstance(action, WriteFile | Symlink | CopyFile):
             if files.get(os.path.dirname(action.path), "") is not None:
                 raise FileNotFoundError(2, "No such file or directory")
             if action.path in files:
                 raise FileExistsError(17, "File exists")
-            if isinstance(action, HardLink) and not files.get(action.source):
+            if isinstance(action, CopyFile) and not files.get(action.source):
                 raise FileNotFoundError(2, "No such file or directory")
             files[action.path] = (
                 action.content
@@ -580,9 +580,10 @@ def _kept_by_design(plan: Plan, keep_written: bool = False) -> set[str]:
     for step in plan.steps:
         a = step.action
         if (
-            isinstance(a, Symlink | HardLink)
+            isinstance(a, Symlink | CopyFile)
             or (isinstance(a, MakeDirs) and a.path.startswith(PATHS.etc + "/"))
             or (keep_written and isinstance(a, WriteFile))
+            or (isinstance(a, WriteFile) and a.path.endswith(f"/{MIRRORS}"))
         ):
             kept.add(a.path)
     return kept

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -193,3 +194,140 @@ def test_every_error_of_an_xfrm_file(root: Path) -> None:
     _ns(root, "gw", NGINX, "[a]\nIfId=x\nPrefixes=10.0.0.0/8\n[b]\nIfId=2\nPrefixes=10.0.0.0/33\n")
     x = root / "etc/netns/gw/network/xfrm"
     assert [p.split(": error: ")[0] for p in _check(root, ["gw"], HOST)] == [f"{x}:2", f"{x}:6"]
+
+
+@pytest.mark.parametrize(
+    ("host_text", "message"),
+    [
+        # The Debian installer's default for the primary NIC: refused as `auto` is.
+        (
+            "auto lo\niface lo inet loopback\n\nallow-hotplug eth0\niface eth0 inet dhcp\n",
+            "eth0 is also brought up by the host (allow-hotplug at {host}:4)",
+        ),
+        (
+            "iface br0 inet dhcp\n  bridge-ports all\n",
+            "eth0 is a port of the host's br0 (bridge-ports at {host}:2): moving it cuts br0 off",
+        ),
+    ],
+    ids=["allow-hotplug", "bridge-ports-all"],
+)
+def test_a_nic_the_host_needs_is_refused(root: Path, host_text: str, message: str) -> None:
+    host = root / "etc/network/interfaces"
+    host.write_text(host_text)
+    a = _ns(root, "a", "auto eth0\n")
+    assert _check(root, None, HOST) == [f"{a}:1: error: " + message.format(host=host)]
+
+
+def test_a_port_of_a_host_bridge_or_bond_in_the_host_file_is_refused(root: Path) -> None:
+    host = root / "etc/network/interfaces"
+    host.write_text(
+        "iface br0 inet static\n  bridge_ports eth1\n  address 192.0.2.1/24\n"
+        "iface bond0 inet manual\n  bond-slaves none\niface eth2 inet manual\n  bond-master bond0\n"
+    )
+    a = _ns(root, "a", "auto eth1\n")
+    b = _ns(root, "b", "auto br9\niface br9 inet manual\n  bridge-ports eth2\n")
+    assert _check(root, None, HOST) == [
+        f"{a}:1: error: eth1 is a port of the host's br0 (bridge_ports at {host}:2): moving it cuts br0 off",
+        f"{b}:3: error: eth2 is a port of the host's bond0 (bond-master at {host}:7): moving it cuts bond0 off",
+    ]
+
+
+def test_a_nic_with_live_uppers_carrying_the_hosts_addresses_is_refused(root: Path) -> None:
+    # Facts as `ip -j -d link show` gives them for a bond slave, a VLAN with an address, a bare macvlan.
+    a = _ns(root, "a", "auto eth0 eth1 eth2\n")
+    links = {
+        "eth0": Link("eth0", master="bond0"),
+        "bond0": Link("bond0", kind="bond"),
+        "eth1": Link("eth1"),
+        "eth1.7": Link("eth1.7", kind="vlan", parent="eth1"),
+        "eth2": Link("eth2"),
+        "mv0": Link("mv0", kind="macvlan", parent="eth2"),
+        "peer": Link("peer", kind="veth", parent="eth2"),  # a veth's peer is not an upper
+    }
+    live = Live(host_links=links, upper_addresses={"eth1.7": ("198.51.100.1/24",), "mv0": ()})
+    assert _check(root, None, live) == [
+        f"{a}:1: error: eth0 is a port of the host's bond0: moving it cuts bond0 off",
+        f"{a}:1: error: eth1 is the lower link of the host's eth1.7, which carries 198.51.100.1/24: "
+        "moving it cuts that off",
+        f"{a}:1: warning: eth2 is the lower link of the host's mv0, which stops passing traffic",
+    ]
+
+
+def test_names_start_creates_must_be_the_names_written(root: Path) -> None:
+    host = root / "etc/network/interfaces"
+    host.write_text(
+        "iface x inet manual\nlink-netns a lo va0\nlink-netns a v%d vb0\nlink-netns a vc0 eth1\nlink-netns a vd0 v=1\n"
+    )
+    a = _ns(root, "a", "auto eth1 eth0.5=x\n")
+    assert _check(root, None, HOST) == [
+        f"{a}:1: error: 'eth0.5=x': no '=' in an interface name (ifup reads NAME=LOGICAL)",
+        f"{a}:1: error: interface 'eth0.5=x' does not exist on this host (hint: name a NIC that `ip link` shows, "
+        "a VLAN PARENT.VID of one, or a bond/bridge stanza)",
+        f"{host}:2: error: 'lo' cannot be an end of a link-netns pair: every namespace has one",
+        f"{host}:2: error: cannot create link 'lo': a link of that name already exists on this host",
+        f"{host}:3: error: 'v%d': no '%' in an interface name (the kernel expands it into a number)",
+        f"{host}:4: error: link-netns end 'eth1' is the name of a host link: the namespace would get the veth end, "
+        "not that link",
+        f"{host}:5: error: 'v=1': no '=' in an interface name (ifup reads NAME=LOGICAL)",
+    ]
+
+
+def test_files_and_directories_others_could_write_are_refused_as_sshd_strictmodes(root: Path) -> None:
+    host = root / "etc/network/interfaces"
+    (root / "etc/network/interfaces.d").mkdir()
+    sourced = root / "etc/network/interfaces.d/extra"
+    sourced.write_text("iface eth5 inet manual\n")
+    os.chown(sourced, 1000, 1000)
+    host.write_text("source interfaces.d/*\n")
+    host.chmod(0o664)
+    (root / "etc/network/if-up.d").mkdir(mode=0o755)
+    (root / "etc/network/if-up.d").chmod(0o777)
+    a = _ns(root, "a", NGINX, xfrm="")
+    (a.parent / "xfrm").chmod(0o646)
+    a.parent.chmod(0o775)
+    hint = " (hint: chown root:root {0}; chmod go-w {0})"
+    assert [p for p in _check(root, None, HOST) if "runs as root" in p or "run as root" in p] == [
+        f"{a.parent}: error: {a.parent} is writable by group or others (mode 0775): its commands run as root"
+        + hint.format(a.parent),
+        f"{a.parent}/xfrm:1: error: {a.parent}/xfrm is writable by group or others (mode 0646): "
+        "its commands run as root" + hint.format(f"{a.parent}/xfrm"),
+        f"{root}/etc/network/if-up.d: error: {root}/etc/network/if-up.d is writable by group or others (mode 0777): "
+        "its commands run as root" + hint.format(f"{root}/etc/network/if-up.d"),
+        f"{host}:1: error: {host} is writable by group or others (mode 0664): its commands run as root"
+        + hint.format(host),
+        f"{sourced}:1: error: {sourced} is owned by uid 1000, not root: its commands run as root"
+        + hint.format(sourced),
+    ]
+    os.chown(sourced, 0, 0)
+    for path in (host, a.parent / "xfrm"):
+        path.chmod(0o644)
+    for path in (a.parent, root / "etc/network/if-up.d"):
+        path.chmod(0o755)
+    assert [p for p in _check(root, None, HOST) if "run as root" in p] == []
+
+
+def test_start_never_writes_through_a_symlinked_hook_or_state_directory(root: Path) -> None:
+    a = _ns(root, "a", NGINX)
+    (root / "elsewhere").mkdir()
+    os.symlink(root / "elsewhere", a.parent / "if-up.d")
+    (root / "run/network/netns").mkdir(parents=True)
+    os.symlink(root / "elsewhere", root / "run/network/netns/a")
+    hint = "start writes there, and never through a link (hint: rm {0})"
+    assert _check(root, None, HOST) == [
+        f"{a.parent}/if-up.d: error: {a.parent}/if-up.d is a symbolic link: " + hint.format(f"{a.parent}/if-up.d"),
+        f"{root}/run/network/netns/a: error: {root}/run/network/netns/a is a symbolic link: "
+        + hint.format(f"{root}/run/network/netns/a"),
+    ]
+
+
+def test_bridge_ports_regex_and_all_are_read_as_bridge_utils_reads_them(root: Path) -> None:
+    host = root / "etc/network/interfaces"
+    host.write_text(
+        "iface br0 inet dhcp\n  bridge_ports regex lan[0-9] noregex wan_1\niface br1 inet dhcp\n  bridge_ports all\n"
+    )
+    a = _ns(root, "a", "auto lan3 lan10 wan_1 wanx1 enp1s0 wlan0\n")
+    assert _check(root, None, None) == [
+        f"{a}:1: error: enp1s0 is a port of the host's br1 (bridge_ports at {host}:4): moving it cuts br1 off",
+        f"{a}:1: error: lan3 is a port of the host's br0 (bridge_ports at {host}:2): moving it cuts br0 off",
+        f"{a}:1: error: wan_1 is a port of the host's br0 (bridge_ports at {host}:2): moving it cuts br0 off",
+    ]

@@ -52,3 +52,26 @@ def test_holders_are_serialized_across_file_removal(tmp_path: Path) -> None:
         t.join()
     assert overlaps == []
     assert os.listdir(tmp_path / "netns-helper") == []
+
+
+def test_the_lock_never_opens_through_a_symlink(tmp_path: Path) -> None:
+    paths = Paths(run=str(tmp_path))
+    (tmp_path / "netns-helper").mkdir()
+    victim = tmp_path / "victim"
+    os.symlink(victim, lock_path(paths, "web"))
+    refused = pytest.raises(Busy, match=r"cannot lock namespace web: .*web\.lock: Too many levels of symbolic links")
+    with refused, locked(paths, "web", wait=0):
+        pass
+    assert not victim.exists()
+
+
+def test_the_lock_directory_is_not_a_symlink(tmp_path: Path) -> None:
+    paths = Paths(run=str(tmp_path))
+    (tmp_path / "elsewhere").mkdir()
+    os.symlink(tmp_path / "elsewhere", tmp_path / "netns-helper")
+    with (
+        pytest.raises(Busy, match=r"netns-helper: Not a directory \(a symbolic link\?\)"),
+        locked(paths, "web", wait=0),
+    ):
+        pass
+    assert os.listdir(tmp_path / "elsewhere") == []

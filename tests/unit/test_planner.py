@@ -6,7 +6,7 @@ import pytest
 
 from netns_helper.commands import OnError, Plan, Run, Step, joined, script
 from netns_helper.errors import ConfigError, Loc
-from netns_helper.facts import Facts, Hook, Paths
+from netns_helper.facts import Entry, Facts, Hook, Paths
 from netns_helper.interfaces import Interfaces, parse_text
 from netns_helper.ipjson import Link
 from netns_helper.planner import layout, plan_start, plan_stop, resolv_conf
@@ -25,10 +25,10 @@ HOST = {
 }
 HOOKS = (
     Hook("if-pre-up.d", "bridge", "/etc/network/if-pre-up.d/bridge", "/usr/lib/bridge-utils/ifupdown.sh"),
-    Hook("if-pre-up.d", "ifenslave", "/etc/network/if-pre-up.d/ifenslave", None),
+    Hook("if-pre-up.d", "ifenslave", "/etc/network/if-pre-up.d/ifenslave", None, "1234 0badf00d"),
     Hook("if-up.d", "mine", "/etc/network/if-up.d/mine", None),
 )
-FACTS = Facts(host_links=HOST, host_hooks=HOOKS, ns_hook_entries=frozenset({"if-up.d/mine"}))
+FACTS = Facts(host_links=HOST, host_hooks=HOOKS, ns_hook_entries={"if-up.d/mine": Entry("file 12 0badf00d")})
 
 CONFIGS = {
     "nginx": """\

@@ -33,8 +33,8 @@ from netns_helper.commands import (
     SELF_NETNS,
     Action,
     Arg,
+    CopyFile,
     EndProcesses,
-    HardLink,
     MakeDirs,
     OnError,
     Plan,
@@ -180,8 +180,8 @@ def _file_action(words: tuple[Arg, ...]) -> Action | None:
             return RemoveFile(path)
         case ("ln", "-s", str(target), str(path)):
             return Symlink(target, path)
-        case ("ln", str(source), str(path)):
-            return HardLink(source, path)
+        case ("cp", "--preserve=mode", str(source), str(path)):
+            return CopyFile(source, path)
         case ("end_processes", str(netns), str(seconds)):
             return EndProcesses(netns, float(seconds))
     return None
@@ -239,7 +239,7 @@ TRICKY_STEPS = [
     Step(RemoveTree("/run/network/netns/x"), OnError.REPORT),
     Step(RemoveFile("/etc/netns/x/resolv.conf")),
     Step(Symlink("/usr/lib/a b", "/etc/netns/x/network/if-up.d/$(x)")),
-    Step(HardLink("/etc/network/if-up.d/'", "/etc/netns/x/network/if-up.d/'")),
+    Step(CopyFile("/etc/network/if-up.d/'", "/etc/netns/x/network/if-up.d/'")),
     Step(WriteFile("/etc/netns/x/resolv.conf", "# hi; there\nnameserver 192.0.2.1\nsearch $(a) `b` 'c'\n")),
     Step(WriteFile("/dev/null", "\n")),
     Step(EndProcesses("x.y_z-1"), OnError.REPORT),

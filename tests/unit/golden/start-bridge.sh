@@ -11,7 +11,9 @@ mkdir -p /etc/netns/bridge/network/if-up.d
 mkdir -p /etc/netns/bridge/network/if-down.d
 mkdir -p /etc/netns/bridge/network/if-post-down.d
 ln -s /usr/lib/bridge-utils/ifupdown.sh /etc/netns/bridge/network/if-pre-up.d/bridge
-ln /etc/network/if-pre-up.d/ifenslave /etc/netns/bridge/network/if-pre-up.d/ifenslave
+cp --preserve=mode /etc/network/if-pre-up.d/ifenslave /etc/netns/bridge/network/if-pre-up.d/ifenslave
+rm -f /etc/netns/bridge/network/.netns-helper-mirrors
+printf '%s\n' '{' '"if-pre-up.d/bridge": "link /usr/lib/bridge-utils/ifupdown.sh",' '"if-pre-up.d/ifenslave": "file 1234 0badf00d"' '}' >/etc/netns/bridge/network/.netns-helper-mirrors
 printf '%s\n' '# Written by netns-helper for namespace bridge; edit freely, it is never overwritten.' >/etc/netns/bridge/resolv.conf
 ip link set dev eth1 netns bridge
 ip link set dev eth3 netns bridge

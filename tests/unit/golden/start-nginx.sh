@@ -11,7 +11,9 @@ mkdir -p /etc/netns/nginx/network/if-up.d
 mkdir -p /etc/netns/nginx/network/if-down.d
 mkdir -p /etc/netns/nginx/network/if-post-down.d
 ln -s /usr/lib/bridge-utils/ifupdown.sh /etc/netns/nginx/network/if-pre-up.d/bridge
-ln /etc/network/if-pre-up.d/ifenslave /etc/netns/nginx/network/if-pre-up.d/ifenslave
+cp --preserve=mode /etc/network/if-pre-up.d/ifenslave /etc/netns/nginx/network/if-pre-up.d/ifenslave
+rm -f /etc/netns/nginx/network/.netns-helper-mirrors
+printf '%s\n' '{' '"if-pre-up.d/bridge": "link /usr/lib/bridge-utils/ifupdown.sh",' '"if-pre-up.d/ifenslave": "file 1234 0badf00d"' '}' >/etc/netns/nginx/network/.netns-helper-mirrors
 printf '%s\n' '# Written by netns-helper for namespace nginx; edit freely, it is never overwritten.' 'nameserver 192.0.2.53' 'nameserver 192.0.2.54' 'search example.org' >/etc/netns/nginx/resolv.conf
 ip link set dev eth0 netns nginx
 ip netns exec nginx ifup -a --state-dir=/run/network/netns/nginx

@@ -11,7 +11,9 @@ mkdir -p /etc/netns/vlan/network/if-up.d
 mkdir -p /etc/netns/vlan/network/if-down.d
 mkdir -p /etc/netns/vlan/network/if-post-down.d
 ln -s /usr/lib/bridge-utils/ifupdown.sh /etc/netns/vlan/network/if-pre-up.d/bridge
-ln /etc/network/if-pre-up.d/ifenslave /etc/netns/vlan/network/if-pre-up.d/ifenslave
+cp --preserve=mode /etc/network/if-pre-up.d/ifenslave /etc/netns/vlan/network/if-pre-up.d/ifenslave
+rm -f /etc/netns/vlan/network/.netns-helper-mirrors
+printf '%s\n' '{' '"if-pre-up.d/bridge": "link /usr/lib/bridge-utils/ifupdown.sh",' '"if-pre-up.d/ifenslave": "file 1234 0badf00d"' '}' >/etc/netns/vlan/network/.netns-helper-mirrors
 printf '%s\n' '# Written by netns-helper for namespace vlan; edit freely, it is never overwritten.' >/etc/netns/vlan/resolv.conf
 ip link set dev eth2 netns vlan
 ip link add link eth1 name eth1.124 netns vlan type vlan id 124
