@@ -21,6 +21,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .args import Args
     from .cli import Context
+    from .wireguard import WireGuard
     from .xfrm import Xfrm
 
 ERROR, WARNING = "error", "warning"
@@ -108,6 +109,8 @@ class _World:
         self.host: Interfaces | None = None
         self.configs: dict[str, Interfaces] = {}
         self.xfrms: dict[str, tuple[Xfrm, ...]] = {}
+        self.wireguard: dict[str, tuple[WireGuard, ...]] = {}  # the valid ones
+        self.wireguard_names: dict[str, frozenset[str]] = {}  # every WG.conf's, valid or not
         self.bad_names: list[str] = []
         # The parse errors themselves, with their hints: start reports them as it always did.
         self.host_errors: list[ConfigError] = []
@@ -145,7 +148,24 @@ def _load(paths: Paths, selected: set[str] | None) -> _World:
             except ConfigError as e:
                 if wanted:
                     world.problems.append(Problem.of(e))
+        if os.path.isdir(f"{base}/{name}/wireguard"):
+            _load_wireguard(world, name, wanted)
+    if world.wireguard:
+        from .wireguard import conflicts
+
+        world.problems += [Problem.of(e) for e in conflicts(world.wireguard, selected)]
     return world
+
+
+def _load_wireguard(world: _World, name: str, wanted: bool) -> None:
+    from . import wireguard  # only namespaces with WireGuard interfaces pay for it
+
+    etc = world.paths.netns_etc(name)
+    errors: list[ConfigError] = []
+    world.wireguard[name] = wireguard.load(name, etc, world.configs.get(name), errors)
+    world.wireguard_names[name] = frozenset(wireguard.conf_files(etc))
+    if wanted:
+        world.problems += [Problem.of(e) for e in errors]
 
 
 def check(paths: Paths, names: Sequence[str] | None, live: Live | None) -> list[Problem]:
@@ -191,7 +211,7 @@ def _claims(world: _World) -> dict[str, list[tuple[str, Loc]]]:
     for name, config in world.configs.items():
         try:
             taken = claimed(config)
-            ends = {pair.ns_end for pair in veths(name, config, world.host)}
+            ends = {pair.ns_end for pair in veths(name, config, world.host)} | world.wireguard_names.get(name, set())
         except ConfigError:
             continue  # reported by the namespace's own checks
         for dev, loc in taken.items():
@@ -215,7 +235,7 @@ def _check_namespace(
         taken = claimed(config)
     except ConfigError as e:
         return [*problems, Problem.of(e)]
-    ends = {pair.ns_end for pair in pairs}
+    ends = {pair.ns_end for pair in pairs} | world.wireguard_names.get(name, set())
     host_auto = dict(world.host.allowed("auto")) if world.host else {}
     for dev, loc in taken.items():
         if dev == "lo" or ":" in dev or dev in ends:
@@ -248,6 +268,11 @@ def _check_namespace(
     for pair in pairs:
         if pair.bridge and live is not None and live.complete and pair.bridge not in live.host_links:
             problems.append(Problem(WARNING, f"host bridge {pair.bridge} does not exist on this host", str(pair.loc)))
+    for wg in world.wireguard.get(name, ()):
+        if wg.birth is not None and live is not None and live.complete and wg.birth not in live.ns_links:
+            problems.append(
+                Problem(WARNING, f"the birth namespace {wg.birth} of {wg.name} is not running now", wg.path)
+            )
     return problems
 
 
@@ -368,6 +393,7 @@ class StartCheck:
             raise Refused(errors)
         self.config = self.world.configs[name]
         self.host = self.world.host
+        self.wireguard = self.world.wireguard.get(name, ())
 
     def warn_live(self, live: Live) -> None:
         static = set(_problems(self.world, {self.name}, None))

@@ -184,10 +184,10 @@ def _plan(command: str, name: str, paths: facts.Paths, executor: Executor, locks
         pre.warn_live(check.gather_live(paths, executor.query, live.host_links))
         dests = _dests(paths, name, host, executor, starting=True, locks=locks)
         if not dests:
-            return planner.plan_start(name, config, live, paths, host)
+            return planner.plan_start(name, config, live, paths, host, pre.wireguard)
         from . import tunnels
 
-        return tunnels.plan_start_service(name, config, live, paths, host, dests)
+        return tunnels.plan_start_service(name, config, live, paths, host, dests, pre.wireguard)
     try:
         stop_config: interfaces.Interfaces | None = _load(paths, name)
     except ConfigError as e:

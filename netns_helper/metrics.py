@@ -10,10 +10,19 @@ never sees half a file. Metrics (labels `netns`, and `link` for links):
     netns_helper_link_up                  gauge    1 when the link is up (operstate UP, or UNKNOWN
                                                    with a carrier, as lo), else 0
     netns_helper_link_{rx,tx}_{bytes,packets,errors,dropped}_total    counter    from `ip -s link`
+
+and per WireGuard peer (labels `netns`, `interface`, `public_key`), from `wg show all dump`:
+
+    netns_helper_wireguard_peer_latest_handshake_seconds   gauge    Unix time of the latest
+                                                                    handshake, 0 before the first
+    netns_helper_wireguard_peer_handshake_age_seconds      gauge    seconds since it (peers that
+                                                                    had one)
+    netns_helper_wireguard_peer_{receive,transmit}_bytes_total     counter
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping
@@ -31,6 +40,7 @@ if TYPE_CHECKING:
     from .args import Args
     from .cli import Context
     from .facts import Query
+    from .wireguard import InterfaceState
 
 DEFAULT_DIR = "/var/lib/prometheus/node-exporter"
 FILE_NAME = "netns_helper.prom"
@@ -116,6 +126,7 @@ def gather(paths: Paths, query: Query) -> tuple[Family, ...]:
     """Every family, samples ordered by namespace and link. A namespace deleted meanwhile is left out."""
     links: dict[str, tuple[LinkStats, ...]] = {}
     pids: dict[str, int] = {}
+    wireguard: dict[str, tuple[InterfaceState, ...]] = {}
     for netns in sorted(list_namespaces(paths)):
         try:
             found = parse_link_stats(query((iproute.IP, "-n", netns, "-s", "-d", "-j", "link", "show")))
@@ -123,6 +134,12 @@ def gather(paths: Paths, query: Query) -> tuple[Family, ...]:
         except CommandFailed:
             continue
         links[netns] = found
+        if any(link.kind == "wireguard" for link in found):
+            from .wireguard import read_states  # only WireGuard namespaces pay for it
+
+            # Without wg (wireguard-tools), or a namespace gone meanwhile: its links' metrics still count.
+            with contextlib.suppress(CommandFailed):
+                wireguard[netns] = read_states(query, netns)
     per_netns = sorted(links)
     per_link = [(netns, link) for netns in per_netns for link in links[netns]]
 
@@ -157,6 +174,10 @@ def gather(paths: Paths, query: Query) -> tuple[Family, ...]:
         Family(f"{PREFIX}_link_{key}_total", "counter", text, by_link(_counter(key)))
         for key, text in COUNTER_HELP.items()
     ]
+    if wireguard:
+        from .wireguard import metric_families
+
+        families += metric_families(PREFIX, wireguard)
     return tuple(families)
 
 

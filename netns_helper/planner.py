@@ -26,6 +26,10 @@ from .interfaces import Iface, Interfaces
 from .links import check_against_host, veths
 from .names import split_vlan
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .wireguard import WireGuard
+
 # Options that make ifupdown create the interface itself, inside the namespace.
 _CREATING_KEYS = frozenset(
     {"bond-slaves", "bond-mode", "bridge-ports", "vlan-raw-device", "link-type", "pre-up", "ovs-type"}
@@ -189,11 +193,17 @@ def _hook_steps(netns: str, facts: Facts, paths: Paths) -> list[Step]:
 
 
 def plan_start(
-    netns: str, config: Interfaces, facts: Facts, paths: Paths, host_config: Interfaces | None = None
+    netns: str,
+    config: Interfaces,
+    facts: Facts,
+    paths: Paths,
+    host_config: Interfaces | None = None,
+    wireguard: tuple[WireGuard, ...] = (),
 ) -> Plan:
     """The plan for `start NETNS`; a stale namespace of that name is torn down first.
 
-    HOST_CONFIG is the host's /etc/network/interfaces, for its `link-netns` stanzas.
+    HOST_CONFIG is the host's /etc/network/interfaces, for its `link-netns` stanzas; WIREGUARD
+    the namespace's WireGuard interfaces (start creates them in their birth namespaces).
     """
     pairs = veths(netns, config, host_config)
     host_links = dict(facts.host_links)
@@ -205,7 +215,7 @@ def plan_start(
         for pair in pairs:
             host_links.pop(pair.host_end, None)  # deleted with the stale namespace
     check_against_host(pairs, host_links)
-    lay = layout(config, host_links, frozenset(p.ns_end for p in pairs))
+    lay = layout(config, host_links, frozenset(p.ns_end for p in pairs) | {wg.name for wg in wireguard})
     state = paths.state_dir(netns)
     ifup_undo: tuple[Action, ...] = (iproute.ifupdown(netns, state, "ifdown", "-a", "--force"), EndProcesses(netns))
     steps = [
@@ -237,6 +247,11 @@ def plan_start(
             steps.append(Step(iproute.link_master_here(pair.host_end, pair.bridge)))
         if not pair.host_stanza:
             steps.append(Step(iproute.link_up_here(pair.host_end)))
+    if wireguard:
+        from .wireguard import check_births, up_steps  # only WireGuard namespaces pay for it
+
+        check_births(wireguard, facts.namespaces)
+        steps += up_steps(netns, wireguard)
     steps.append(Step(iproute.ifupdown(netns, state, "ifup", "-a"), undo=ifup_undo, undo_if_failed=True))
     if lay.hotplug:
         steps.append(
@@ -256,7 +271,7 @@ def plan_start(
 
 def _returns_to_host(link: Link, config: Interfaces | None) -> bool:
     """Physical NICs always go back to the host; so does any device the config moved in."""
-    if link.name == "lo":
+    if link.name == "lo" or link.kind == "wireguard":
         return False
     if link.kind is None:
         return True
@@ -294,6 +309,9 @@ def plan_stop(
         if link.kind == "vlan" and link.parent_elsewhere:
             # Ours, made on a host parent; ifdown may have deleted it already.
             steps.append(Step(iproute.link_delete(netns, link.name), OnError.IGNORE))
+        elif link.kind == "wireguard":
+            # Made by start (its socket is in its birth namespace): deleted, never moved out.
+            steps.append(Step(iproute.link_delete(netns, link.name), OnError.REPORT))
         elif _returns_to_host(link, config):
             steps.append(Step(iproute.link_to_self(netns, link.name), OnError.REPORT))
             steps.append(Step(iproute.link_exists_here(link.name), OnError.REPORT))

@@ -97,6 +97,7 @@ def test_healthy_namespace(root: Path, fp: FakeProcess, capsys: pytest.CaptureFi
                     {"name": "eth0", "kind": None, "state": "UP", "up": True, "addresses": ["192.0.2.2/24"]},
                 ],
                 "xfrm": [],
+                "wireguard": [],
                 "problems": [],
                 "ok": True,
             }
