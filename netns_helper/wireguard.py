@@ -105,13 +105,14 @@ def conf_files(etc_netns: str) -> dict[str, str]:
 
 
 def load(netns: str, etc_netns: str, config: Interfaces | None, errors: list[ConfigError]) -> tuple[WireGuard, ...]:
-    """NETNS's WireGuard interfaces: its WG.conf files whose interface its CONFIG brings up.
+    """NETNS's WireGuard interfaces: its WG.conf files, whose interfaces CONFIG marks `auto`.
 
     Every error goes to ERRORS (and its interface is left out); a file whose interface the
-    configuration does not bring up is an error too, as start would leave it unused.
+    configuration does not mark `auto` is an error too: start would create it and leave it
+    unconfigured (start creates it, so it is never hot-plugged).
     """
     found: list[WireGuard] = []
-    wanted = config.brought_up() if config is not None else {}
+    wanted = dict(config.allowed("auto")) if config is not None else {}
     for name, path in conf_files(etc_netns).items():
         before = len(errors)
         try:
@@ -122,7 +123,7 @@ def load(netns: str, etc_netns: str, config: Interfaces | None, errors: list[Con
         if config is not None and name not in wanted:
             errors.append(
                 ConfigError(
-                    f"{path}: {config.path} does not bring up {name}",
+                    f"{path}: {config.path} does not bring up {name} with `auto {name}`",
                     hint=f"add `auto {name}` and an `iface {name} inet static` stanza with its address",
                 )
             )
@@ -171,7 +172,8 @@ def parse(
     except ConfigError as e:
         errors.append(e)
         return None
-    _check_mode(path, errors)
+    info = os.stat(path)
+    errors += key_file_problems(path, stat.S_IMODE(info.st_mode), info.st_uid, os.geteuid())
     sections: list[tuple[str, Loc, list[_Line]]] = []
     for number, raw in enumerate(data.split(b"\n"), start=1):
         loc = Loc(path, number)
@@ -244,14 +246,13 @@ def parse(
     return WireGuard(name, path, birth, port, tuple(peers))
 
 
-def _check_mode(path: str, errors: list[ConfigError]) -> None:
-    """The file holds a private key: root's alone, as wg-quick(8) wants it."""
-    info = os.stat(path)
-    if info.st_uid != 0:
+def key_file_problems(path: str, mode: int, owner: int, me: int) -> list[ConfigError]:
+    """The file holds a private key: root's alone (or that of ME, who runs this), mode 600 or stricter."""
+    errors = []
+    if owner not in (0, me):
         errors.append(
-            ConfigError(f"{path}: holds a private key but is owned by uid {info.st_uid}", hint=f"chown root: {path}")
+            ConfigError(f"{path}: holds a private key but is owned by uid {owner}", hint=f"chown root: {path}")
         )
-    mode = stat.S_IMODE(info.st_mode)
     if mode & 0o077:
         errors.append(
             ConfigError(
@@ -259,6 +260,7 @@ def _check_mode(path: str, errors: list[ConfigError]) -> None:
                 hint=f"chmod 600 {path}",
             )
         )
+    return errors
 
 
 def _short(text: str) -> str:

@@ -166,3 +166,100 @@ def test_metrics_without_wg_keep_the_links(root: Path, fp: FakeProcess) -> None:
     assert main(["metrics", f"--textfile-dir={root}/textfiles"]) == 0
     assert 'netns_helper_link_up{netns="vpn",link="wg0"} 0' in (root / "textfiles/netns_helper.prom").read_text()
     assert os.listdir(root / "textfiles") == ["netns_helper.prom"]
+
+
+# --- start and stop through the command line ---------------------------------------------------
+
+WG0_CONF = f"[Interface]\nPrivateKey = {PRIVATE}\n\n[Peer]\nPublicKey = {PEER1}\nAllowedIPs = 0.0.0.0/0\n"
+QUERY_HOST = ["ip", "-j", "-d", "link", "show"]
+
+
+@pytest.fixture
+def vpn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "etc/netns/vpn/network").mkdir(parents=True)
+    (tmp_path / "etc/netns/vpn/network/interfaces").write_text(
+        "auto lo\niface lo inet loopback\n\nauto wg0\niface wg0 inet static\n    address 10.66.0.2/24\n"
+    )
+    (tmp_path / "etc/netns/vpn/wireguard").mkdir()
+    (tmp_path / "etc/netns/vpn/wireguard/wg0.conf").write_text(WG0_CONF)
+    os.chmod(tmp_path / "etc/netns/vpn/wireguard/wg0.conf", 0o600)
+    (tmp_path / "run/netns").mkdir(parents=True)
+    monkeypatch.setenv("NETNS_HELPER_ROOT", str(tmp_path))
+    return tmp_path
+
+
+def _wg_steps(root: Path) -> tuple[list[list[str]], str]:
+    from netns_helper.wireguard import WireGuard
+
+    temp = WireGuard("wg0", "", None, None, ()).temp_name("vpn")
+    return [
+        ["ip", "netns", "add", "vpn"],
+        ["ip", "-n", "vpn", "link", "set", "dev", "lo", "up"],
+        ["ip", "link", "add", "dev", temp, "type", "wireguard"],
+        ["wg", "setconf", temp, f"{root}/etc/netns/vpn/wireguard/wg0.conf"],
+        ["ip", "link", "set", "dev", temp, "netns", "vpn", "name", "wg0"],
+        ["ip", "netns", "exec", "vpn", "ifup", "-a", f"--state-dir={root}/run/network/netns/vpn"],
+    ], temp
+
+
+def test_start_runs_wg_setconf_with_the_file(vpn: Path, fp: FakeProcess, capsys: pytest.CaptureFixture[str]) -> None:
+    fp.register(QUERY_HOST, stdout=json.dumps([{"ifname": "lo"}, {"ifname": "eth0"}]))
+    steps, _ = _wg_steps(vpn)
+    for cmd in steps:
+        fp.register(cmd)
+    assert main(["--verbose", "start", "vpn"]) == 0
+    assert [list(c) for c in fp.calls] == [QUERY_HOST, *steps]
+    assert PRIVATE not in capsys.readouterr().err
+
+
+def test_failing_wg_setconf_is_undone(vpn: Path, fp: FakeProcess, capsys: pytest.CaptureFixture[str]) -> None:
+    fp.register(QUERY_HOST, stdout=json.dumps([{"ifname": "lo"}]))
+    steps, temp = _wg_steps(vpn)
+    for cmd in steps[:3]:
+        fp.register(cmd)
+    fp.register(steps[3], returncode=1, stderr="Name or service not known: `peer.example:51820'")
+    undo = [["ip", "link", "delete", "dev", temp], ["ip", "netns", "delete", "vpn"]]
+    for cmd in undo:
+        fp.register(cmd)
+    assert main(["start", "vpn"]) == 1
+    assert [list(c) for c in fp.calls] == [QUERY_HOST, *steps[:4], *undo]
+    err = capsys.readouterr().err
+    assert f"wg setconf {temp} {vpn}/etc/netns/vpn/wireguard/wg0.conf: exit code 1: Name or service" in err
+    assert not (vpn / "run/network/netns/vpn").exists()
+
+
+def test_failing_ifup_moves_it_back_and_deletes_it(vpn: Path, fp: FakeProcess) -> None:
+    fp.register(QUERY_HOST, stdout=json.dumps([{"ifname": "lo"}]))
+    steps, temp = _wg_steps(vpn)
+    for cmd in steps[:5]:
+        fp.register(cmd)
+    fp.register(steps[5], returncode=1, stderr="ifup: failed")
+    undo = [
+        ["ip", "netns", "exec", "vpn", "ifdown", "-a", "--force", f"--state-dir={vpn}/run/network/netns/vpn"],
+        ["ip", "netns", "pids", "vpn"],
+        ["ip", "-n", "vpn", "link", "set", "dev", "wg0", "netns", str(os.getpid()), "name", temp],
+        ["ip", "link", "delete", "dev", temp],
+        ["ip", "netns", "delete", "vpn"],
+    ]
+    for cmd in undo:
+        fp.register(cmd)
+    assert main(["start", "vpn"]) == 1
+    assert [list(c) for c in fp.calls] == [QUERY_HOST, *steps, *undo]
+
+
+def test_stop_deletes_it_even_without_its_file(vpn: Path, fp: FakeProcess) -> None:
+    (vpn / "run/netns/vpn").touch()
+    (vpn / "etc/netns/vpn/wireguard/wg0.conf").unlink()
+    links = [{"ifname": "lo"}, {"ifname": "wg0", "linkinfo": {"info_kind": "wireguard"}}]
+    fp.register(["ip", "-n", "vpn", "-j", "-d", "link", "show"], stdout=json.dumps(links))
+    state = f"--state-dir={vpn}/run/network/netns/vpn"
+    cmds = [
+        ["ip", "netns", "exec", "vpn", "ifdown", "-a", state],
+        ["ip", "netns", "pids", "vpn"],
+        ["ip", "-n", "vpn", "link", "delete", "dev", "wg0"],
+        ["ip", "netns", "delete", "vpn"],
+    ]
+    for cmd in cmds:
+        fp.register(cmd)
+    assert main(["stop", "vpn"]) == 0
+    assert [list(c) for c in fp.calls][1:] == cmds

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from netns_helper.check import StartCheck, check
+from netns_helper.check import Live, StartCheck, check
+from netns_helper.commands import script
 from netns_helper.errors import ConfigError, Loc
 from netns_helper.facts import Facts, Link, Paths
 from netns_helper.interfaces import parse_text
 from netns_helper.planner import plan_start, plan_stop
-from netns_helper.wireguard import WG_QUICK_KEYS, WireGuard, conflicts, load, parse
+from netns_helper.wireguard import WG_QUICK_KEYS, WireGuard, conflicts, key_file_problems, load, parse
 
 from .golden import check_golden
 
@@ -187,15 +188,13 @@ def test_a_key_file_others_can_read_or_change(tmp_path: Path, mode: int) -> None
     )
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file away")
-def test_a_key_file_owned_by_another_user(tmp_path: Path) -> None:
-    path = tmp_path / "wg0.conf"
-    path.write_text(WG0)
-    os.chmod(path, 0o600)
-    os.chown(path, 1000, 1000)
-    errors: list[ConfigError] = []
-    parse(str(path), "wg0", None, errors)
-    assert [e.message for e in errors] == [f"{path}: holds a private key but is owned by uid 1000"]
+def test_a_key_file_owned_by_another_user() -> None:
+    (error,) = key_file_problems("/etc/netns/vpn/wireguard/wg0.conf", 0o600, 1000, 0)
+    assert str(error) == (
+        "error: /etc/netns/vpn/wireguard/wg0.conf: holds a private key but is owned by uid 1000\n"
+        "  hint: chown root: /etc/netns/vpn/wireguard/wg0.conf"
+    )
+    assert key_file_problems("/f", 0o600, 0, 0) == key_file_problems("/f", 0o400, 1000, 1000) == []
 
 
 def names_of(tmp_path: Path, interfaces: str, confs: dict[str, str]) -> tuple[list[str], tuple[WireGuard, ...]]:
@@ -220,8 +219,19 @@ def test_a_file_whose_interface_is_not_brought_up(tmp_path: Path) -> None:
     errors, items = names_of(tmp_path, VPN, {"wg0": WG0, "wg1": WG0.replace("51821", "51822")})
     assert [i.name for i in items] == ["wg0"]
     assert errors == [
-        "error: /etc/netns/vpn/wireguard/wg1.conf: /etc/netns/vpn/network/interfaces does not bring up wg1\n"
+        "error: /etc/netns/vpn/wireguard/wg1.conf: /etc/netns/vpn/network/interfaces does not bring up wg1 "
+        "with `auto wg1`\n"
         "  hint: add `auto wg1` and an `iface wg1 inet static` stanza with its address"
+    ]
+
+
+def test_allow_hotplug_is_not_enough(tmp_path: Path) -> None:
+    errors, items = names_of(tmp_path, VPN.replace("auto wg0", "allow-hotplug wg0"), {"wg0": WG0})
+    assert items == ()
+    assert errors == [
+        "error: /etc/netns/vpn/wireguard/wg0.conf: /etc/netns/vpn/network/interfaces does not bring up wg0 "
+        "with `auto wg0`\n"
+        "  hint: add `auto wg0` and an `iface wg0 inet static` stanza with its address"
     ]
 
 
@@ -275,6 +285,19 @@ def test_check_reports_every_problem_and_no_host_nic_warning(tmp_path: Path) -> 
     assert check(paths, ["vpn"], None) == []
 
 
+def test_check_warns_of_a_birth_namespace_that_is_not_running(tmp_path: Path) -> None:
+    interfaces = VPN.replace("    dns-nameservers", "    wireguard-birth-netns uplink\n    dns-nameservers")
+    write(tmp_path, "vpn", interfaces, {"wg0": WG0})
+    paths = Paths(etc=f"{tmp_path}/etc", run=f"{tmp_path}/run")
+    assert check(paths, ["vpn"], None) == []
+    (warning,) = check(paths, ["vpn"], Live(ns_links={}))
+    assert (
+        str(warning)
+        == f"{tmp_path}/etc/netns/vpn/wireguard/wg0.conf: warning: the birth namespace uplink of wg0 is not running now"
+    )
+    assert check(paths, ["vpn"], Live(ns_links={"uplink": frozenset()})) == []
+
+
 def test_start_refuses_what_check_reports(tmp_path: Path) -> None:
     write(tmp_path, "vpn", VPN, {"wg0": WG0.replace("ListenPort", "DNS")})
     paths = Paths(etc=f"{tmp_path}/etc", run=f"{tmp_path}/run")
@@ -321,6 +344,15 @@ def test_birth_namespace_must_exist_before_start() -> None:
         "  hint: start it first (systemd-netns@uplink.service, with After= and Requires= on it), "
         "or drop wireguard-birth-netns to create wg1 in the host"
     )
+
+
+def test_stale_namespace_loses_its_wireguard_interface_first() -> None:
+    facts = Facts(namespaces=frozenset({"vpn"}), host_links=HOST, ns_links={"wg0": Link("wg0", "wireguard")})
+    lines = script([plan_start("vpn", parse_text(VPN), facts, PATHS, None, (WG_HOST,))]).splitlines()
+    temp = WG_HOST.temp_name("vpn")
+    assert lines.index("ip -n vpn link delete dev wg0 || rc=1") < lines.index("ip netns add vpn")
+    assert lines.index("ip netns add vpn") < lines.index(f"ip link set dev {temp} netns vpn name wg0")
+    assert not any("wg0 netns" in line for line in lines)  # never moved back to the host
 
 
 def test_temporary_names_differ_by_namespace() -> None:
