@@ -251,7 +251,7 @@ def plan_start(
         from .wireguard import check_births, up_steps  # only WireGuard namespaces pay for it
 
         check_births(wireguard, facts.namespaces)
-        steps += up_steps(netns, wireguard)
+        steps += up_steps(netns, wireguard, host_links)
     steps.append(Step(iproute.ifupdown(netns, state, "ifup", "-a"), undo=ifup_undo, undo_if_failed=True))
     if lay.hotplug:
         steps.append(

@@ -461,11 +461,18 @@ def move_back(netns: str, name: str, birth: str | None, temp: str) -> Run:
     return Run((iproute.IP, "-n", netns, "link", "set", "dev", name, "netns", target, "name", temp))
 
 
-def up_steps(netns: str, items: Sequence[WireGuard]) -> list[Step]:
-    """Create, configure and move each interface; each step's undo takes back what it did."""
+def up_steps(netns: str, items: Sequence[WireGuard], host_links: Iterable[str] = ()) -> list[Step]:
+    """Create, configure and move each interface; each step's undo takes back what it did.
+
+    An interface of its temporary name in the host (HOST_LINKS) was left by a start that was
+    killed before its move: the name is this namespace's own, so it is deleted first.
+    """
     steps: list[Step] = []
+    left = frozenset(host_links)
     for item in items:
         temp = item.temp_name(netns)
+        if item.birth is None and temp in left:
+            steps.append(Step(link_delete(None, temp)))
         steps.append(Step(link_add(item.birth, temp), undo=(link_delete(item.birth, temp),)))
         steps.append(Step(setconf(item.birth, temp, item.path)))
         steps.append(

@@ -355,6 +355,16 @@ def test_stale_namespace_loses_its_wireguard_interface_first() -> None:
     assert not any("wg0 netns" in line for line in lines)  # never moved back to the host
 
 
+def test_an_interface_left_by_a_killed_start_is_deleted_first() -> None:
+    temp = WG_HOST.temp_name("vpn")
+    facts = Facts(host_links={**HOST, temp: Link(temp, "wireguard")})
+    lines = script([plan_start("vpn", parse_text(VPN), facts, PATHS, None, (WG_HOST,))]).splitlines()
+    at = lines.index(f"ip link add dev {temp} type wireguard")
+    assert lines[at - 1] == f"ip link delete dev {temp}"
+    plain = script([plan_start("vpn", parse_text(VPN), Facts(host_links=HOST), PATHS, None, (WG_HOST,))])
+    assert f"ip link delete dev {temp}" not in plain
+
+
 def test_temporary_names_differ_by_namespace() -> None:
     names = {WG_HOST.temp_name(ns) for ns in ("vpn", "vpn2", "a", "b")}
     assert len(names) == 4
