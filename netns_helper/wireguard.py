@@ -51,6 +51,7 @@ WG_QUICK_KEYS = {
     "saveconfig": "nowhere: the file is only read; `wg showconf {wg}` prints the running configuration",
 }
 _HOSTNAME_RE = re.compile(r"(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?")
+_KEY_NAME_RE = re.compile(r"[A-Za-z]{1,24}")
 _NUMBER_RE = re.compile(r"0[xX][0-9a-fA-F]+|[1-9][0-9]*|0")
 KEY_BYTES = 32
 U16_MAX, U32_MAX = 0xFFFF, 0xFFFFFFFF
@@ -196,7 +197,8 @@ def parse(
             continue
         key, sep, value = line.partition("=")
         if not sep or not key:
-            errors.append(ConfigError(f"expected `[Section]` or `Key = Value`, not {_short(text.strip())}", loc))
+            # Not quoted: the line may be a pasted key.
+            errors.append(ConfigError("expected `[Section]` or `Key = Value`: the line has no '='", loc))
             continue
         if key.lower() in WG_QUICK_KEYS:
             hint = WG_QUICK_KEYS[key.lower()].format(wg=name, interfaces=interfaces)
@@ -263,10 +265,6 @@ def key_file_problems(path: str, mode: int, owner: int, me: int) -> list[ConfigE
     return errors
 
 
-def _short(text: str) -> str:
-    return repr(text if len(text) <= 40 else text[:40] + "...")
-
-
 def _values(
     lines: Sequence[_Line], keys: Sequence[str], section: str, errors: list[ConfigError]
 ) -> tuple[dict[str, _Line], tuple[Prefix, ...]]:
@@ -279,7 +277,10 @@ def _values(
     allowed: list[Prefix] = []
     for line in lines:
         key = canonical.get(line.key.lower())
-        if key is None:
+        if key is None and not _KEY_NAME_RE.fullmatch(line.key):
+            # Not quoted: it may be a pasted key (base64 ends in '=').
+            errors.append(ConfigError(f"not a `Key = Value` line of {section}", line.loc))
+        elif key is None:
             errors.append(
                 ConfigError(f"unknown key {line.key!r} in {section}", line.loc, hint=_suggest(line.key, keys))
             )

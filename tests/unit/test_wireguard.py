@@ -137,7 +137,7 @@ def test_wg_quick_hints_name_the_interfaces_option(tmp_path: Path) -> None:
         ("Endpoint = 192.0.2.2:51820", "ListenPort = 1", "hint: ListenPort belongs in [Interface]"),
         ("Endpoint = 192.0.2.2:51820", "Colour = blue", "hint: known keys: PublicKey, PresharedKey"),
         ("[Peer]", "[Pear]", "5: error: unknown section [Pear]"),
-        ("ListenPort = 51821", "just words", "3: error: expected `[Section]` or `Key = Value`, not 'just words'"),
+        ("ListenPort = 51821", "just words", "3: error: expected `[Section]` or `Key = Value`: the line has no '='"),
         ("[Interface]", "ListenPort = 1\n[Interface]", "1: error: `ListenPort =` outside any section"),
         (
             "ListenPort = 51821",
@@ -164,6 +164,14 @@ def test_each_validation_error(tmp_path: Path, old: str, new: str, message: str)
     assert text != WG0
     errors = errors_of(tmp_path, text)
     assert any(message in e for e in errors), errors
+
+
+def test_no_error_message_quotes_a_key(tmp_path: Path) -> None:
+    pasted = WG0.replace(f"PrivateKey = {key(1)}", f"PrivateKey = {key(1)}\n{key(1)}\nPrivateKey {key(1)}")
+    pasted = pasted.replace(f"PublicKey = {key(2)}", f"PublicKey = {key(2)[:-1]}")
+    errors = errors_of(tmp_path, pasted + f"PresharedKey = {key(3)}x\n")
+    assert len(errors) == 4, errors
+    assert not any(k[:20] in e for e in errors for k in (key(1), key(2), key(3)))
 
 
 def test_case_of_keys_and_sections_does_not_matter_to_wg(tmp_path: Path) -> None:
