@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -387,3 +388,21 @@ def test_golden_stop_deletes_the_interfaces() -> None:
     check_golden("stop-wireguard", plan_stop("vpn", parse_text(VPN2), facts, PATHS))
     # Even with the configuration gone: what runs is what is deleted.
     assert plan_stop("vpn", None, facts, PATHS) == plan_stop("vpn", parse_text(VPN2), facts, PATHS)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: p.mkdir(), "is a directory, not a configuration file"),
+        (lambda p: p.symlink_to("/dev/zero"), "not a regular file"),
+        (lambda p: os.mkfifo(p), "not a regular file"),
+        (lambda p: p.symlink_to(p.parent / "missing"), "no such file"),
+        (lambda p: p.write_bytes(b"#" * (1 << 21)), "file larger than 1048576 bytes"),
+    ],
+)
+def test_hostile_files_are_errors_not_crashes(tmp_path: Path, make: Callable[[Path], object], message: str) -> None:
+    path = tmp_path / "wg0.conf"
+    make(path)
+    errors: list[ConfigError] = []
+    assert parse(str(path), "wg0", None, errors) is None
+    assert [message in str(e) for e in errors] == [True]
