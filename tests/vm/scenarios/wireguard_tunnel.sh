@@ -4,8 +4,9 @@
 # (wgr) over a veth underlay (wgul0 here, peer0 there), hosts 10.77.0.1 and fd00:77::1 and a
 # DNS server (10.77.0.53, a small responder) behind it. The service's probe reaches both
 # hosts and resolves a name through the tunnel; `wg show`, status and metrics see the
-# handshake and counters. With the remote WireGuard down, the same probe's pings and DNS
-# query fail, and a capture on the underlay sees nothing leave but wg0's UDP packets.
+# handshake and counters. With the remote WireGuard down, the same probe (the service's
+# reload) fails to ping and to resolve, and a capture on the underlay sees nothing leave
+# but wg0's UDP packets.
 . /usr/local/lib/vmtest/lib.sh
 
 probe_log=/run/vmtest-wg-probe.log
@@ -135,6 +136,8 @@ Description=vmtest: a service whose only way out is the WireGuard tunnel
 Type=oneshot
 RemainAfterExit=yes
 ExecStart=/usr/local/bin/vmtest-wg-probe
+# The probe again, as the service and in its namespace, without rebuilding the namespace.
+ExecReload=/usr/local/bin/vmtest-wg-probe
 UNIT
 run mkdir -p /etc/systemd/system/vpn.service.d
 run ln -s /usr/share/systemd-netns-helper/netns.conf /etc/systemd/system/vpn.service.d/
@@ -201,7 +204,7 @@ python3 -u /run/vmtest-wg/capture.py wgul0 >/run/vmtest-wg/capture.log 2>&1 &
 capture_pid=$!
 check "the capture runs" wait_until 5 grep -q capturing /run/vmtest-wg/capture.log
 : >"$probe_log"
-run_status 1 systemctl restart vpn.service
+run_status 1 systemctl reload vpn.service
 kill "$capture_pid"
 wait "$capture_pid" 2>/dev/null
 run cat "$probe_log"
