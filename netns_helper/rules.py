@@ -34,19 +34,22 @@ class Live:
     ns_links: Mapping[str, Mapping[str, Link]] = field(default_factory=dict)  # of running namespaces
     default_devs: frozenset[str] = frozenset()  # links carrying the host's default routes
     ssh_dev: str | None = None  # the link this SSH session came in on
+    namespaces: frozenset[str] = frozenset()  # the running ones
 
 
 def gather_live(paths: Paths, query: Query) -> Live:
     """The facts of the live rules for every namespace (`check`)."""
-    ns_links = {netns: ipjson.links(query(iproute.query_links(netns))) for netns in sorted(list_namespaces(paths))}
+    running = list_namespaces(paths)
+    ns_links = {netns: ipjson.links(query(iproute.query_links(netns))) for netns in sorted(running)}
     host_links = ipjson.links(query(iproute.query_links()))
-    return Live(host_links, ns_links, default_route_devs(f"{paths.proc}/net"), _ssh_dev(query))
+    return Live(host_links, ns_links, default_route_devs(f"{paths.proc}/net"), _ssh_dev(query), frozenset(running))
 
 
 def start_live(paths: Paths, query: Query, netns: str, facts: Facts) -> Live:
     """The same facts for the rules of NETNS, from what start has read already (nothing asked twice)."""
     ns_links = {netns: facts.ns_links} if netns in facts.namespaces else {}
-    return Live(facts.host_links, ns_links, default_route_devs(f"{paths.proc}/net"), _ssh_dev(query))
+    proc = f"{paths.proc}/net"
+    return Live(facts.host_links, ns_links, default_route_devs(proc), _ssh_dev(query), facts.namespaces)
 
 
 def default_route_devs(proc: str) -> frozenset[str]:
@@ -100,7 +103,7 @@ def file_problems(world: World, selected: set[str] | None) -> list[Problem]:
     paths = world.paths
     base = f"{paths.etc}/netns"
     found = [Problem.of(e) for e in world.host_errors]
-    for errors in (world.config_errors, world.xfrm_errors):
+    for errors in (world.config_errors, world.xfrm_errors, world.wireguard_errors):
         for name, its in errors.items():
             if selected is None or name in selected:
                 found += [Problem.of(e) for e in its]
@@ -117,6 +120,10 @@ def file_problems(world: World, selected: set[str] | None) -> list[Problem]:
             found += _check_namespace(name, config, world, claims)
     found += _check_host_links(world, selected)
     found += _check_xfrm(world, selected)
+    if world.wireguard:
+        from .wireguard import conflicts  # only hosts with WireGuard interfaces pay for it
+
+        found += [Problem.of(e) for e in conflicts(world.wireguard, selected)]
     return found
 
 
@@ -140,7 +147,7 @@ def _claims(world: World) -> dict[str, list[tuple[str, Loc]]]:
     for name, config in world.configs.items():
         try:
             taken = claimed(config)
-            ends = {pair.ns_end for pair in veths(name, config, world.host)}
+            ends = {pair.ns_end for pair in veths(name, config, world.host)} | _made(world, name)
         except ConfigError:
             continue  # reported by the namespace's own checks
         for dev, loc in taken.items():
@@ -164,7 +171,7 @@ def _check_namespace(
         taken = claimed(config)
     except ConfigError as e:
         return [*problems, Problem.of(e)]
-    ends = {pair.ns_end for pair in pairs}
+    ends = {pair.ns_end for pair in pairs} | _made(world, name)
     host_auto = dict(world.host.allowed("auto")) if world.host else {}
     for dev, loc in taken.items():
         if dev == "lo" or ":" in dev or dev in ends:
@@ -192,8 +199,13 @@ def _check_live(name: str, config: Interfaces, world: World, live: Live) -> list
         taken = claimed(config)
     except ConfigError:
         return []  # a file rule reports it
-    problems = list(start_layout(config, live.host_links, live.ns_links.get(name), pairs).problems)
-    ends = {pair.ns_end for pair in pairs}
+    made = _made(world, name)
+    problems = list(start_layout(config, live.host_links, live.ns_links.get(name), pairs, made).problems)
+    if world.wireguard.get(name):
+        from .wireguard import birth_problems
+
+        problems += birth_problems(world.wireguard[name], live.namespaces)
+    ends = {pair.ns_end for pair in pairs} | made
     for dev, loc in taken.items():
         if dev in ends or dev not in live.host_links or made_inside(dev, config):
             continue
@@ -204,6 +216,11 @@ def _check_live(name: str, config: Interfaces, world: World, live: Live) -> list
         if dev == live.ssh_dev:
             problems.append(Problem(WARNING, f"{dev} carries this SSH connection: moving it cuts you off", str(loc)))
     return problems
+
+
+def _made(world: World, name: str) -> frozenset[str]:
+    """Interfaces start creates itself and moves in (WireGuard's): not host NICs."""
+    return world.wireguard_names.get(name, frozenset())
 
 
 def _check_values(iface: Iface) -> list[Problem]:
