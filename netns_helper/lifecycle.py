@@ -126,12 +126,13 @@ def plan(command: str, name: str, paths: facts.Paths, executor: Executor, locks:
     if command == "start":
         live = start_check(world, name, executor.query)
         config, host = world.configs[name], world.host
+        wireguard = world.wireguard.get(name, ())
         dests = _dests(world, name, host, executor, starting=True, locks=locks)
         if not dests:
-            return planner.plan_start(name, config, live, paths, host)
+            return planner.plan_start(name, config, live, paths, host, wireguard)
         from . import xfrm_planner
 
-        return xfrm_planner.plan_start_service(name, config, live, paths, host, dests)
+        return xfrm_planner.plan_start_service(name, config, live, paths, host, dests, wireguard)
     stop_config = _stop_config(world, name)
     host = host_or_warn(world)
     try:

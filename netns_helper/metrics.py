@@ -20,12 +20,21 @@ original systemd-netns-helper 0.25 wrote them, so that its dashboards keep worki
 Their names, types and HELP texts are node_exporter's: node_exporter merges them with the
 series of the same names that it collects in the root namespace (those have no `netns` label),
 and drops its own series of a name whose HELP text differs.
+
+and per WireGuard peer (labels `netns`, `interface`, `public_key`), from `wg show all dump`:
+
+    netns_helper_wireguard_peer_latest_handshake_seconds   gauge    Unix time of the latest
+                                                                    handshake, 0 before the first
+    netns_helper_wireguard_peer_handshake_age_seconds      gauge    seconds since it (peers that
+                                                                    had one)
+    netns_helper_wireguard_peer_{receive,transmit}_bytes_total     counter
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from . import ipjson, iproute
@@ -41,6 +50,7 @@ if TYPE_CHECKING:
     from .args import Args
     from .facts import Query
     from .runtime import Context
+    from .wireguard import InterfaceState
 
 DEFAULT_DIR = "/var/lib/prometheus/node-exporter"
 FILE_NAME = "netns_helper.prom"
@@ -148,6 +158,7 @@ def gather(paths: Paths, query: Query) -> tuple[Family, ...]:
     """Every family, samples ordered by namespace and link. A namespace deleted meanwhile is left out."""
     links: dict[str, tuple[Link, ...]] = {}
     pids: dict[str, int] = {}
+    wireguard: dict[str, tuple[InterfaceState, ...]] = {}
     for netns in sorted(list_namespaces(paths)):
         try:
             found = tuple(
@@ -157,6 +168,12 @@ def gather(paths: Paths, query: Query) -> tuple[Family, ...]:
         except CommandFailed:
             continue
         links[netns] = found
+        if any(link.kind == "wireguard" for link in found):
+            from .wireguard import read_states  # only WireGuard namespaces pay for it
+
+            # Without wg (wireguard-tools), or a namespace gone meanwhile: its links' metrics still count.
+            with contextlib.suppress(CommandFailed):
+                wireguard[netns] = read_states(query, netns)
     per_netns = sorted(links)
     per_link = [(netns, link) for netns in per_netns for link in links[netns]]
 
@@ -191,7 +208,10 @@ def gather(paths: Paths, query: Query) -> tuple[Family, ...]:
         Family(f"{PREFIX}_link_{key}_total", "counter", text, by_link(_counter(key)))
         for key, text in COUNTER_HELP.items()
     ]
-    return tuple(families) + node_families(per_link)
+    families += node_families(per_link)
+    if wireguard:
+        families += wireguard_families(wireguard)
+    return tuple(families)
 
 
 def node_families(per_link: list[tuple[str, Link]]) -> tuple[Family, ...]:
@@ -231,6 +251,48 @@ def node_families(per_link: list[tuple[str, Link]]) -> tuple[Family, ...]:
         ),
     ]
     return tuple(families)
+
+
+def wireguard_families(states: Mapping[str, Sequence[InterfaceState]], now: float | None = None) -> list[Family]:
+    """Per-peer metrics (labels netns, interface, public_key), namespaces in name order."""
+    if now is None:
+        import time
+
+        now = time.time()
+    peers = [
+        ((("netns", netns), ("interface", state.name), ("public_key", peer.public_key)), peer)
+        for netns in sorted(states)
+        for state in states[netns]
+        for peer in state.peers
+    ]
+    return [
+        Family(
+            f"{PREFIX}_wireguard_peer_latest_handshake_seconds",
+            "gauge",
+            "Unix time of the WireGuard peer's latest handshake; 0 before the first.",
+            tuple((labels, peer.latest_handshake) for labels, peer in peers),
+        ),
+        Family(
+            f"{PREFIX}_wireguard_peer_handshake_age_seconds",
+            "gauge",
+            "Seconds since the WireGuard peer's latest handshake (only peers that had one).",
+            tuple(
+                (labels, max(0, int(now) - peer.latest_handshake)) for labels, peer in peers if peer.latest_handshake
+            ),
+        ),
+        Family(
+            f"{PREFIX}_wireguard_peer_receive_bytes_total",
+            "counter",
+            "Bytes received from the WireGuard peer.",
+            tuple((labels, peer.rx_bytes) for labels, peer in peers),
+        ),
+        Family(
+            f"{PREFIX}_wireguard_peer_transmit_bytes_total",
+            "counter",
+            "Bytes sent to the WireGuard peer.",
+            tuple((labels, peer.tx_bytes) for labels, peer in peers),
+        ),
+    ]
 
 
 def plan_write(directory: str, text: str, pid: int) -> Plan:

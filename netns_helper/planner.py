@@ -29,6 +29,10 @@ from .ipjson import Link
 from .links import Veth, host_problems, veths
 from .names import split_vlan
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .wireguard import WireGuard
+
 # Options that make ifupdown create the interface itself, inside the namespace.
 _CREATING_KEYS = frozenset(
     {"bond-slaves", "bond-mode", "bridge-ports", "vlan-raw-device", "link-type", "pre-up", "ovs-type"}
@@ -177,18 +181,20 @@ def start_layout(
     host_links: Mapping[str, Link],
     stale_links: Mapping[str, Link] | None,
     pairs: tuple[Veth, ...],
+    made: frozenset[str] = frozenset(),
 ) -> Layout:
     """The layout start decides on these facts, with every problem the live host raises against it.
 
     A stale namespace of that name (its STALE_LINKS) is stopped first: its NICs come back to the host,
-    and the host ends of its veth pairs go with it.
+    and the host ends of its veth pairs go with it. MADE: interfaces start creates and moves in
+    itself (WireGuard's), never looked for on the host.
     """
     links = dict(host_links)
     if stale_links is not None:
         links.update({name: link for name, link in stale_links.items() if _returns_to_host(link, config)})
         for pair in pairs:
             links.pop(pair.host_end, None)
-    lay = layout(config, links, frozenset(p.ns_end for p in pairs))
+    lay = layout(config, links, frozenset(p.ns_end for p in pairs) | made)
     return Layout(lay.moves, lay.vlans, lay.hotplug, (*host_problems(pairs, links), *lay.problems))
 
 
@@ -254,11 +260,17 @@ def _own_mirror(entry: Entry, recorded: str | None) -> bool:
 
 
 def plan_start(
-    netns: str, config: Interfaces, facts: Facts, paths: Paths, host_config: Interfaces | None = None
+    netns: str,
+    config: Interfaces,
+    facts: Facts,
+    paths: Paths,
+    host_config: Interfaces | None = None,
+    wireguard: tuple[WireGuard, ...] = (),
 ) -> Plan:
     """The plan for `start NETNS`; a stale namespace of that name is torn down first.
 
-    HOST_CONFIG is the host's /etc/network/interfaces, for its `link-netns` stanzas.
+    HOST_CONFIG is the host's /etc/network/interfaces, for its `link-netns` stanzas; WIREGUARD
+    the namespace's WireGuard interfaces (start creates them in their birth namespaces).
     """
     pairs = veths(netns, config, host_config)
     stale = Plan(f"start {netns}", ())
@@ -266,7 +278,8 @@ def plan_start(
     if running:
         stale = plan_stop(netns, config, facts, paths, host_config)
         stale = Plan(stale.title, stale.steps, (f"namespace {netns} exists already (stale?): stopping it first",))
-    lay = start_layout(config, facts.host_links, facts.ns_links if running else None, pairs)
+    made = frozenset(wg.name for wg in wireguard)
+    lay = start_layout(config, facts.host_links, facts.ns_links if running else None, pairs, made)
     raise_first_error(lay.problems)  # start's rule set (rules.py) has refused them already
     state = paths.state_dir(netns)
     ifup_undo: tuple[Action, ...] = (iproute.ifupdown(netns, state, "ifdown", "-a", "--force"), EndProcesses(netns))
@@ -299,6 +312,11 @@ def plan_start(
             steps.append(Step(iproute.link_master_here(pair.host_end, pair.bridge)))
         if not pair.host_stanza:
             steps.append(Step(iproute.link_up_here(pair.host_end)))
+    if wireguard:
+        from .wireguard import birth_problems, up_steps  # only WireGuard namespaces pay for it
+
+        raise_first_error(birth_problems(wireguard, facts.namespaces))  # refused by the rule set already
+        steps += up_steps(netns, wireguard, facts.host_links)
     steps.append(Step(iproute.ifupdown(netns, state, "ifup", "-a"), undo=ifup_undo, undo_if_failed=True))
     if lay.hotplug:
         steps.append(
@@ -319,7 +337,7 @@ def plan_start(
 
 def _returns_to_host(link: Link, config: Interfaces | None) -> bool:
     """Physical NICs always go back to the host; so does any device the config moved in."""
-    if link.name == "lo":
+    if link.name == "lo" or link.kind == "wireguard":
         return False
     if link.kind is None:
         return True
@@ -357,6 +375,9 @@ def plan_stop(
         if link.kind == "vlan" and link.parent_elsewhere:
             # Ours, made on a host parent; ifdown may have deleted it already.
             steps.append(Step(iproute.link_delete(netns, link.name), OnError.IGNORE))
+        elif link.kind == "wireguard":
+            # Made by start (its socket is in its birth namespace): deleted, never moved out.
+            steps.append(Step(iproute.link_delete(netns, link.name), OnError.REPORT))
         elif _returns_to_host(link, config):
             steps.append(Step(iproute.link_to_self(netns, link.name), OnError.REPORT))
             steps.append(Step(iproute.link_exists_here(link.name), OnError.REPORT))

@@ -39,6 +39,7 @@ class Live:
     default_devs: frozenset[str] = frozenset()  # links carrying the host's default routes
     ssh_dev: str | None = None  # the link this SSH session came in on
     upper_addresses: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # of the host's uppers
+    namespaces: frozenset[str] = frozenset()  # the running ones
 
 
 def gather_live(paths: Paths, query: Query) -> Live:
@@ -47,8 +48,9 @@ def gather_live(paths: Paths, query: Query) -> Live:
     An entry of /run/netns that cannot be read (not a namespace, or gone meanwhile as other
     namespaces come and go) is skipped with a warning: it must not hide the real problems.
     """
+    running = list_namespaces(paths)
     ns_links = {}
-    for netns in sorted(list_namespaces(paths)):
+    for netns in sorted(running):
         try:
             ns_links[netns] = ipjson.links(query(iproute.query_links(netns)))
         except CommandFailed as e:
@@ -60,6 +62,7 @@ def gather_live(paths: Paths, query: Query) -> Live:
         default_route_devs(f"{paths.proc}/net"),
         _ssh_dev(query),
         _upper_addresses(host_links, query),
+        frozenset(running),
     )
 
 
@@ -67,7 +70,8 @@ def start_live(paths: Paths, query: Query, netns: str, facts: Facts) -> Live:
     """The same facts for the rules of NETNS, from what start has read already (nothing asked twice)."""
     ns_links = {netns: facts.ns_links} if netns in facts.namespaces else {}
     addresses = _upper_addresses(facts.host_links, query)
-    return Live(facts.host_links, ns_links, default_route_devs(f"{paths.proc}/net"), _ssh_dev(query), addresses)
+    proc = f"{paths.proc}/net"
+    return Live(facts.host_links, ns_links, default_route_devs(proc), _ssh_dev(query), addresses, facts.namespaces)
 
 
 def _uppers(dev: str, host_links: Mapping[str, Link]) -> list[Link]:
@@ -133,7 +137,7 @@ def file_problems(world: World, selected: set[str] | None) -> list[Problem]:
     paths = world.paths
     base = f"{paths.etc}/netns"
     found = [Problem.of(e) for e in world.host_errors]
-    for errors in (world.config_errors, world.xfrm_errors):
+    for errors in (world.config_errors, world.xfrm_errors, world.wireguard_errors):
         for name, its in errors.items():
             if selected is None or name in selected:
                 found += [Problem.of(e) for e in its]
@@ -152,6 +156,10 @@ def file_problems(world: World, selected: set[str] | None) -> list[Problem]:
     found += _check_xfrm(world, selected)
     found += _check_modes(world, selected)
     found += _check_symlinks(world, selected)
+    if world.wireguard:
+        from .wireguard import conflicts  # only hosts with WireGuard interfaces pay for it
+
+        found += [Problem.of(e) for e in conflicts(world.wireguard, selected)]
     return found
 
 
@@ -175,7 +183,7 @@ def _claims(world: World) -> dict[str, list[tuple[str, Loc]]]:
     for name, config in world.configs.items():
         try:
             taken = claimed(config)
-            ends = {pair.ns_end for pair in veths(name, config, world.host)}
+            ends = {pair.ns_end for pair in veths(name, config, world.host)} | _made(world, name)
         except ConfigError:
             continue  # reported by the namespace's own checks
         for dev, loc in taken.items():
@@ -199,7 +207,7 @@ def _check_namespace(
         taken = claimed(config)
     except ConfigError as e:
         return [*problems, Problem.of(e)]
-    ends = {pair.ns_end for pair in pairs}
+    ends = {pair.ns_end for pair in pairs} | _made(world, name)
     problems += _name_problems(pairs, taken)
     host_up = _host_brought_up(world.host)
     ports = _host_ports(world.host)
@@ -296,8 +304,13 @@ def _check_live(name: str, config: Interfaces, world: World, live: Live) -> list
         taken = claimed(config)
     except ConfigError:
         return []  # a file rule reports it
-    problems = list(start_layout(config, live.host_links, live.ns_links.get(name), pairs).problems)
-    ends = {pair.ns_end for pair in pairs}
+    made = _made(world, name)
+    problems = list(start_layout(config, live.host_links, live.ns_links.get(name), pairs, made).problems)
+    if world.wireguard.get(name):
+        from .wireguard import birth_problems
+
+        problems += birth_problems(world.wireguard[name], live.namespaces)
+    ends = {pair.ns_end for pair in pairs} | made
     for pair in pairs:
         if pair.ns_end in live.host_links:
             problems.append(
@@ -337,6 +350,11 @@ def _upper_problems(link: Link, live: Live, loc: Loc) -> list[Problem]:
             msg = f"{link.name} is the lower link of the host's {upper.name}, which stops passing traffic"
             problems.append(Problem(WARNING, msg, str(loc)))
     return problems
+
+
+def _made(world: World, name: str) -> frozenset[str]:
+    """Interfaces start creates itself and moves in (WireGuard's): not host NICs."""
+    return world.wireguard_names.get(name, frozenset())
 
 
 def _check_values(iface: Iface) -> list[Problem]:

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .args import Args
     from .facts import Query
     from .runtime import Context
+    from .wireguard import InterfaceState
 
 UNKNOWN = "unknown"  # a unit's state when systemd does not run here
 # Devices the kernel puts into every new namespace once their module is loaded: never drift.
@@ -74,6 +75,14 @@ class Peer:
 
 
 @dataclass(frozen=True)
+class Birth:
+    """A WireGuard interface of the namespace's configuration and its birth namespace (None: the host)."""
+
+    interface: str
+    netns: str | None
+
+
+@dataclass(frozen=True)
 class Namespace:
     name: str
     config: str | None  # the interfaces file; None when the namespace is not configured
@@ -84,8 +93,10 @@ class Namespace:
     pids: tuple[int, ...] = ()
     links: tuple[Link, ...] = ()
     xfrm: tuple[XfrmState, ...] = ()
+    wireguard: tuple[InterfaceState, ...] = ()  # `wg show`: peers, handshakes, transfer
     problems: tuple[str, ...] = ()
     peers: tuple[Peer, ...] = ()
+    births: tuple[Birth, ...] = ()  # where the configured WireGuard interfaces' sockets live
 
     @property
     def ok(self) -> bool:
@@ -118,6 +129,7 @@ class _Config:
     xfrm: tuple[Xfrm, ...] = ()
     errors: tuple[str, ...] = ()
     peers: tuple[Peer, ...] = ()
+    births: tuple[Birth, ...] = ()
 
 
 def _read_config(world: World, name: str, host: Interfaces | None) -> _Config:
@@ -140,9 +152,16 @@ def _read_config(world: World, name: str, host: Interfaces | None) -> _Config:
     except ConfigError as e:
         errors.append(str(e))
     errors += [str(e) for e in world.xfrm_errors.get(name, ())[:1]]
+    errors += [str(e) for e in world.wireguard_errors.get(name, ())[:1]]
+    births = tuple(Birth(wg.name, wg.birth) for wg in world.wireguard.get(name, ()))
     aliases = {n for n in required | optional if ":" in n}  # ifupdown's labels, not devices
     return _Config(
-        frozenset(required - aliases), frozenset(optional - aliases), world.xfrms.get(name, ()), tuple(errors), peers
+        frozenset(required - aliases),
+        frozenset(optional - aliases),
+        world.xfrms.get(name, ()),
+        tuple(errors),
+        peers,
+        births,
     )
 
 
@@ -159,6 +178,7 @@ class _World:
     links: Mapping[str, tuple[Link, ...]]
     pids: Mapping[str, tuple[int, ...]]
     read_errors: Mapping[str, str] = field(default_factory=dict)
+    wireguard: Mapping[str, tuple[InterfaceState, ...]] = field(default_factory=dict)
 
     def unit(self, name: str) -> Unit:
         return self.units.get(name, Unit(name))
@@ -196,7 +216,16 @@ def gather(paths: Paths, query: Query, only: str | None = None) -> tuple[Namespa
                 pids[name] = tuple(int(word) for word in query(iproute.query_pids(name)).split())
         except CommandFailed as e:  # deleted meanwhile, most likely
             errors[name] = f"cannot read namespace {name}: {e}"
-    world = _World(paths, configured, running, configs, units, bound, links, pids, errors)
+    wireguard: dict[str, tuple[InterfaceState, ...]] = {}
+    for name in sorted(set(links) & set(names)):
+        if any(link.kind == "wireguard" for link in links[name]):
+            from .wireguard import read_states  # only WireGuard namespaces pay for it
+
+            try:
+                wireguard[name] = read_states(query, name)
+            except CommandFailed as e:
+                errors[name] = f"cannot read the WireGuard interfaces of {name}: {e}"
+    world = _World(paths, configured, running, configs, units, bound, links, pids, errors, wireguard)
     return tuple(_namespace(world, name) for name in names)
 
 
@@ -246,8 +275,10 @@ def _namespace(world: _World, name: str) -> Namespace:
         pids=pids,
         links=links,
         xfrm=xfrm,
+        wireguard=world.wireguard.get(name, ()),
         problems=tuple(problems),
         peers=config.peers,
+        births=config.births,
     )
 
 
@@ -328,7 +359,8 @@ def _unit_text(unit: Unit) -> str:
     return f"{unit.name}: {unit.active} ({unit.sub}){pid}" if unit.active != UNKNOWN else f"{unit.name}: unknown"
 
 
-def as_text(namespaces: Iterable[Namespace]) -> str:
+def as_text(namespaces: Iterable[Namespace], now: float | None = None) -> str:
+    """NOW (Unix time) dates the WireGuard handshakes; the clock's when None."""
     out = []
     for ns in namespaces:
         count = len(ns.problems)
@@ -346,6 +378,10 @@ def as_text(namespaces: Iterable[Namespace]) -> str:
         for x in ns.xfrm:
             where = {True: "present", False: "missing", None: "not running"}[x.present]
             rows.append(("xfrm", f"{x.name} if_id {x.if_id} -> {x.dest} ({', '.join(x.prefixes)}): {where}"))
+        if ns.wireguard:
+            from .wireguard import status_rows
+
+            rows += status_rows(ns.wireguard, now)
         rows += [("problem", p) for p in ns.problems]
         out += [f"  {key:<15} {value}" for key, value in rows]
     return "\n".join(out) + "\n" if out else "no namespace is configured or running\n"

@@ -3,8 +3,8 @@
 The graph is a value (clusters of nodes, and edges) built from `status`'s reading of the
 system, one aspect at a time: the host, each namespace with its services and pids, its
 links (NICs moved in, VLANs of host NICs), veth pairs to the host and bridge ports of host
-bridges, XFRM interfaces to their destinations. Another aspect (WireGuard interfaces,
-published ports) is one more function in ASPECTS. Problems are red.
+bridges, XFRM interfaces to their destinations, WireGuard interfaces to their birth
+namespaces. Another aspect (published ports) is one more function in ASPECTS. Problems are red.
 """
 
 from __future__ import annotations
@@ -199,7 +199,35 @@ def _xfrm(graph: Graph, namespaces: tuple[Namespace, ...]) -> None:
             graph.edge(Edge(ns_id(ns.name), xid, f"XFRM if_id {x.if_id}", style="dashed", problem=x.present is False))
 
 
-ASPECTS: tuple[Callable[[Graph, tuple[Namespace, ...]], None], ...] = (_host, _namespaces, _xfrm, _links, _peers)
+def _wireguard(graph: Graph, namespaces: tuple[Namespace, ...]) -> None:
+    """Each WireGuard interface of a configuration, tied to its birth namespace, where its UDP socket lives."""
+    for ns in namespaces:
+        states = {state.name: state for state in ns.wireguard}
+        for birth in ns.births:
+            present = any(link.name == birth.interface for link in ns.links)
+            missing = ns.running and not present
+            state = states.get(birth.interface)
+            lines = [birth.interface, *(["missing"] if missing else []), "wireguard"]
+            if state:
+                lines.append(f"{len(state.peers)} peer{'s' if len(state.peers) != 1 else ''}")
+            label = "\n".join(lines)
+            wid = graph.node(ns.name, Node(link_id(ns.name, birth.interface), label, problem=missing))
+            if birth.netns is None:
+                socket = HOST
+            else:
+                graph.cluster(Cluster(birth.netns, f"namespace {birth.netns}"))
+                socket = graph.node(birth.netns, Node(ns_id(birth.netns), birth.netns, shape="folder"))
+            graph.edge(Edge(socket, wid, "WireGuard socket", style="dashed", problem=missing))
+
+
+ASPECTS: tuple[Callable[[Graph, tuple[Namespace, ...]], None], ...] = (
+    _host,
+    _namespaces,
+    _xfrm,
+    _links,
+    _peers,
+    _wireguard,
+)
 
 
 def graph(namespaces: Iterable[Namespace]) -> Graph:

@@ -1,8 +1,9 @@
 """The configuration world: every file netns-helper reads, found once and parsed once per command.
 
 The host's /etc/network/interfaces (with what it sources), each /etc/netns/NAME/network/interfaces
-and xfrm file, and the services' drop-ins. Parse errors are kept, not raised: each command decides
-what an error means to it (check reports it, start refuses, stop and status go on without the file).
+and xfrm file, each /etc/netns/NAME/wireguard/WG.conf, and the services' drop-ins. Parse errors
+are kept, not raised: each command decides what an error means to it (check reports it, start
+refuses, stop and status go on without the file).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from .names import check_netns_name
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from .wireguard import WireGuard
     from .xfrm import Xfrm
 
 
@@ -65,6 +67,9 @@ class World:
     config_errors: Mapping[str, tuple[ConfigError, ...]] = field(default_factory=dict)
     xfrms: Mapping[str, tuple[Xfrm, ...]] = field(default_factory=dict)  # the files without an error
     xfrm_errors: Mapping[str, tuple[ConfigError, ...]] = field(default_factory=dict)
+    wireguard: Mapping[str, tuple[WireGuard, ...]] = field(default_factory=dict)  # the valid ones
+    wireguard_names: Mapping[str, frozenset[str]] = field(default_factory=dict)  # every WG.conf's, valid or not
+    wireguard_errors: Mapping[str, tuple[ConfigError, ...]] = field(default_factory=dict)
 
     def config(self, name: str) -> Interfaces | None:
         """NAME's configuration when it parsed without an error."""
@@ -106,6 +111,9 @@ def load(paths: Paths) -> World:
     config_errors: dict[str, tuple[ConfigError, ...]] = {}
     xfrms: dict[str, tuple[Xfrm, ...]] = {}
     xfrm_errors: dict[str, tuple[ConfigError, ...]] = {}
+    wireguard: dict[str, tuple[WireGuard, ...]] = {}
+    wireguard_names: dict[str, frozenset[str]] = {}
+    wireguard_errors: dict[str, tuple[ConfigError, ...]] = {}
     for name in names:
         path = paths.netns_interfaces(name)
         if os.path.exists(path):
@@ -123,4 +131,26 @@ def load(paths: Paths) -> World:
                 xfrm_errors[name] = tuple(errors)
             else:
                 xfrms[name] = items
-    return World(paths, names, bad, host, tuple(host_errors), configs, config_errors, xfrms, xfrm_errors)
+        etc = paths.netns_etc(name)
+        if os.path.isdir(f"{etc}/wireguard"):
+            from . import wireguard as wg  # only namespaces with WireGuard interfaces pay for it
+
+            errors = []
+            wireguard[name] = wg.load(name, etc, configs.get(name), errors)
+            wireguard_names[name] = frozenset(wg.conf_files(etc))
+            if errors:
+                wireguard_errors[name] = tuple(errors)
+    return World(
+        paths,
+        names,
+        bad,
+        host,
+        tuple(host_errors),
+        configs,
+        config_errors,
+        xfrms,
+        xfrm_errors,
+        wireguard,
+        wireguard_names,
+        wireguard_errors,
+    )

@@ -21,6 +21,10 @@ from .iproute import forwarding_on, routes_batch, routes_delete_batch, xfrm_add,
 from .planner import claimed, plan_start, plan_stop
 from .xfrm import Xfrm
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .wireguard import WireGuard
+
 
 @dataclass(frozen=True)
 class Dest:
@@ -45,9 +49,10 @@ def plan_start_service(
     paths: Paths,
     host_config: Interfaces | None,
     dests: Sequence[Dest] = (),
+    wireguard: tuple[WireGuard, ...] = (),
 ) -> Plan:
     """`start SERVICE`: its namespace, then each destination and the XFRM interfaces into it."""
-    plan = plan_start(service, config, facts, paths, host_config)
+    plan = plan_start(service, config, facts, paths, host_config, wireguard)
     # Destinations take host NICs too, but not the ones the service has just taken.
     taken = claimed(config)
     left = {k: v for k, v in facts.host_links.items() if k not in taken}

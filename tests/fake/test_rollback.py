@@ -49,6 +49,7 @@ from netns_helper.xfrm import parse_xfrm_text
 from netns_helper.xfrm_planner import Dest, plan_start_service, plan_stop_service
 from tests.unit.golden import SPEC_XFRM
 from tests.unit.test_planner import BRIDGED, CONFIGS, FACTS, HOST_FILE, SERVICE1
+from tests.unit.test_wireguard import VPN2, WG_HOST, WG_UPLINK
 from tests.unit.test_xfrm_planner import HOST as TUNNEL_HOST
 from tests.unit.test_xfrm_planner import STRONGSWAN, TUNNEL, TUNNEL2
 
@@ -80,6 +81,7 @@ class Dev:
     vid: int | None = None
     if_id: int | None = None
     master: str | None = None
+    conf: str | None = None  # wireguard: the file `wg setconf` applied
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,9 @@ class ModelProcesses(Processes):
 class Kernel:
     """The system the plans change, as data."""
 
-    def __init__(self, host: Mapping[str, Link], files: Mapping[str, str | None]) -> None:
+    def __init__(
+        self, host: Mapping[str, Link], files: Mapping[str, str | None], namespaces: Sequence[str] = ()
+    ) -> None:
         self.state = State()
         for name, link in host.items():
             self.state.devs[ROOT, name] = Dev("loopback" if name == "lo" else link.kind)
@@ -136,6 +140,10 @@ class Kernel:
         self.processes = ModelProcesses(self.state)
         self.next_pid = 1000
         self.next_pair = 1
+        for netns in namespaces:  # running already, each with a daemon of its own
+            self._netns_add(netns)
+            self.state.procs[self.next_pid] = netns
+            self.next_pid += 1
 
     def snapshot(self) -> State:
         return copy.deepcopy(self.state)
@@ -155,6 +163,10 @@ class Kernel:
                 self.state.forwarding |= {(self._ns(netns), path) for path in paths}
             case ["ip", "netns", "exec", netns, ("ifup" | "ifdown") as verb, *args]:
                 self._ifupdown(self._ns(netns), verb, args)
+            case ["ip", "netns", "exec", netns, "wg", "setconf", name, path]:
+                self._wg_setconf(self._ns(netns), name, path)
+            case ["wg", "setconf", name, path]:
+                self._wg_setconf(ROOT, name, path)
             case ["ip", "-n", netns, "link", *args]:
                 self._link(self._ns(netns), args)
             case ["ip", "link", *args]:
@@ -210,6 +222,10 @@ class Kernel:
                 self._dev(netns, name).up = True
             case ["set", "dev", name, "netns", dest]:
                 self._move(netns, name, ROOT if dest == SELF else self._ns(dest))
+            case ["set", "dev", name, "netns", dest, "name", new]:
+                self._move(netns, name, ROOT if dest == SELF else self._ns(dest), new)
+            case ["add", "dev", name, "type", "wireguard"]:
+                self._add(netns, name, Dev("wireguard"))
             case ["set", "dev", name, "master", bridge]:
                 if self._dev(netns, bridge).kind != "bridge":
                     raise Refused("RTNETLINK answers: Operation not supported")
@@ -250,15 +266,23 @@ class Kernel:
                 raise Refused("RTNETLINK answers: File exists")
         self.state.devs[netns, name] = dev
 
-    def _move(self, netns: str, name: str, dest: str) -> None:
+    def _move(self, netns: str, name: str, dest: str, new: str | None = None) -> None:
+        """Into DEST, renamed NEW if given (one netlink request: both happen or neither)."""
         dev = self._dev(netns, name)
         if dev.kind == "loopback":
             raise Refused("RTNETLINK answers: Invalid argument")
-        if (dest, name) in self.state.devs:
+        if (dest, new or name) in self.state.devs:
             raise Refused("RTNETLINK answers: File exists")
         del self.state.devs[netns, name]
-        self.state.devs[dest, name] = replace(dev, up=False, master=None)
+        self.state.devs[dest, new or name] = replace(dev, up=False, master=None)
         self._drop_routes(netns, name)
+
+    def _wg_setconf(self, netns: str, name: str, path: str) -> None:
+        if self._dev(netns, name).kind != "wireguard":
+            raise Refused("Unable to modify interface: Operation not supported", 1)
+        if not self.state.files.get(path):
+            raise Refused("fopen: No such file or directory", 1)
+        self.state.devs[netns, name].conf = path
 
     def _delete(self, netns: str, name: str) -> None:
         dev = self.state.devs.pop((netns, name))
@@ -451,9 +475,10 @@ class Scenario:
     host: Mapping[str, Link]  # the host's links before the start
     files: Mapping[str, str | None]  # files there before the start
     stop: Callable[[Kernel], Plan]  # the stop plan, from facts the model gives after a start
+    namespaces: tuple[str, ...] = ()  # running before the start (not this scenario's)
 
     def kernel(self) -> Kernel:
-        return Kernel(self.host, self.files)
+        return Kernel(self.host, self.files, self.namespaces)
 
 
 HOOK_FILES = {
@@ -526,6 +551,23 @@ README_XFRM = SPEC_XFRM.replace(
     "Prefixes=10.143.14.0/23, 10.143.18.0/27", "Prefixes=10.143.14.0/23, 10.143.18.0/27, 2001:db8:18::/48"
 )
 
+
+def _wireguard() -> Scenario:
+    """wg0 born in the host, wg1 in the running namespace uplink; the host has a wg0 of its own."""
+    config = _config("vpn", VPN2)
+    facts = replace(
+        FACTS, namespaces=frozenset({"uplink"}), host_links={**FACTS.host_links, "wg0": Link("wg0", "wireguard")}
+    )
+    confs = {item.path: "(keys)" for item in (WG_HOST, WG_UPLINK)}
+    return Scenario(
+        plan_start("vpn", config, facts, PATHS, None, (WG_HOST, WG_UPLINK)),
+        facts.host_links,
+        _files(config, extra=confs),
+        lambda kernel: plan_stop("vpn", config, kernel.facts("vpn"), PATHS),
+        ("uplink",),
+    )
+
+
 SCENARIOS: dict[str, Scenario] = {
     "nginx": _single("nginx"),
     "vlan": _single("vlan"),
@@ -534,6 +576,7 @@ SCENARIOS: dict[str, Scenario] = {
     "links": _links(),
     "xfrm": _xfrm(SPEC_XFRM),
     "xfrm-ipv6": _xfrm(README_XFRM),
+    "wireguard": _wireguard(),
 }
 
 
@@ -558,6 +601,7 @@ STARTED: dict[str, set[tuple[str, str]]] = {
     },
     "xfrm": {("strongswan", "ens5"), ("tunnel", "ipsec0"), ("tunnel2", "ipsec1"), ("tunnel2", "eth2")},
     "xfrm-ipv6": {("strongswan", "ens5"), ("tunnel", "ipsec0"), ("tunnel2", "ipsec1"), ("tunnel2", "eth2")},
+    "wireguard": {("vpn", "wg0"), ("vpn", "wg1"), (ROOT, "wg0")},
 }
 
 # Product bugs found here, kept as strict xfails until fixed (none open now).
@@ -745,3 +789,23 @@ def test_the_model_refuses_what_the_kernel_refuses() -> None:
         executor.do(Run(("ip", "-n", "y", "-4", "-batch", "-"), stdin=lines))
     # without: it stops at the first failure
     assert kernel.state.rules == Counter({("y", 4, "iif a lookup 1"): 2, ("y", 4, "iif c lookup 1"): 1})
+
+
+def test_the_model_knows_wireguard_as_the_kernel_does() -> None:
+    kernel = Kernel({"lo": Link("lo"), "eth0": Link("eth0"), "wg0": Link("wg0", "wireguard")}, {"/k.conf": "(keys)"})
+    executor = ModelExecutor(kernel)
+    executor.do(Run(("ip", "netns", "add", "x")))
+    executor.do(Run(("ip", "link", "add", "dev", "tmp0", "type", "wireguard")))
+    with pytest.raises(CommandFailed, match="Operation not supported"):
+        executor.do(Run(("wg", "setconf", "eth0", "/k.conf")))
+    with pytest.raises(CommandFailed, match="No such file"):
+        executor.do(Run(("wg", "setconf", "tmp0", "/missing.conf")))
+    executor.do(Run(("wg", "setconf", "tmp0", "/k.conf")))
+    with pytest.raises(CommandFailed, match="File exists"):  # the new name is taken there
+        executor.do(Run(("ip", "link", "set", "dev", "tmp0", "netns", SELF, "name", "wg0")))
+    executor.do(Run(("ip", "link", "set", "dev", "tmp0", "netns", "x", "name", "wg0")))
+    assert kernel.links("x")["wg0"] == Link("wg0", "wireguard")
+    assert kernel.state.devs["x", "wg0"].conf == "/k.conf"  # its configuration moves with it
+    assert "tmp0" not in kernel.links(ROOT)
+    executor.do(Run(("ip", "netns", "delete", "x")))
+    assert set(kernel.links(INIT)) == set()  # deleted with its namespace, never given to PID 1's

@@ -104,8 +104,10 @@ def test_healthy_namespace(root: Path, fp: FakeProcess, capsys: pytest.CaptureFi
                     },
                 ],
                 "xfrm": [],
+                "wireguard": [],
                 "problems": [],
                 "peers": [],
+                "births": [],
                 "ok": True,
             }
         ],
