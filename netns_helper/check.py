@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from . import iproute
+from . import inside, iproute
 from .errors import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, ConfigError, Loc
 from .facts import Link, Paths, list_namespaces, parse_links
 from .interfaces import Iface, Interfaces, parse_file
@@ -175,6 +175,7 @@ def _problems(world: _World, selected: set[str] | None, live: Live | None) -> li
     for name, config in world.configs.items():
         if selected is None or name in selected:
             problems += _check_namespace(name, config, world, claims, live)
+            problems += [Problem.of(e) for e in inside.static_problems(paths, name)]
     problems += _check_host_links(world, selected)
     problems += _check_xfrm(world, selected)
     return sorted(set(problems), key=_order)
@@ -307,6 +308,9 @@ def _check_xfrm(world: _World, selected: set[str] | None) -> list[Problem]:
         return problems
     from .xfrm import block_p2p_uplink, check_dest_conflicts
 
+    problems += [
+        Problem(WARNING, message, str(loc)) for message, loc in inside.xfrm_conflicts(world.paths, world.xfrms)
+    ]
     services = _service_namespaces(world)
     everything = [item for items in world.xfrms.values() for item in items]
     try:
@@ -400,4 +404,6 @@ def _as_dict(problem: Problem) -> dict[str, object]:
 def run(ctx: Context, opts: Args) -> int:
     live = gather_live(ctx.paths, ctx.executor.query)
     names = opts.operands or None
-    return report(check(ctx.paths, names, live), "--json" in opts.flags)
+    problems = check(ctx.paths, names, live)
+    problems += [Problem.of(e) for e in inside.validate_all(ctx.paths, names, ctx.executor.query)]
+    return report(sorted(set(problems), key=_order), "--json" in opts.flags)

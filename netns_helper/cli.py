@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from . import __version__, args, check, facts, interfaces, links, lock, planner
+from . import __version__, args, check, facts, inside, interfaces, links, lock, planner
 from .commands import Plan, script
 from .errors import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, ConfigError
 from .executor import CommandFailed, Executor
@@ -82,6 +82,13 @@ COMMANDS = (
         "into the node-exporter textfile directory.",
         "netns-helper metrics --textfile-dir=/var/lib/prometheus/node-exporter",
         options=(("--textfile-dir", "DIR", "default /var/lib/prometheus/node-exporter"),),
+    ),
+    args.Command(
+        "reload", "NAME", 1, 1, "apply NAME's changed ruleset and sysctls in place",
+        "Check /etc/netns/NAME/nftables.conf with nft -c, then replace the namespace's ruleset with it in\n"
+        "one transaction (a broken file changes nothing), and set /etc/netns/NAME/sysctl.conf and\n"
+        "sysctl.d/*.conf again. Nothing restarts. The template unit's ExecReload=.",
+        "systemctl reload systemd-netns@nginx.service",
     ),
 )  # fmt: skip
 
@@ -165,8 +172,10 @@ def _dests(
         path = paths.netns_interfaces(dest)
         config = interfaces.parse_file(path) if os.path.exists(path) else interfaces.Interfaces(path, ())
         users = frozenset(o for o, its in others.items() if o in running and any(i.dest_netns == dest for i in its))
+        if starting:
+            inside.require_valid(paths, dest, executor.query)
         live = (
-            facts.gather(paths, dest, executor.query, host_links=False)
+            facts.gather(paths, dest, executor.query, host_links=False, inside=True)
             if starting
             else _stop_facts(paths, dest, config, host, executor)
         )
@@ -180,7 +189,8 @@ def _plan(command: str, name: str, paths: facts.Paths, executor: Executor, locks
     if command == "start":
         pre = check.StartCheck(paths, name)  # every file error, before any process
         config, host = pre.config, pre.host
-        live = facts.gather(paths, name, executor.query)
+        inside.require_valid(paths, name, executor.query)  # nft's own check of the ruleset
+        live = facts.gather(paths, name, executor.query, inside=True)
         pre.warn_live(check.gather_live(paths, executor.query, live.host_links))
         dests = _dests(paths, name, host, executor, starting=True, locks=locks)
         if not dests:
@@ -259,6 +269,7 @@ HANDLERS: dict[str, Callable[[Context, args.Args], int] | str] = {
     "disable": "netns_helper.dropins",
     "status": "netns_helper.status",
     "metrics": "netns_helper.metrics",
+    "reload": "netns_helper.inside",
 }
 
 

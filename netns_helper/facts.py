@@ -9,6 +9,10 @@ from dataclasses import dataclass, field
 
 from . import iproute
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .inside import Inside
+
 HOOK_DIRS = ("if-pre-up.d", "if-up.d", "if-down.d", "if-post-down.d")
 
 
@@ -79,6 +83,7 @@ class Facts:
     ns_hook_entries: frozenset[str] = frozenset()  # "if-up.d/name" already in /etc/netns/NAME/network
     resolv_conf_exists: bool = False
     state_dir_exists: bool = False
+    inside: Inside | None = None  # the namespace's ruleset and sysctls (start only)
 
 
 Query = Callable[[tuple[str, ...]], str]
@@ -131,10 +136,18 @@ def ns_hook_entries(paths: Paths, netns: str) -> frozenset[str]:
     return frozenset(entries)
 
 
-def gather(paths: Paths, netns: str, query: Query, host_links: bool = True) -> Facts:
-    """Everything the planner needs to plan start (or, without HOST_LINKS, stop) of NETNS."""
+def gather(paths: Paths, netns: str, query: Query, host_links: bool = True, inside: bool = False) -> Facts:
+    """Everything the planner needs to plan start (or, without HOST_LINKS, stop) of NETNS.
+
+    INSIDE: read the namespace's ruleset and sysctl files too (start).
+    """
     namespaces = list_namespaces(paths)
     exists = netns in namespaces
+    files = None
+    if inside:
+        from . import inside as inside_files
+
+        files = inside_files.gather(paths, netns)
     return Facts(
         namespaces=namespaces,
         host_links=parse_links(query(iproute.query_links())) if host_links else {},
@@ -143,4 +156,5 @@ def gather(paths: Paths, netns: str, query: Query, host_links: bool = True) -> F
         ns_hook_entries=ns_hook_entries(paths, netns),
         resolv_conf_exists=os.path.lexists(f"{paths.netns_etc(netns)}/resolv.conf"),
         state_dir_exists=os.path.isdir(paths.state_dir(netns)),
+        inside=files,
     )

@@ -16,6 +16,7 @@ from . import iproute
 from .commands import OnError, Plan, Run, Step
 from .errors import ConfigError
 from .facts import Facts, Paths
+from .inside import explicit_forwarding
 from .interfaces import Interfaces
 from .planner import claimed, plan_start, plan_stop
 from .xfrm import Xfrm, forwarding_on, routes_batch, routes_delete_batch, xfrm_add, xfrm_move
@@ -72,7 +73,7 @@ def _xfrm_up(service: str, dest: Dest) -> Plan:
         )
         steps.append(Step(xfrm_move(service, item.name, dest.netns), undo=(xfrm_move(dest.netns, item.name, service),)))
         steps.append(Step(iproute.link_up(dest.netns, item.name)))
-    forwarding = forwarding_on(dest.netns, dest.items)
+    forwarding = forwarding_on(dest.netns, dest.items, explicit_forwarding(dest.facts.inside))
     if forwarding is not None:
         steps.append(Step(forwarding))
     # Only rules outlive their interface; a batch that failed added none (rules come last).

@@ -174,10 +174,11 @@ def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        ([], "a command is required: start, stop, check, enable, join, disable, status, metrics"),
+        ([], "a command is required: start, stop, check, enable, join, disable, status, metrics, reload"),
         (
             ["frobnicate", "x"],
-            "unknown command 'frobnicate' (choose from start, stop, check, enable, join, disable, status, metrics)",
+            "unknown command 'frobnicate' "
+            "(choose from start, stop, check, enable, join, disable, status, metrics, reload)",
         ),
         (
             ["metrics", "--textfile-dir"],
