@@ -12,9 +12,10 @@ DATADIR     := $(PREFIX)/share/systemd-netns-helper
 UNITDIR     := $(PREFIX)/lib/systemd/system
 DOCDIR      := $(PREFIX)/share/doc/systemd-netns-helper
 
-# Debian packages the tool runs (RUN_DEBS) and the tests need (TEST_DEBS).
+# Debian packages the tool runs (RUN_DEBS) and the tests need (TEST_DEBS). nftables is needed
+# only where a namespace has an nftables.conf (the package Suggests it).
 RUN_DEBS    := iproute2 ifupdown
-TEST_DEBS   := $(RUN_DEBS) python3-venv procps iputils-ping util-linux bridge-utils systemd
+TEST_DEBS   := $(RUN_DEBS) python3-venv procps iputils-ping util-linux bridge-utils systemd nftables
 
 SANDBOX     := tests/sandbox
 

@@ -83,7 +83,7 @@ def _scan(
 
 
 def _resolve(written: str, loc: Loc, include_dir: str, errors: list[ConfigError]) -> list[str]:
-    """The files an `include` statement names (none found: nft says so itself)."""
+    """The files an `include` statement names (a glob that matches none: none)."""
     if written.startswith("./") or written.startswith("../"):
         errors.append(
             ConfigError(
@@ -96,7 +96,7 @@ def _resolve(written: str, loc: Loc, include_dir: str, errors: list[ConfigError]
     path = written if written.startswith("/") else f"{include_dir}/{written}"
     if glob.has_magic(path):
         return sorted(glob.glob(path))
-    return [path] if os.path.exists(path) else []
+    return [path]
 
 
 def check_argv(path: str) -> tuple[str, ...]:

@@ -118,3 +118,25 @@ def test_the_rule_is_what_this_kernel_does() -> None:
     for key in GLOBAL_NET_KEYS:
         assert not fresh.get(f"net.{key}", False), f"net.{key} is writable in a fresh namespace"
     assert not [key for key in fresh if key.startswith(tuple(f"net.{p}" for p in GLOBAL_NET_PREFIXES))]
+
+
+def test_check_warns_when_an_xfrm_destination_turns_forwarding_off(tmp_path: Path) -> None:
+    from netns_helper.check import WARNING, check
+
+    paths = Paths(etc=str(tmp_path), run=str(tmp_path / "run"))
+    for name in ("strongswan", "tunnel"):
+        (tmp_path / f"netns/{name}/network").mkdir(parents=True)
+        (tmp_path / f"netns/{name}/network/interfaces").write_text("auto lo\niface lo inet loopback\n")
+    (tmp_path / "netns/strongswan/network/xfrm").write_text(
+        "[ipsec0]\nIfId=17\nDestNetNS=tunnel\nPrefixes=10.1.0.0/16\n"
+    )
+    (tmp_path / "netns/tunnel/sysctl.conf").write_text("# no forwarding here\nnet.ipv4.ip_forward = 0\n")
+    problems = check(paths, None, None)
+    assert [(p.severity, p.where, p.message) for p in problems] == [
+        (
+            WARNING,
+            f"{tmp_path}/netns/tunnel/sysctl.conf:2",
+            "net.ipv4.ip_forward = 0 wins over the forwarding that the XFRM destination tunnel needs: "
+            "its IPv4 routes will not forward",
+        )
+    ]
