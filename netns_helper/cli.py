@@ -90,6 +90,19 @@ COMMANDS = (
         "sysctl.d/*.conf again. Nothing restarts. The template unit's ExecReload=.",
         "systemctl reload systemd-netns@nginx.service",
     ),
+    args.Command(
+        "publish", "SERVICE [ADDRESS:]PORT [TARGET:PORT]", 2, 3, "reach SERVICE's TCP port from the host",
+        "Write netns-publish-NETNS-PORT.socket, listening on the host's ADDRESS:PORT (every address\n"
+        "without one), and netns-publish-NETNS-PORT.service, systemd-socket-proxyd in SERVICE's namespace\n"
+        "connecting to TARGET:PORT there (default 127.0.0.1:PORT); reload systemd, start the socket.\n"
+        "Refused when the port is listened on already. No veth, no route, no NAT.",
+        "netns-helper publish nginx 127.0.0.1:8080 127.0.0.1:80",
+    ),
+    args.Command(
+        "unpublish", "SERVICE [ADDRESS:]PORT", 2, 2, "undo publish",
+        "Stop and remove the socket and proxy units that publish wrote for SERVICE's PORT.",
+        "netns-helper unpublish nginx 8080",
+    ),
 )  # fmt: skip
 
 
@@ -270,6 +283,8 @@ HANDLERS: dict[str, Callable[[Context, args.Args], int] | str] = {
     "status": "netns_helper.status",
     "metrics": "netns_helper.metrics",
     "reload": "netns_helper.inside",
+    "publish": "netns_helper.publish",
+    "unpublish": "netns_helper.publish",
 }
 
 

@@ -174,11 +174,15 @@ def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        ([], "a command is required: start, stop, check, enable, join, disable, status, metrics, reload"),
+        (
+            [],
+            "a command is required: start, stop, check, enable, join, disable, status, metrics, reload, "
+            "publish, unpublish",
+        ),
         (
             ["frobnicate", "x"],
             "unknown command 'frobnicate' "
-            "(choose from start, stop, check, enable, join, disable, status, metrics, reload)",
+            "(choose from start, stop, check, enable, join, disable, status, metrics, reload, publish, unpublish)",
         ),
         (
             ["metrics", "--textfile-dir"],

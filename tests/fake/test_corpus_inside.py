@@ -39,6 +39,7 @@ EXPECTED: dict[str, Expect] = {
     "nft/include-after-a-semicolon": Expect(1, "include '/etc/hosts' reaches /etc/hosts, outside"),
     "nft/include-loop": Expect(2, "include loop: ", "a.nft"),
     "nft/included-file-escapes": Expect(3, "include '/root/.ssh/authorized_keys' reaches", "rules.nft"),
+    "nft/include-missing-file": Expect(3, "nosuch.nft: no such file"),
     "nft/nul-byte": Expect(2, "NUL byte in line"),
     "nft/invalid-utf8-comment": Expect(2, "line is not valid UTF-8 text"),
     "nft/utf16-encoded-file": Expect(1, "NUL byte in line"),

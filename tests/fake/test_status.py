@@ -98,6 +98,7 @@ def test_healthy_namespace(root: Path, fp: FakeProcess, capsys: pytest.CaptureFi
                 ],
                 "xfrm": [],
                 "problems": [],
+                "published": [],
                 "ok": True,
             }
         ],

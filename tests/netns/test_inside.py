@@ -214,3 +214,25 @@ def test_a_key_that_would_change_the_host_is_refused(host: Host, line: str, word
     assert "+ " not in proc.stderr
     assert host.snapshot() == before
     assert Path("/proc/sys/kernel/hostname").read_text() == hostname
+
+
+# Mistakes only nft itself can find, each with the line nft blames (the real nft of this machine).
+NFT_SYNTAX = {
+    "unknown-statement": ("flush ruleset\ntable inet f {\n  chain c {\n    tcp dport 80 acept\n  }\n}\n", 4),
+    "missing-closing-brace": ("flush ruleset\ntable inet f {\n  chain c {\n    tcp dport 80 accept\n  }\n", 6),
+    "unknown-hook": ("table inet f {\n  chain c {\n    type filter hook sideways priority 0;\n  }\n}\n", 3),
+    "undefined-variable": ("table inet f {\n  chain c {\n    tcp dport $web accept\n  }\n}\n", 3),
+    "port-out-of-range": ("table inet f {\n  chain c {\n    tcp dport 70000 accept\n  }\n}\n", 3),
+    "command-substitution-is-no-shell": ("table inet f {\n  chain c {\n    ip saddr $(reboot) drop\n  }\n}\n", 3),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NFT_SYNTAX))
+def test_nft_syntax_errors_refuse_start_with_nfts_line(host: Host, case: str) -> None:
+    text, line = NFT_SYNTAX[case]
+    base = _configure(host, text)
+    before = host.snapshot()
+    proc = host.tool("start", "nginx", check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith(f"{base}/nftables.conf:{line}: error: nft: "), proc.stderr
+    assert host.snapshot() == before
