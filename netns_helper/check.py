@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from . import inside, iproute
+from . import iproute
 from .errors import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, ConfigError, Loc
 from .facts import Link, Paths, list_namespaces, parse_links
 from .interfaces import Iface, Interfaces, parse_file
@@ -175,10 +175,19 @@ def _problems(world: _World, selected: set[str] | None, live: Live | None) -> li
     for name, config in world.configs.items():
         if selected is None or name in selected:
             problems += _check_namespace(name, config, world, claims, live)
-            problems += [Problem.of(e) for e in inside.static_problems(paths, name)]
+            problems += _inside_problems(paths, name)
     problems += _check_host_links(world, selected)
     problems += _check_xfrm(world, selected)
     return sorted(set(problems), key=_order)
+
+
+def _inside_problems(paths: Paths, name: str) -> list[Problem]:
+    """The namespace's ruleset and sysctl files, checked without a process."""
+    if not paths.has_inside_files(name):
+        return []
+    from . import inside
+
+    return [Problem.of(e) for e in inside.static_problems(paths, name)]
 
 
 def _order(problem: Problem) -> tuple[str, int, str]:
@@ -306,11 +315,10 @@ def _check_xfrm(world: _World, selected: set[str] | None) -> list[Problem]:
     problems: list[Problem] = []
     if not world.xfrms:
         return problems
+    from .inside import xfrm_conflicts
     from .xfrm import block_p2p_uplink, check_dest_conflicts
 
-    problems += [
-        Problem(WARNING, message, str(loc)) for message, loc in inside.xfrm_conflicts(world.paths, world.xfrms)
-    ]
+    problems += [Problem(WARNING, message, str(loc)) for message, loc in xfrm_conflicts(world.paths, world.xfrms)]
     services = _service_namespaces(world)
     everything = [item for items in world.xfrms.values() for item in items]
     try:
@@ -405,5 +413,7 @@ def run(ctx: Context, opts: Args) -> int:
     live = gather_live(ctx.paths, ctx.executor.query)
     names = opts.operands or None
     problems = check(ctx.paths, names, live)
-    problems += [Problem.of(e) for e in inside.validate_all(ctx.paths, names, ctx.executor.query)]
+    from .inside import validate_all
+
+    problems += [Problem.of(e) for e in validate_all(ctx.paths, names, ctx.executor.query)]
     return report(sorted(set(problems), key=_order), "--json" in opts.flags)

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from . import __version__, args, check, facts, inside, interfaces, links, lock, planner
+from . import __version__, args, check, facts, interfaces, links, lock, planner
 from .commands import Plan, script
 from .errors import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, ConfigError
 from .executor import CommandFailed, Executor
@@ -186,7 +186,7 @@ def _dests(
         config = interfaces.parse_file(path) if os.path.exists(path) else interfaces.Interfaces(path, ())
         users = frozenset(o for o, its in others.items() if o in running and any(i.dest_netns == dest for i in its))
         if starting:
-            inside.require_valid(paths, dest, executor.query)
+            _require_valid_inside(paths, dest, executor)
         live = (
             facts.gather(paths, dest, executor.query, host_links=False, inside=True)
             if starting
@@ -196,13 +196,20 @@ def _dests(
     return tuple(dests)
 
 
+def _require_valid_inside(paths: facts.Paths, name: str, executor: Executor) -> None:
+    if paths.has_inside_files(name):
+        from . import inside
+
+        inside.require_valid(paths, name, executor.query)
+
+
 def _plan(command: str, name: str, paths: facts.Paths, executor: Executor, locks: contextlib.ExitStack | None) -> Plan:
     """The plan; with LOCKS, destination namespaces are locked too (after NAME: never the reverse)."""
     check_netns_name(name)
     if command == "start":
         pre = check.StartCheck(paths, name)  # every file error, before any process
         config, host = pre.config, pre.host
-        inside.require_valid(paths, name, executor.query)  # nft's own check of the ruleset
+        _require_valid_inside(paths, name, executor)  # nft's own check of the ruleset
         live = facts.gather(paths, name, executor.query, inside=True)
         pre.warn_live(check.gather_live(paths, executor.query, live.host_links))
         dests = _dests(paths, name, host, executor, starting=True, locks=locks)

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from .inside import Inside
 
 HOOK_DIRS = ("if-pre-up.d", "if-up.d", "if-down.d", "if-post-down.d")
+# What a namespace asks of its own kernel (netns_helper.inside): its ruleset and its sysctls.
+INSIDE_FILES = ("nftables.conf", "sysctl.conf", "sysctl.d")
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,10 @@ class Paths:
 
     def netns_interfaces(self, netns: str) -> str:
         return f"{self.netns_etc(netns)}/network/interfaces"
+
+    def has_inside_files(self, netns: str) -> bool:
+        """Whether NETNS has a ruleset or sysctl files (only then is netns_helper.inside imported)."""
+        return any(os.path.lexists(f"{self.netns_etc(netns)}/{name}") for name in INSIDE_FILES)
 
     @property
     def host_network(self) -> str:
@@ -144,7 +150,7 @@ def gather(paths: Paths, netns: str, query: Query, host_links: bool = True, insi
     namespaces = list_namespaces(paths)
     exists = netns in namespaces
     files = None
-    if inside:
+    if inside and paths.has_inside_files(netns):
         from . import inside as inside_files
 
         files = inside_files.gather(paths, netns)

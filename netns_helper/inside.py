@@ -40,8 +40,7 @@ class Inside:
 
 
 def _has_sysctls(paths: Paths, netns: str) -> bool:
-    base = paths.netns_etc(netns)
-    return os.path.lexists(f"{base}/sysctl.conf") or os.path.isdir(f"{base}/sysctl.d")
+    return bool(sysctls.files(paths, netns))
 
 
 def static_problems(paths: Paths, netns: str) -> list[ConfigError]:

@@ -22,7 +22,6 @@ from .commands import (
 )
 from .errors import ConfigError, Loc
 from .facts import HOOK_DIRS, Facts, Link, Paths
-from .inside import firewall_steps, sysctl_steps
 from .interfaces import Iface, Interfaces
 from .links import check_against_host, veths
 from .names import split_vlan
@@ -209,9 +208,15 @@ def plan_start(
     lay = layout(config, host_links, frozenset(p.ns_end for p in pairs))
     state = paths.state_dir(netns)
     ifup_undo: tuple[Action, ...] = (iproute.ifupdown(netns, state, "ifdown", "-a", "--force"), EndProcesses(netns))
+    firewall: list[Step] = []
+    sysctls: list[Step] = []
+    if facts.inside:
+        from .inside import firewall_steps, sysctl_steps
+
+        firewall, sysctls = firewall_steps(netns, facts.inside), sysctl_steps(netns, facts.inside)
     steps = [
         Step(iproute.netns_add(netns), undo=(iproute.netns_delete(netns),)),
-        *firewall_steps(netns, facts.inside),  # fail closed: before any interface is in, or up
+        *firewall,  # fail closed: before any interface is in, or up
         Step(iproute.link_up(netns, "lo")),
         Step(MakeDirs(state), undo=(RemoveTree(state),)),
         *_hook_steps(netns, facts, paths),
@@ -239,7 +244,7 @@ def plan_start(
             steps.append(Step(iproute.link_master_here(pair.host_end, pair.bridge)))
         if not pair.host_stanza:
             steps.append(Step(iproute.link_up_here(pair.host_end)))
-    steps += sysctl_steps(netns, facts.inside)  # devices are in (per-device keys), none is up
+    steps += sysctls  # the devices are in (for per-device keys), none is up
     steps.append(Step(iproute.ifupdown(netns, state, "ifup", "-a"), undo=ifup_undo, undo_if_failed=True))
     if lay.hotplug:
         steps.append(
