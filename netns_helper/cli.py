@@ -46,7 +46,8 @@ COMMANDS = (
     args.Command(
         "check", "[NAME ...]", 0, None, "validate configuration, change nothing",
         "Validate the host's /etc/network/interfaces (its link-netns stanzas) and every\n"
-        "/etc/netns/*/network/{interfaces,xfrm} (or only NAME's) against each other and this host.\n"
+        "/etc/netns/*/network/{interfaces,xfrm}, /etc/netns/*/nftables.conf (nft -c) and sysctl files\n"
+        "(or only NAME's) against each other and this host.\n"
         "Each problem is reported as `path:line: error|warning: message`.\n"
         "Exit 0 when clean, 1 with warnings only, 2 with errors.",
         "netns-helper check nginx",
