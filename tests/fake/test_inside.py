@@ -83,39 +83,38 @@ def test_print_commands_shows_the_ruleset_going_in_as_one_transaction(
     assert "printf '%s\\n' 1 | ip netns exec nginx tee /proc/sys/net/ipv6/conf/all/forwarding >/dev/null || :" in lines
 
 
-def test_a_ruleset_that_fails_to_load_undoes_the_start(
-    root: Path, fp: FakeProcess, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("failing", "stderr", "undo"),
+    [
+        # The ruleset: the namespace is all there is to undo.
+        (1, "netlink: Error: Could not process rule: No such file or directory", [["ip", "netns", "delete", "nginx"]]),
+        # A sysctl the namespace lacks: eth0 goes back as well.
+        (
+            4,
+            "tee: /proc/sys/net/ipv4/ip_forward: No such file or directory",
+            [
+                ["ip", "-n", "nginx", "link", "set", "dev", "eth0", "netns", str(os.getpid())],
+                ["ip", "netns", "delete", "nginx"],
+            ],
+        ),
+    ],
+)
+def test_a_failed_ruleset_or_sysctl_undoes_the_start(
+    failing: int, stderr: str, undo: list[list[str]], root: Path, fp: FakeProcess, capsys: pytest.CaptureFixture[str]
 ) -> None:
     fp.register(_check(root))
     fp.register(QUERY_HOST, stdout=HOST_LINKS)
     cmds = _start(root)
-    fp.register(cmds[0])
-    fp.register(cmds[1], returncode=1, stderr="netlink: Error: Could not process rule: No such file or directory")
-    fp.register(["ip", "netns", "delete", "nginx"])
-    assert main(["start", "nginx"]) == 1
-    assert [list(c) for c in fp.calls] == [_check(root), QUERY_HOST, *cmds[:2], ["ip", "netns", "delete", "nginx"]]
-    assert "Could not process rule" in capsys.readouterr().err
-    assert not (root / "run/network/netns/nginx").exists()
-
-
-def test_a_sysctl_the_namespace_lacks_undoes_the_start(
-    root: Path, fp: FakeProcess, capsys: pytest.CaptureFixture[str]
-) -> None:
-    fp.register(_check(root))
-    fp.register(QUERY_HOST, stdout=HOST_LINKS)
-    cmds = _start(root)
-    for cmd in cmds[:4]:
+    for cmd in cmds[:failing]:
         fp.register(cmd)
-    fp.register(cmds[4], returncode=1, stderr="tee: /proc/sys/net/ipv4/ip_forward: No such file or directory")
-    undo = [
-        ["ip", "-n", "nginx", "link", "set", "dev", "eth0", "netns", str(os.getpid())],
-        ["ip", "netns", "delete", "nginx"],
-    ]
+    fp.register(cmds[failing], returncode=1, stderr=stderr)
     for cmd in undo:
         fp.register(cmd)
     assert main(["start", "nginx"]) == 1
-    assert [list(c) for c in fp.calls] == [_check(root), QUERY_HOST, *cmds[:5], *undo]
-    assert "undone:" in capsys.readouterr().err
+    assert [list(c) for c in fp.calls] == [_check(root), QUERY_HOST, *cmds[: failing + 1], *undo]
+    err = capsys.readouterr().err
+    assert stderr in err and "undone:" in err
+    assert not (root / "run/network/netns/nginx").exists()
 
 
 def test_a_broken_ruleset_refuses_start_with_nfts_file_and_line(

@@ -10,16 +10,10 @@ from pathlib import Path
 import pytest
 
 from .conftest import Host, sh, wait_for
+from .test_core import NGINX as SPEC_NGINX
 
-NGINX = """\
-auto lo
-iface lo inet loopback
-
-auto eth0
-iface eth0 inet static
-    address 192.0.2.2/24
-    pre-up nft list ruleset > /run/ruleset-at-ifup
-"""
+# The spec's nginx, whose eth0 records the ruleset before it is brought up.
+NGINX = SPEC_NGINX + "    pre-up nft list ruleset > /run/ruleset-at-ifup\n"
 
 # Default drop; lo and port 80 in. `iifname`, not `iif`: the ruleset is loaded before any device is in.
 RULESET = """\
