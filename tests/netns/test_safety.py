@@ -46,7 +46,7 @@ def _start_with_failure(bin_dir: Path, counter: Path, fail_at: int, name: str) -
     return subprocess.run([str(TOOL), "start", name], env=env, capture_output=True, text=True, check=False)
 
 
-@pytest.mark.parametrize("case", ["nginx", "links"])
+@pytest.mark.parametrize("case", ["nginx", "links", "firewall"])
 def test_a_failure_at_any_step_leaves_the_host_as_before(host: Host, tmp_path: Path, case: str) -> None:
     host.nic("eth0", "peer0", "192.0.2.1/24")
     if case == "links":
@@ -58,6 +58,9 @@ def test_a_failure_at_any_step_leaves_the_host_as_before(host: Host, tmp_path: P
     else:
         host.configure("nginx", NGINX)
         name = "nginx"
+    if case == "firewall":  # its ruleset and a sysctl go in through `ip netns exec`: failures injected there too
+        Path("/etc/netns/nginx/nftables.conf").write_text("flush ruleset\ntable inet f {\n}\n")
+        Path("/etc/netns/nginx/sysctl.conf").write_text("net.ipv4.ip_forward = 1\n")
     bin_dir, counter = _shims(tmp_path), tmp_path / "count"
     before = host.snapshot()
     ok = _start_with_failure(bin_dir, counter, 0, name)
