@@ -28,6 +28,10 @@ from .ipjson import Link
 from .links import Veth, host_problems, veths
 from .names import split_vlan
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .inside import Inside
+
 # Options that make ifupdown create the interface itself, inside the namespace.
 _CREATING_KEYS = frozenset(
     {"bond-slaves", "bond-mode", "bridge-ports", "vlan-raw-device", "link-type", "pre-up", "ovs-type"}
@@ -226,11 +230,17 @@ def _hook_steps(netns: str, facts: Facts, paths: Paths) -> list[Step]:
 
 
 def plan_start(
-    netns: str, config: Interfaces, facts: Facts, paths: Paths, host_config: Interfaces | None = None
+    netns: str,
+    config: Interfaces,
+    facts: Facts,
+    paths: Paths,
+    host_config: Interfaces | None = None,
+    inside: Inside | None = None,
 ) -> Plan:
     """The plan for `start NETNS`; a stale namespace of that name is torn down first.
 
-    HOST_CONFIG is the host's /etc/network/interfaces, for its `link-netns` stanzas.
+    HOST_CONFIG is the host's /etc/network/interfaces, for its `link-netns` stanzas; INSIDE the
+    namespace's own ruleset and sysctls.
     """
     pairs = veths(netns, config, host_config)
     stale = Plan(f"start {netns}", ())
@@ -242,8 +252,15 @@ def plan_start(
     raise_first_error(lay.problems)  # start's rule set (rules.py) has refused them already
     state = paths.state_dir(netns)
     ifup_undo: tuple[Action, ...] = (iproute.ifupdown(netns, state, "ifdown", "-a", "--force"), EndProcesses(netns))
+    firewall: list[Step] = []
+    sysctls: list[Step] = []
+    if inside:
+        from .inside import firewall_steps, sysctl_steps
+
+        firewall, sysctls = firewall_steps(netns, inside), sysctl_steps(netns, inside)
     steps = [
         Step(iproute.netns_add(netns), undo=(iproute.netns_delete(netns),)),
+        *firewall,  # fail closed: before any interface is in, or up
         Step(iproute.link_up(netns, "lo")),
         Step(MakeDirs(state), undo=(RemoveTree(state),)),
         *_hook_steps(netns, facts, paths),
@@ -271,6 +288,7 @@ def plan_start(
             steps.append(Step(iproute.link_master_here(pair.host_end, pair.bridge)))
         if not pair.host_stanza:
             steps.append(Step(iproute.link_up_here(pair.host_end)))
+    steps += sysctls  # the devices are in (for per-device keys), none is up
     steps.append(Step(iproute.ifupdown(netns, state, "ifup", "-a"), undo=ifup_undo, undo_if_failed=True))
     if lay.hotplug:
         steps.append(

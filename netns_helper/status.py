@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from . import ipjson, iproute
+from . import ipjson, iproute, publish
 from .errors import EXIT_FAILED, EXIT_OK, ConfigError
 from .executor import CommandFailed
 from .facts import Paths, list_namespaces
@@ -86,6 +86,7 @@ class Namespace:
     xfrm: tuple[XfrmState, ...] = ()
     problems: tuple[str, ...] = ()
     peers: tuple[Peer, ...] = ()
+    published: tuple[publish.Published, ...] = ()  # ports `publish` made reachable from the host
 
     @property
     def ok(self) -> bool:
@@ -159,6 +160,7 @@ class _World:
     links: Mapping[str, tuple[Link, ...]]
     pids: Mapping[str, tuple[int, ...]]
     read_errors: Mapping[str, str] = field(default_factory=dict)
+    published: Mapping[str, tuple[publish.Published, ...]] = field(default_factory=dict)
 
     def unit(self, name: str) -> Unit:
         return self.units.get(name, Unit(name))
@@ -196,7 +198,7 @@ def gather(paths: Paths, query: Query, only: str | None = None) -> tuple[Namespa
                 pids[name] = tuple(int(word) for word in query(iproute.query_pids(name)).split())
         except CommandFailed as e:  # deleted meanwhile, most likely
             errors[name] = f"cannot read namespace {name}: {e}"
-    world = _World(paths, configured, running, configs, units, bound, links, pids, errors)
+    world = _World(paths, configured, running, configs, units, bound, links, pids, errors, publish.published(paths))
     return tuple(_namespace(world, name) for name in names)
 
 
@@ -248,6 +250,7 @@ def _namespace(world: _World, name: str) -> Namespace:
         xfrm=xfrm,
         problems=tuple(problems),
         peers=config.peers,
+        published=world.published.get(name, ()),
     )
 
 
@@ -346,6 +349,7 @@ def as_text(namespaces: Iterable[Namespace]) -> str:
         for x in ns.xfrm:
             where = {True: "present", False: "missing", None: "not running"}[x.present]
             rows.append(("xfrm", f"{x.name} if_id {x.if_id} -> {x.dest} ({', '.join(x.prefixes)}): {where}"))
+        rows += [("published", f"{p.listen} -> {p.target} ({p.unit})") for p in ns.published]
         rows += [("problem", p) for p in ns.problems]
         out += [f"  {key:<15} {value}" for key, value in rows]
     return "\n".join(out) + "\n" if out else "no namespace is configured or running\n"

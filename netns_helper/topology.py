@@ -199,7 +199,22 @@ def _xfrm(graph: Graph, namespaces: tuple[Namespace, ...]) -> None:
             graph.edge(Edge(ns_id(ns.name), xid, f"XFRM if_id {x.if_id}", style="dashed", problem=x.present is False))
 
 
-ASPECTS: tuple[Callable[[Graph, tuple[Namespace, ...]], None], ...] = (_host, _namespaces, _xfrm, _links, _peers)
+def _published(graph: Graph, namespaces: tuple[Namespace, ...]) -> None:
+    """Ports `publish` made reachable: a socket listening on the host, handed to a proxy inside."""
+    for ns in namespaces:
+        for p in ns.published:
+            socket = graph.node(HOST, Node(f"published:{p.unit}", f"{p.listen}\n{p.unit}", shape="cds"))
+            graph.edge(Edge(socket, ns_id(ns.name), f"published to {p.target}", style="dashed"))
+
+
+ASPECTS: tuple[Callable[[Graph, tuple[Namespace, ...]], None], ...] = (
+    _host,
+    _namespaces,
+    _xfrm,
+    _links,
+    _peers,
+    _published,
+)
 
 
 def graph(namespaces: Iterable[Namespace]) -> Graph:

@@ -106,6 +106,7 @@ def test_healthy_namespace(root: Path, fp: FakeProcess, capsys: pytest.CaptureFi
                 "xfrm": [],
                 "problems": [],
                 "peers": [],
+                "published": [],
                 "ok": True,
             }
         ],

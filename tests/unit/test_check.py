@@ -193,3 +193,35 @@ def test_every_error_of_an_xfrm_file(root: Path) -> None:
     _ns(root, "gw", NGINX, "[a]\nIfId=x\nPrefixes=10.0.0.0/8\n[b]\nIfId=2\nPrefixes=10.0.0.0/33\n")
     x = root / "etc/netns/gw/network/xfrm"
     assert [p.split(": error: ")[0] for p in _check(root, ["gw"], HOST)] == [f"{x}:2", f"{x}:6"]
+
+
+def test_start_of_an_ipsec_service_judges_its_destinations_ruleset_and_sysctls(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A start builds the destinations too: their files are refused with the service's, nft checks their ruleset."""
+    paths = Paths(etc=f"{root}/etc", run=f"{root}/run", proc=f"{root}/proc")
+    asked: list[tuple[str, ...]] = []
+
+    def query(argv: tuple[str, ...]) -> str:
+        asked.append(argv)
+        return "[]"
+
+    _ns(root, "gw", "auto lo\niface lo inet loopback\n", "[ipsec0]\nIfId=7\nPrefixes=10.1.0.0/16\nDestNetNS=vpn\n")
+    dest = root / "etc/netns/vpn"  # a destination without an interfaces file of its own
+    dest.mkdir(parents=True)
+    (dest / "sysctl.conf").write_text("kernel.hostname = evil\n")
+    (dest / "nftables.conf").write_text("flush ruleset\n")
+    with pytest.raises(Refused) as info:
+        start_check(load(paths), "gw", query)
+    assert str(info.value).startswith(f"{dest}/sysctl.conf:1: error: kernel.hostname is not a network namespace's")
+    assert asked == []
+    assert [p.split(": error: ")[0] for p in _check(root, ["gw"])] == [f"{dest}/sysctl.conf:1"]
+    (dest / "sysctl.conf").write_text("net.ipv4.ip_forward = 0\n")
+    start_check(load(paths), "gw", query)
+    assert asked[0] == ("unshare", "--net", "nft", "-c", "-f", f"{dest}/nftables.conf")
+    assert "net.ipv4.ip_forward = 0 wins over the forwarding" in capsys.readouterr().err  # start warns too
+    assert _check(root, ["vpn"]) == [
+        f"{dest}/network/interfaces: error: no such file",
+        f"{dest}/sysctl.conf:1: warning: net.ipv4.ip_forward = 0 wins over the forwarding that the XFRM "
+        "destination vpn needs: its IPv4 routes will not forward",
+    ]
