@@ -18,8 +18,10 @@ table inet filter {
 END
 printf 'net.ipv4.ip_forward = 1\n' > /etc/netns/nginx/sysctl.conf
 netns-helper --print-commands start nginx > "$STATE/firewall-plan"    # nft -c has checked it
-grep -F "printf '%s\n' 'flush ruleset' 'include \"/etc/netns/nginx/nftables.conf\"' | ip netns exec nginx nft -f -" \
-    "$STATE/firewall-plan"
+# Right after `ip netns add`, one transaction on nft's standard input (a here-document).
+grep -A4 -Fx 'ip netns add nginx' "$STATE/firewall-plan" | tail -n +2 > "$STATE/firewall-load"
+printf '%s\n' "ip netns exec nginx nft -f - <<'EOF'" 'flush ruleset' 'include "/etc/netns/nginx/nftables.conf"' EOF |
+    cmp - "$STATE/firewall-load"
 
 may_start nginx.service systemd-netns@nginx.service
 systemctl restart nginx.service
