@@ -14,9 +14,10 @@ DOCDIR      := $(PREFIX)/share/doc/systemd-netns-helper
 UDEVDIR     := $(PREFIX)/lib/udev/rules.d
 COMPLDIR    := $(PREFIX)/share/bash-completion/completions
 
-# Debian packages the tool runs (RUN_DEBS) and the tests need (TEST_DEBS).
+# Debian packages the tool runs (RUN_DEBS) and the tests need (TEST_DEBS). nftables is needed
+# only where a namespace has an nftables.conf (the package Suggests it).
 RUN_DEBS    := iproute2 ifupdown
-TEST_DEBS   := $(RUN_DEBS) python3-venv procps iputils-ping util-linux bridge-utils systemd graphviz
+TEST_DEBS   := $(RUN_DEBS) python3-venv procps iputils-ping util-linux bridge-utils systemd graphviz nftables
 
 SANDBOX     := tests/sandbox
 
@@ -189,7 +190,7 @@ deb-lint: deb
 pictures: venv
 	$(VPY) -m tests.pictures
 
-# The bash completion is generated from the command table (netns_helper/cli.py); the unit
+# The bash completion is generated from the command table (netns_helper/usage.py); the unit
 # tests fail when the committed file differs from what this writes.
 completion:
 	$(PYTHON) -m netns_helper.completion > share/bash-completion/netns-helper.tmp

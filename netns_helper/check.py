@@ -18,15 +18,22 @@ if TYPE_CHECKING:
     from .runtime import Context
 
 
-def check(paths: Paths, names: Sequence[str] | None, live: rules.Live | None) -> list[Problem]:
+def check(
+    paths: Paths, names: Sequence[str] | None, live: rules.Live | None, query: rules.Query | None = None
+) -> list[Problem]:
     """Problems of the namespaces NAMES (all when None), of the host's links, and between them.
 
-    Without LIVE, only what the files say: no process is needed for that.
+    Without LIVE, only what the files say: no process is needed for that. With QUERY, nftables
+    checks each ruleset too, as start does.
     """
     selected = set(names) if names is not None else None
     for name in names or ():
         check_netns_name(name)
-    return rules.problems(load(paths), selected, live)
+    world = load(paths)
+    found = rules.problems(world, selected, live)
+    if query is None:
+        return found
+    return rules.ordered(found + rules.ruleset_problems(world, rules.inside_scope(world, selected), query))
 
 
 def report(problems: Sequence[Problem], as_json: bool) -> int:
@@ -49,4 +56,4 @@ def _as_dict(problem: Problem) -> dict[str, object]:
 def run(ctx: Context, opts: Args) -> int:
     live = rules.gather_live(ctx.paths, ctx.executor.query)
     names = opts.operands or None
-    return report(check(ctx.paths, names, live), "--json" in opts.flags)
+    return report(check(ctx.paths, names, live, ctx.executor.query), "--json" in opts.flags)

@@ -32,6 +32,9 @@ HANDLERS: dict[str, Callable[[Context, args.Args], int] | str] = {
     "status": "netns_helper.status",  # with --dot or --svg=: netns_helper.topology
     "metrics": "netns_helper.metrics",
     "hotplug": "netns_helper.hotplug",
+    "reload": lifecycle.reload,
+    "publish": "netns_helper.publish",
+    "unpublish": "netns_helper.publish",
 }
 
 
@@ -66,7 +69,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"{e}\n")
         return EXIT_CONFIG
     except lifecycle.Refused as e:
-        sys.stderr.write(f"{e}\n{PROG}: refusing to start: the configuration has errors (see netns-helper check)\n")
+        sys.stderr.write(
+            f"{e}\n{PROG}: refusing to {e.command}: the configuration has errors (see netns-helper check)\n"
+        )
         return EXIT_CONFIG
     except CommandFailed as e:
         sys.stderr.write(f"{PROG}: cannot read the system's state: {e}\n")

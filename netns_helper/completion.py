@@ -20,9 +20,12 @@ _KINDS = {
     "SERVICE1": "_netns_helper_namespaces",  # the service that names the namespace
     "SERVICE2": "_netns_helper_services",
     "IFACE": "_netns_helper_ifaces",
+    "ADDRESS:PORT": "",  # publish: a port of the host's, any the admin picks
+    "TARGET:PORT": "",
 }
-# disable undoes enable or join: only services that have one of our drop-ins.
-_OVERRIDES = {("disable", 0): "_netns_helper_bound"}
+# disable undoes enable or join: only services that have one of our drop-ins; unpublish undoes
+# publish: only ports it published.
+_OVERRIDES = {("disable", 0): "_netns_helper_bound", ("unpublish", 1): "_netns_helper_published"}
 
 
 def operand_kinds(command: Command) -> tuple[tuple[str, ...], bool]:
@@ -40,9 +43,9 @@ def operand_kinds(command: Command) -> tuple[tuple[str, ...], bool]:
 
 
 _HEAD = r"""# bash completion for netns-helper(8)                            -*- shell-script -*-
-# Generated from netns_helper/cli.py's command table by `make completion`: do not edit.
+# Generated from netns_helper/usage.py's command table by `make completion`: do not edit.
 # Completes commands, each command's options, namespace names (/etc/netns, /run/netns),
-# services (enable, join, disable) and network interfaces (hotplug).
+# services (enable, join, disable, publish), published ports (unpublish) and network interfaces (hotplug).
 
 _netns_helper_root=${NETNS_HELPER_ROOT:-}  # tests only, as for netns-helper itself
 
@@ -68,6 +71,15 @@ _netns_helper_bound() {
         [[ -e $f || -L $f ]] || continue
         f=${f%.service.d/netns.conf}
         printf '%s\n' "${f##*/}"
+    done
+}
+
+_netns_helper_published() {
+    local f
+    for f in "$_netns_helper_root"/etc/systemd/system/netns-publish-*.socket; do
+        [[ -e $f ]] || continue
+        f=${f%.socket}
+        printf '%s\n' "${f##*-}"
     done
 }
 

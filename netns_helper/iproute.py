@@ -156,13 +156,15 @@ def _batch(netns: str, version: int, lines: list[str], force: bool = False) -> R
     return Run((IP, *force_args, "-n", netns, f"-{version}", "-batch", "-"), stdin="\n".join(lines) + "\n")
 
 
-def forwarding_on(dest_netns: str, items: Sequence[Xfrm]) -> Run | None:
+def forwarding_on(dest_netns: str, items: Sequence[Xfrm], explicit: frozenset[int] = frozenset()) -> Run | None:
     """Enable forwarding in DEST_NETNS for each IP version ITEMS route (None if none).
+
+    EXPLICIT: the versions whose forwarding the namespace's sysctl files set; theirs wins.
 
     `tee` (coreutils, always installed) rather than `sysctl` (procps, not always):
     /proc/sys/net is the writer's namespace's.
     """
-    versions = {v for item in items for v in item.versions}
+    versions = {v for item in items for v in item.versions} - explicit
     paths = [
         path
         for version, path in ((4, "/proc/sys/net/ipv4/ip_forward"), (6, "/proc/sys/net/ipv6/conf/all/forwarding"))

@@ -1,4 +1,4 @@
-"""Start and stop of a namespace: configuration + facts -> checks -> plan -> run, under its lock."""
+"""Start, stop and reload of a namespace: configuration + facts -> checks -> plan -> run, under its lock."""
 
 from __future__ import annotations
 
@@ -20,20 +20,21 @@ if TYPE_CHECKING:
 
 
 class Refused(Exception):
-    """`start` found errors in its namespace's configuration: nothing runs (exit 2)."""
+    """`start` (or `reload`) found errors in its namespace's configuration: nothing runs (exit 2)."""
 
-    def __init__(self, problems: Sequence[Problem]) -> None:
+    def __init__(self, problems: Sequence[Problem], command: str = "start") -> None:
         super().__init__("\n".join(map(str, problems)))
         self.problems = tuple(problems)
+        self.command = command
 
 
-def _judge(problems: list[Problem]) -> None:
+def _judge(problems: list[Problem], command: str = "start") -> None:
     """Start's verdict on the rules' problems: warnings go to stderr, any error refuses."""
     found = rules.ordered(problems)
     sys.stderr.write("".join(f"{p}\n" for p in found if p.severity == WARNING))
     errors = [p for p in found if p.severity == ERROR]
     if errors:
-        raise Refused(errors)
+        raise Refused(errors, command)
 
 
 def start_check(world: World, name: str, query: facts.Query) -> facts.Facts:
@@ -46,6 +47,7 @@ def start_check(world: World, name: str, query: facts.Query) -> facts.Facts:
         if parse_errors:
             raise parse_errors[0]
     _judge(rules.file_problems(world, {name}))
+    _judge(rules.ruleset_problems(world, rules.inside_scope(world, {name}), query))  # nft's own check
     live = facts.gather(world.paths, name, query)
     _judge(rules.live_problems(world, {name}, rules.start_live(world.paths, query, name, live)))
     return live
@@ -115,7 +117,11 @@ def _dests(
             if starting
             else _stop_facts(paths, dest, config, host, executor)
         )
-        dests.append(xfrm_planner.Dest(dest, config, live, items, uplink.block_p2p_uplink(items, config), users))
+        dests.append(
+            xfrm_planner.Dest(
+                dest, config, live, items, uplink.block_p2p_uplink(items, config), users, world.insides.get(dest)
+            )
+        )
     return tuple(dests)
 
 
@@ -125,14 +131,16 @@ def plan(command: str, name: str, paths: facts.Paths, executor: Executor, locks:
     world = load(paths)
     if command == "start":
         live = start_check(world, name, executor.query)
-        config, host = world.configs[name], world.host
+        config, host, inside = world.configs[name], world.host, world.insides.get(name)
         wireguard = world.wireguard.get(name, ())
         dests = _dests(world, name, host, executor, starting=True, locks=locks)
         if not dests:
-            return planner.plan_start(name, config, live, paths, host, wireguard)
+            return planner.plan_start(name, config, live, paths, host, wireguard=wireguard, inside=inside)
         from . import xfrm_planner
 
-        return xfrm_planner.plan_start_service(name, config, live, paths, host, dests, wireguard)
+        return xfrm_planner.plan_start_service(
+            name, config, live, paths, host, dests, wireguard=wireguard, inside=inside
+        )
     stop_config = _stop_config(world, name)
     host = host_or_warn(world)
     try:
@@ -157,6 +165,30 @@ def run(ctx: Context, opts: args.Args) -> int:
         with contextlib.ExitStack() as locks:
             locks.enter_context(lock.locked(ctx.paths, opts.name))
             return run_plan(ctx, plan(opts.command, opts.name, ctx.paths, ctx.executor, locks))
+    except lock.Busy as e:
+        sys.stderr.write(f"{PROG}: {e}\n")
+        return EXIT_FAILED
+
+
+def reload(ctx: Context, opts: args.Args) -> int:
+    """`reload NAME`: its changed ruleset and sysctls, checked as start checks them, applied in place."""
+    netns = check_netns_name(opts.name)
+    if netns not in facts.list_namespaces(ctx.paths):
+        sys.stderr.write(f"{PROG}: namespace {netns} is not running: nothing to reload\n")
+        return EXIT_FAILED
+    world = load(ctx.paths)
+    if all(item.dest_netns != netns for items in world.xfrms.values() for item in items):
+        require_config(ctx.paths, netns)  # a namespace of ours: configured, or an XFRM destination
+    _judge(rules.inside_problems(world, [netns]), "reload")  # before any process
+    _judge(rules.ruleset_problems(world, [netns], ctx.executor.query), "reload")
+    from .inside import plan_reload
+
+    plan = plan_reload(netns, world.insides.get(netns))
+    if ctx.print_commands:
+        return run_plan(ctx, plan)
+    try:
+        with lock.locked(ctx.paths, netns):
+            return run_plan(ctx, plan)
     except lock.Busy as e:
         sys.stderr.write(f"{PROG}: {e}\n")
         return EXIT_FAILED

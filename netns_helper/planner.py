@@ -31,6 +31,7 @@ from .names import split_vlan
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from .inside import Inside
     from .wireguard import WireGuard
 
 # Options that make ifupdown create the interface itself, inside the namespace.
@@ -266,11 +267,13 @@ def plan_start(
     paths: Paths,
     host_config: Interfaces | None = None,
     wireguard: tuple[WireGuard, ...] = (),
+    inside: Inside | None = None,
 ) -> Plan:
     """The plan for `start NETNS`; a stale namespace of that name is torn down first.
 
     HOST_CONFIG is the host's /etc/network/interfaces, for its `link-netns` stanzas; WIREGUARD
-    the namespace's WireGuard interfaces (start creates them in their birth namespaces).
+    the namespace's WireGuard interfaces (start creates them in their birth namespaces); INSIDE
+    the namespace's own ruleset and sysctls.
     """
     pairs = veths(netns, config, host_config)
     stale = Plan(f"start {netns}", ())
@@ -283,8 +286,15 @@ def plan_start(
     raise_first_error(lay.problems)  # start's rule set (rules.py) has refused them already
     state = paths.state_dir(netns)
     ifup_undo: tuple[Action, ...] = (iproute.ifupdown(netns, state, "ifdown", "-a", "--force"), EndProcesses(netns))
+    firewall: list[Step] = []
+    sysctls: list[Step] = []
+    if inside:
+        from .inside import firewall_steps, sysctl_steps
+
+        firewall, sysctls = firewall_steps(netns, inside), sysctl_steps(netns, inside)
     steps = [
         Step(iproute.netns_add(netns), undo=(iproute.netns_delete(netns),)),
+        *firewall,  # fail closed: before any interface is in, or up
         Step(iproute.link_up(netns, "lo")),
         Step(MakeDirs(state), undo=(RemoveTree(state),)),
         *_hook_steps(netns, facts, paths),
@@ -317,6 +327,7 @@ def plan_start(
 
         raise_first_error(birth_problems(wireguard, facts.namespaces))  # refused by the rule set already
         steps += up_steps(netns, wireguard, facts.host_links)
+    steps += sysctls  # the devices are in (for per-device keys), none is up
     steps.append(Step(iproute.ifupdown(netns, state, "ifup", "-a"), undo=ifup_undo, undo_if_failed=True))
     if lay.hotplug:
         steps.append(

@@ -14,7 +14,7 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from . import ipjson, iproute
@@ -160,6 +160,37 @@ def file_problems(world: World, selected: set[str] | None) -> list[Problem]:
         from .wireguard import conflicts  # only hosts with WireGuard interfaces pay for it
 
         found += [Problem.of(e) for e in conflicts(world.wireguard, selected)]
+    found += inside_problems(world, inside_scope(world, selected))
+    return found
+
+
+def inside_scope(world: World, selected: set[str] | None) -> tuple[str, ...]:
+    """The namespaces whose ruleset and sysctls the rules of SELECTED judge: theirs, and those of
+    their XFRM destinations (a start builds both)."""
+    if selected is None:
+        return tuple(sorted(world.insides))
+    dests = [item.dest_netns for name in sorted(selected) for item in world.xfrms.get(name, ())]
+    return tuple(n for n in dict.fromkeys([*sorted(selected), *dests]) if n in world.insides)
+
+
+def inside_problems(world: World, names: Iterable[str]) -> list[Problem]:
+    """The errors of NAMES' rulesets and sysctl files that need no process to find."""
+    return [Problem.of(e) for name in names for e in world.inside_errors.get(name, ())]
+
+
+def ruleset_problems(world: World, names: Iterable[str], query: Query) -> list[Problem]:
+    """nftables' own check of NAMES' rulesets (`nft -c`, a process each, changing nothing).
+
+    A ruleset that reaches files outside its namespace's directory is not shown to nft: the file
+    rules refuse it already.
+    """
+    found: list[Problem] = []
+    for name in names:
+        inside = world.insides.get(name)
+        if inside is not None and inside.ruleset is not None and inside.checkable:
+            from .nftables import validate
+
+            found += [Problem.of(e) for e in validate(inside.ruleset, query)]
     return found
 
 
@@ -412,6 +443,17 @@ def _check_xfrm(world: World, selected: set[str] | None) -> list[Problem]:
         check_dest_conflicts(everything)
     except ConfigError as e:
         problems.append(Problem.of(e))
+    if world.insides:
+        from .inside import forwarding_conflicts
+
+        # A service's routes against the sysctls of its destinations: warned at either's check.
+        mine = [
+            i
+            for n, items in world.xfrms.items()
+            for i in items
+            if selected is None or n in selected or i.dest_netns in selected
+        ]
+        problems += [Problem.at(WARNING, m, loc) for m, loc in forwarding_conflicts(world.insides, mine)]
     for name, items in world.xfrms.items():
         if selected is not None and name not in selected:
             continue

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from . import ipjson, iproute
+from . import ipjson, iproute, publish
 from .errors import EXIT_FAILED, EXIT_OK, ConfigError
 from .executor import CommandFailed
 from .facts import Paths, list_namespaces
@@ -97,6 +97,7 @@ class Namespace:
     problems: tuple[str, ...] = ()
     peers: tuple[Peer, ...] = ()
     births: tuple[Birth, ...] = ()  # where the configured WireGuard interfaces' sockets live
+    published: tuple[publish.Published, ...] = ()  # ports `publish` made reachable from the host
 
     @property
     def ok(self) -> bool:
@@ -179,6 +180,7 @@ class _World:
     pids: Mapping[str, tuple[int, ...]]
     read_errors: Mapping[str, str] = field(default_factory=dict)
     wireguard: Mapping[str, tuple[InterfaceState, ...]] = field(default_factory=dict)
+    published: Mapping[str, tuple[publish.Published, ...]] = field(default_factory=dict)
 
     def unit(self, name: str) -> Unit:
         return self.units.get(name, Unit(name))
@@ -225,7 +227,9 @@ def gather(paths: Paths, query: Query, only: str | None = None) -> tuple[Namespa
                 wireguard[name] = read_states(query, name)
             except CommandFailed as e:
                 errors[name] = f"cannot read the WireGuard interfaces of {name}: {e}"
-    world = _World(paths, configured, running, configs, units, bound, links, pids, errors, wireguard)
+    world = _World(
+        paths, configured, running, configs, units, bound, links, pids, errors, wireguard, publish.published(paths)
+    )
     return tuple(_namespace(world, name) for name in names)
 
 
@@ -279,6 +283,7 @@ def _namespace(world: _World, name: str) -> Namespace:
         problems=tuple(problems),
         peers=config.peers,
         births=config.births,
+        published=world.published.get(name, ()),
     )
 
 
@@ -382,6 +387,7 @@ def as_text(namespaces: Iterable[Namespace], now: float | None = None) -> str:
             from .wireguard import status_rows
 
             rows += status_rows(ns.wireguard, now)
+        rows += [("published", f"{p.listen} -> {p.target} ({p.unit})") for p in ns.published]
         rows += [("problem", p) for p in ns.problems]
         out += [f"  {key:<15} {value}" for key, value in rows]
     return "\n".join(out) + "\n" if out else "no namespace is configured or running\n"

@@ -220,6 +220,14 @@ def _wireguard(graph: Graph, namespaces: tuple[Namespace, ...]) -> None:
             graph.edge(Edge(socket, wid, "WireGuard socket", style="dashed", problem=missing))
 
 
+def _published(graph: Graph, namespaces: tuple[Namespace, ...]) -> None:
+    """Ports `publish` made reachable: a socket listening on the host, handed to a proxy inside."""
+    for ns in namespaces:
+        for p in ns.published:
+            socket = graph.node(HOST, Node(f"published:{p.unit}", f"{p.listen}\n{p.unit}", shape="cds"))
+            graph.edge(Edge(socket, ns_id(ns.name), f"published to {p.target}", style="dashed"))
+
+
 ASPECTS: tuple[Callable[[Graph, tuple[Namespace, ...]], None], ...] = (
     _host,
     _namespaces,
@@ -227,6 +235,7 @@ ASPECTS: tuple[Callable[[Graph, tuple[Namespace, ...]], None], ...] = (
     _links,
     _peers,
     _wireguard,
+    _published,
 )
 
 

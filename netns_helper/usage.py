@@ -33,8 +33,8 @@ COMMANDS = (
     args.Command(
         "check", "[NAME ...]", 0, None, "validate configuration, change nothing",
         "Validate the host's /etc/network/interfaces (its link-netns stanzas) and every\n"
-        "/etc/netns/*/network/{interfaces,xfrm} and /etc/netns/*/wireguard/*.conf (or only NAME's)\n"
-        "against each other and this host.\n"
+        "/etc/netns/*/network/{interfaces,xfrm}, /etc/netns/*/wireguard/*.conf, /etc/netns/*/nftables.conf\n"
+        "(nft -c) and sysctl files (or only NAME's) against each other and this host.\n"
         "Each problem is reported as `path:line: error|warning: message`.\n"
         "Exit 0 when clean, 1 with warnings only, 2 with errors.",
         "netns-helper check nginx",
@@ -80,5 +80,25 @@ COMMANDS = (
         "watch returns when IFACE leaves the namespace (the unit's main process). Otherwise nothing.",
         "netns-helper --print-commands hotplug add eth2",
         flags=(("--here", "add: run ifup in this process (what netns-helper-hotplug@.service runs)"),),
+    ),
+    args.Command(
+        "reload", "NAME", 1, 1, "apply NAME's changed ruleset and sysctls in place",
+        "Check /etc/netns/NAME/nftables.conf with nft -c, then replace the namespace's ruleset with it in\n"
+        "one transaction (a broken file changes nothing), and set /etc/netns/NAME/sysctl.conf and\n"
+        "sysctl.d/*.conf again. Nothing restarts. The template unit's ExecReload=.",
+        "systemctl reload systemd-netns@nginx.service",
+    ),
+    args.Command(
+        "publish", "SERVICE [ADDRESS:]PORT [TARGET:PORT]", 2, 3, "reach SERVICE's TCP port from the host",
+        "Write netns-publish-NETNS-PORT.socket, listening on the host's ADDRESS:PORT (every address\n"
+        "without one), and netns-publish-NETNS-PORT.service, systemd-socket-proxyd in SERVICE's namespace\n"
+        "connecting to TARGET:PORT there (default 127.0.0.1:PORT); reload systemd, start the socket.\n"
+        "Refused when the port is listened on already. No veth, no route, no NAT.",
+        "netns-helper publish nginx 127.0.0.1:8080 127.0.0.1:80",
+    ),
+    args.Command(
+        "unpublish", "SERVICE [ADDRESS:]PORT", 2, 2, "undo publish",
+        "Stop and remove the socket and proxy units that publish wrote for SERVICE's PORT.",
+        "netns-helper unpublish nginx 8080",
     ),
 )  # fmt: skip

@@ -1,9 +1,10 @@
 """The configuration world: every file netns-helper reads, found once and parsed once per command.
 
 The host's /etc/network/interfaces (with what it sources), each /etc/netns/NAME/network/interfaces
-and xfrm file, each /etc/netns/NAME/wireguard/WG.conf, and the services' drop-ins. Parse errors
-are kept, not raised: each command decides what an error means to it (check reports it, start
-refuses, stop and status go on without the file).
+and xfrm file, each /etc/netns/NAME/wireguard/WG.conf, each namespace's nftables.conf and
+sysctl files, and the services' drop-ins. Parse errors are kept, not raised: each command
+decides what an error means to it (check reports it, start refuses, stop and status go on
+without the file).
 """
 
 from __future__ import annotations
@@ -19,8 +20,12 @@ from .names import check_netns_name
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from .inside import Inside
     from .wireguard import WireGuard
     from .xfrm import Xfrm
+
+# What a namespace asks of its own kernel (netns_helper.inside, imported only when one has them).
+INSIDE_FILES = ("nftables.conf", "sysctl.conf", "sysctl.d")
 
 
 def netns_dirs(paths: Paths) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -70,6 +75,10 @@ class World:
     wireguard: Mapping[str, tuple[WireGuard, ...]] = field(default_factory=dict)  # the valid ones
     wireguard_names: Mapping[str, frozenset[str]] = field(default_factory=dict)  # every WG.conf's, valid or not
     wireguard_errors: Mapping[str, tuple[ConfigError, ...]] = field(default_factory=dict)
+    # Namespaces (configured ones and XFRM destinations) with a ruleset or sysctl files: what they
+    # ask of their kernel, and the errors in those files that need no process to find.
+    insides: Mapping[str, Inside] = field(default_factory=dict)
+    inside_errors: Mapping[str, tuple[ConfigError, ...]] = field(default_factory=dict)
 
     def config(self, name: str) -> Interfaces | None:
         """NAME's configuration when it parsed without an error."""
@@ -140,6 +149,7 @@ def load(paths: Paths) -> World:
             wireguard_names[name] = frozenset(wg.conf_files(etc))
             if errors:
                 wireguard_errors[name] = tuple(errors)
+    insides, inside_errors = _insides(paths, [*configs, *(i.dest_netns for items in xfrms.values() for i in items)])
     return World(
         paths,
         names,
@@ -153,4 +163,20 @@ def load(paths: Paths) -> World:
         wireguard,
         wireguard_names,
         wireguard_errors,
+        insides,
+        inside_errors,
     )
+
+
+def _insides(paths: Paths, names: list[str]) -> tuple[dict[str, Inside], dict[str, tuple[ConfigError, ...]]]:
+    """The ruleset and sysctls of each of NAMES that has such files, and their errors."""
+    insides: dict[str, Inside] = {}
+    errors: dict[str, tuple[ConfigError, ...]] = {}
+    for name in dict.fromkeys(names):
+        if any(os.path.lexists(f"{paths.netns_etc(name)}/{file}") for file in INSIDE_FILES):
+            from . import inside  # only namespaces with such files pay for it at start-up
+
+            insides[name], found = inside.load(paths, name)
+            if found:
+                errors[name] = tuple(found)
+    return insides, errors

@@ -23,6 +23,7 @@ from .xfrm import Xfrm
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from .inside import Inside
     from .wireguard import WireGuard
 
 
@@ -36,6 +37,7 @@ class Dest:
     items: tuple[Xfrm, ...]  # this service's interfaces into DEST
     uplink: str | None  # the interface BlockP2P rules match (None without BlockP2P)
     users: frozenset[str] = frozenset()  # other running namespaces whose xfrm file names DEST
+    inside: Inside | None = None  # DEST's own ruleset and sysctls
 
     @property
     def running(self) -> bool:
@@ -50,9 +52,13 @@ def plan_start_service(
     host_config: Interfaces | None,
     dests: Sequence[Dest] = (),
     wireguard: tuple[WireGuard, ...] = (),
+    inside: Inside | None = None,
 ) -> Plan:
-    """`start SERVICE`: its namespace, then each destination and the XFRM interfaces into it."""
-    plan = plan_start(service, config, facts, paths, host_config, wireguard)
+    """`start SERVICE`: its namespace, then each destination and the XFRM interfaces into it.
+
+    INSIDE is SERVICE's own ruleset and sysctls; each destination's are its own (Dest.inside).
+    """
+    plan = plan_start(service, config, facts, paths, host_config, wireguard=wireguard, inside=inside)
     # Destinations take host NICs too, but not the ones the service has just taken.
     taken = claimed(config)
     left = {k: v for k, v in facts.host_links.items() if k not in taken}
@@ -62,7 +68,8 @@ def plan_start_service(
                 if item.name in dest.facts.ns_links:
                     raise ConfigError(f"namespace {dest.netns} already has an interface named {item.name}", item.loc)
         else:
-            plan += plan_start(dest.netns, dest.config, replace(dest.facts, host_links=left), paths, host_config)
+            dest_facts = replace(dest.facts, host_links=left)
+            plan += plan_start(dest.netns, dest.config, dest_facts, paths, host_config, inside=dest.inside)
         plan += _xfrm_up(service, dest)
     return plan
 
@@ -78,7 +85,12 @@ def _xfrm_up(service: str, dest: Dest) -> Plan:
         )
         steps.append(Step(xfrm_move(service, item.name, dest.netns), undo=(xfrm_move(dest.netns, item.name, service),)))
         steps.append(Step(iproute.link_up(dest.netns, item.name)))
-    forwarding = forwarding_on(dest.netns, dest.items)
+    explicit: frozenset[int] = frozenset()
+    if dest.inside:
+        from .inside import explicit_forwarding
+
+        explicit = explicit_forwarding(dest.inside)
+    forwarding = forwarding_on(dest.netns, dest.items, explicit)
     if forwarding is not None:
         steps.append(Step(forwarding))
     # Only rules outlive their interface; a batch that failed added none (rules come last).

@@ -210,11 +210,15 @@ def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        ([], "a command is required: start, stop, check, enable, join, disable, status, metrics, hotplug"),
+        (
+            [],
+            "a command is required: start, stop, check, enable, join, disable, status, metrics, hotplug, reload, "
+            "publish, unpublish",
+        ),
         (
             ["frobnicate", "x"],
-            "unknown command 'frobnicate' "
-            "(choose from start, stop, check, enable, join, disable, status, metrics, hotplug)",
+            "unknown command 'frobnicate' (choose from start, stop, check, enable, join, disable, status, metrics, "
+            "hotplug, reload, publish, unpublish)",
         ),
         (
             ["metrics", "--textfile-dir"],

@@ -108,6 +108,7 @@ def test_healthy_namespace(root: Path, fp: FakeProcess, capsys: pytest.CaptureFi
                 "problems": [],
                 "peers": [],
                 "births": [],
+                "published": [],
                 "ok": True,
             }
         ],

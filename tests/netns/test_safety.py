@@ -48,10 +48,15 @@ def _start_with_failure(bin_dir: Path, counter: Path, fail_at: int, name: str) -
 
 
 def _setup(host: Host, case: str) -> str:
-    """The namespace of CASE configured on HOST: nginx (a NIC), or links (a veth and a bridge port)."""
+    """The namespace of CASE configured on HOST: nginx (a NIC), links (a veth and a bridge port), or
+    firewall (nginx with a ruleset and a sysctl, which go in through `ip netns exec`: failures injected there too).
+    """
     host.nic("eth0", "peer0", "192.0.2.1/24")
-    if case == "nginx":
+    if case in ("nginx", "firewall"):
         host.configure("nginx", NGINX)
+        if case == "firewall":
+            Path("/etc/netns/nginx/nftables.conf").write_text("flush ruleset\ntable inet f {\n}\n")
+            Path("/etc/netns/nginx/sysctl.conf").write_text("net.ipv4.ip_forward = 1\n")
         return "nginx"
     sh("ip", "link", "add", "br0", "type", "bridge")
     sh("ip", "link", "set", "br0", "up")
@@ -60,7 +65,7 @@ def _setup(host: Host, case: str) -> str:
     return "web"
 
 
-@pytest.mark.parametrize("case", ["nginx", "links"])
+@pytest.mark.parametrize("case", ["nginx", "links", "firewall"])
 def test_a_failure_at_any_step_leaves_the_host_as_before(host: Host, tmp_path: Path, case: str) -> None:
     name = _setup(host, case)
     bin_dir, counter = _shims(tmp_path), tmp_path / "count"
@@ -115,7 +120,7 @@ def _start_interrupted(bin_dir: Path, tmp_path: Path, kill_at: int, name: str, h
     return proc.returncode, proc.stderr
 
 
-@pytest.mark.parametrize("case", ["nginx", "links"])
+@pytest.mark.parametrize("case", ["nginx", "links", "firewall"])
 def test_sigterm_at_any_step_of_a_start_leaves_the_host_as_before(host: Host, tmp_path: Path, case: str) -> None:
     name = _setup(host, case)
     bin_dir = _shims(tmp_path, KILL_SHIM)

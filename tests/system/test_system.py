@@ -155,6 +155,14 @@ def test_metrics_file_parses_as_prometheus_text(boot: Boot) -> None:
     assert processes["nginx"] >= 2
 
 
+def test_publish_reaches_nginx_in_a_namespace_with_no_link_to_the_host(boot: Boot) -> None:
+    check(boot, "13-publish")
+
+
+def test_a_namespaces_own_ruleset_and_sysctls_and_reload_under_the_unit(boot: Boot) -> None:
+    check(boot, "14-firewall")
+
+
 def test_purge_leaves_nothing(boot: Boot) -> None:
     check(boot, "99-purge")
 

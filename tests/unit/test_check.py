@@ -331,3 +331,35 @@ def test_bridge_ports_regex_and_all_are_read_as_bridge_utils_reads_them(root: Pa
         f"{a}:1: error: lan3 is a port of the host's br0 (bridge_ports at {host}:2): moving it cuts br0 off",
         f"{a}:1: error: wan_1 is a port of the host's br0 (bridge_ports at {host}:2): moving it cuts br0 off",
     ]
+
+
+def test_start_of_an_ipsec_service_judges_its_destinations_ruleset_and_sysctls(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A start builds the destinations too: their files are refused with the service's, nft checks their ruleset."""
+    paths = Paths(etc=f"{root}/etc", run=f"{root}/run", proc=f"{root}/proc")
+    asked: list[tuple[str, ...]] = []
+
+    def query(argv: tuple[str, ...]) -> str:
+        asked.append(argv)
+        return "[]"
+
+    _ns(root, "gw", "auto lo\niface lo inet loopback\n", "[ipsec0]\nIfId=7\nPrefixes=10.1.0.0/16\nDestNetNS=vpn\n")
+    dest = root / "etc/netns/vpn"  # a destination without an interfaces file of its own
+    dest.mkdir(parents=True)
+    (dest / "sysctl.conf").write_text("kernel.hostname = evil\n")
+    (dest / "nftables.conf").write_text("flush ruleset\n")
+    with pytest.raises(Refused) as info:
+        start_check(load(paths), "gw", query)
+    assert str(info.value).startswith(f"{dest}/sysctl.conf:1: error: kernel.hostname is not a network namespace's")
+    assert asked == []
+    assert [p.split(": error: ")[0] for p in _check(root, ["gw"])] == [f"{dest}/sysctl.conf:1"]
+    (dest / "sysctl.conf").write_text("net.ipv4.ip_forward = 0\n")
+    start_check(load(paths), "gw", query)
+    assert asked[0] == ("unshare", "--net", "nft", "-c", "-f", f"{dest}/nftables.conf")
+    assert "net.ipv4.ip_forward = 0 wins over the forwarding" in capsys.readouterr().err  # start warns too
+    assert _check(root, ["vpn"]) == [
+        f"{dest}/network/interfaces: error: no such file",
+        f"{dest}/sysctl.conf:1: warning: net.ipv4.ip_forward = 0 wins over the forwarding that the XFRM "
+        "destination vpn needs: its IPv4 routes will not forward",
+    ]

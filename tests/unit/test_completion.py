@@ -111,3 +111,16 @@ def test_hotplug(root: Path) -> None:
 def test_an_option_with_a_value(root: Path) -> None:
     assert complete(root, "netns-helper metrics --t") == ["--textfile-dir="]
     assert complete(root, "netns-helper metrics --textfile-dir = /tmp ") == []
+
+
+def test_reload_publish_and_unpublish(root: Path) -> None:
+    systemd = root / "etc/systemd/system"
+    (systemd / "netns-publish-a-8080.socket").write_text("")
+    (systemd / "netns-publish-b-443.socket").write_text("")
+    assert complete(root, "netns-helper reload ") == ["a", "b", "c"]
+    assert complete(root, "netns-helper publish ") == ["nginx", "ssh", "web"]
+    assert complete(root, "netns-helper publish nginx ") == []  # a port: the admin's choice
+    assert complete(root, "netns-helper publish nginx 8080 ") == []
+    assert complete(root, "netns-helper unpublish ") == ["nginx", "ssh", "web"]
+    assert complete(root, "netns-helper unpublish nginx ") == ["443", "8080"]
+    assert complete(root, "netns-helper unpublish nginx 8") == ["8080"]

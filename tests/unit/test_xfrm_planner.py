@@ -98,3 +98,24 @@ def test_failed_xfrm_start_undoes_in_reverse() -> None:
     ]
     assert undo[-1] == "ip netns delete strongswan"
     assert "ip netns delete tunnel2" in undo and "ip netns delete tunnel" in undo
+
+
+def test_a_destinations_own_forwarding_sysctl_wins_over_the_one_xfrm_sets() -> None:
+    from dataclasses import replace
+
+    from netns_helper.errors import Loc
+    from netns_helper.inside import Inside
+    from netns_helper.sysctls import Setting
+
+    config = parse_text(STRONGSWAN, "/etc/netns/strongswan/network/interfaces")
+    facts = Facts(host_links=HOST, resolv_conf_exists=True)
+    tunnel, tunnel2 = _dests()
+    off = Setting("net.ipv4.ip_forward", ("net", "ipv4", "ip_forward"), "0", Loc("/etc/netns/tunnel2/sysctl.conf", 1))
+    tunnel2 = replace(tunnel2, inside=Inside(None, (off,)))
+    text = script([plan_start_service("strongswan", config, facts, PATHS, None, (tunnel, tunnel2))])
+    # tunnel2's file says IPv4 forwarding is off, and that is what is set; tunnel's is turned on.
+    tee = "ip netns exec {} tee /proc/sys/net/ipv4/ip_forward >/dev/null <<'EOF'\n{}\nEOF\n"
+    assert tee.format("tunnel2", 0) in text
+    assert tee.format("tunnel2", 1) not in text
+    assert text.count("ip netns exec tunnel2 tee") == 1
+    assert tee.format("tunnel", 1) in text
