@@ -268,7 +268,12 @@ def plan_start(
         )
         if pair.bridge:
             steps.append(Step(iproute.link_master_here(pair.host_end, pair.bridge)))
-        if not pair.host_stanza:
+        if pair.host_stanza:
+            # The host side's address and routes come from the host's own ifupdown configuration;
+            # before ifup inside, so that the namespace's end has carrier (a DHCP client there).
+            host_down = iproute.host_ifupdown("ifdown", "--force", pair.host_end)
+            steps.append(Step(iproute.host_ifupdown("ifup", pair.host_end), undo=(host_down,), undo_if_failed=True))
+        else:
             steps.append(Step(iproute.link_up_here(pair.host_end)))
     steps.append(Step(iproute.ifupdown(netns, state, "ifup", "-a"), undo=ifup_undo, undo_if_failed=True))
     if lay.hotplug:
@@ -279,11 +284,6 @@ def plan_start(
                 undo_if_failed=True,
             )
         )
-    for pair in pairs:
-        if pair.host_stanza:
-            # The host side's address and routes come from the host's own ifupdown configuration.
-            host_down = iproute.host_ifupdown("ifdown", "--force", pair.host_end)
-            steps.append(Step(iproute.host_ifupdown("ifup", pair.host_end), undo=(host_down,), undo_if_failed=True))
     return stale + Plan(f"start {netns}", tuple(steps))
 
 
