@@ -14,7 +14,8 @@ DOCDIR      := $(PREFIX)/share/doc/systemd-netns-helper
 
 # Debian packages the tool runs (RUN_DEBS) and the tests need (TEST_DEBS).
 RUN_DEBS    := iproute2 ifupdown
-TEST_DEBS   := $(RUN_DEBS) python3-venv procps iputils-ping util-linux bridge-utils systemd
+TEST_DEBS   := $(RUN_DEBS) python3-venv procps iputils-ping util-linux bridge-utils systemd \
+               isc-dhcp-client dhcpcd-base dnsmasq-base
 
 SANDBOX     := tests/sandbox
 

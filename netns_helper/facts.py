@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from . import ipjson, iproute
+from .dhcp import CLIENTS
 from .ipjson import Link
 
 HOOK_DIRS = ("if-pre-up.d", "if-up.d", "if-down.d", "if-post-down.d")
@@ -19,6 +20,7 @@ class Paths:
     etc: str = "/etc"
     run: str = "/run"
     proc: str = "/proc"
+    var_lib: str = "/var/lib"
 
     @property
     def run_netns(self) -> str:
@@ -27,6 +29,14 @@ class Paths:
     def state_dir(self, netns: str) -> str:
         """ifupdown's state for NETNS: /run is shared with the host, so each namespace needs its own."""
         return f"{self.run}/network/netns/{netns}"
+
+    def dhcp_run_dir(self, netns: str) -> str:
+        """NETNS's DHCP clients' pid files and sockets (dhcp.py), gone with the state directory."""
+        return f"{self.state_dir(netns)}/dhcp"
+
+    def dhcp_lib_dir(self, netns: str) -> str:
+        """NETNS's DHCP leases (dhcp.py): kept across stop and start, as a host keeps them."""
+        return f"{self.var_lib}/netns-helper/{netns}"
 
     def netns_etc(self, netns: str) -> str:
         return f"{self.etc}/netns/{netns}"
@@ -77,6 +87,8 @@ class Facts:
     ns_hook_entries: frozenset[str] = frozenset()  # "if-up.d/name" already in /etc/netns/NAME/network
     resolv_conf_exists: bool = False
     state_dir_exists: bool = False
+    dhcp_clients: frozenset[str] = frozenset()  # the DHCP clients ifupdown could run (dhcp.CLIENTS)
+    dhcp_run_entries: frozenset[str] | None = None  # what is in the namespace's dhcp_run_dir, if it exists
 
 
 Query = Callable[[tuple[str, ...]], str]
@@ -115,6 +127,17 @@ def ns_hook_entries(paths: Paths, netns: str) -> frozenset[str]:
     return frozenset(entries)
 
 
+def dhcp_clients() -> frozenset[str]:
+    return frozenset(c.name for c in CLIENTS if os.access(c.binary, os.X_OK))
+
+
+def _entries(path: str) -> frozenset[str] | None:
+    try:
+        return frozenset(os.listdir(path))
+    except FileNotFoundError:
+        return None
+
+
 def gather(paths: Paths, netns: str, query: Query, host_links: bool = True) -> Facts:
     """Everything the planner needs to plan start (or, without HOST_LINKS, stop) of NETNS."""
     namespaces = list_namespaces(paths)
@@ -127,4 +150,6 @@ def gather(paths: Paths, netns: str, query: Query, host_links: bool = True) -> F
         ns_hook_entries=ns_hook_entries(paths, netns),
         resolv_conf_exists=os.path.lexists(f"{paths.netns_etc(netns)}/resolv.conf"),
         state_dir_exists=os.path.isdir(paths.state_dir(netns)),
+        dhcp_clients=dhcp_clients(),
+        dhcp_run_entries=_entries(paths.dhcp_run_dir(netns)),
     )

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from . import iproute
+from . import dhcp, iproute
 from .commands import (
     Action,
     EndProcesses,
@@ -240,7 +240,10 @@ def plan_start(
     lay = start_layout(config, facts.host_links, facts.ns_links if running else None, pairs)
     raise_first_error(lay.problems)  # start's rule set (rules.py) has refused them already
     state = paths.state_dir(netns)
-    ifup_undo: tuple[Action, ...] = (iproute.ifupdown(netns, state, "ifdown", "-a", "--force"), EndProcesses(netns))
+    ifaces = dhcp.dhcp_interfaces(config)
+    binds = dhcp.binds(paths, netns, facts.dhcp_clients, ifaces) if ifaces else ()
+    ifdown = iproute.ifupdown(netns, state, "ifdown", "-a", "--force", binds=binds)
+    ifup_undo: tuple[Action, ...] = (ifdown, EndProcesses(netns))
     steps = [
         Step(iproute.netns_add(netns), undo=(iproute.netns_delete(netns),)),
         Step(iproute.link_up(netns, "lo")),
@@ -275,11 +278,11 @@ def plan_start(
             steps.append(Step(iproute.host_ifupdown("ifup", pair.host_end), undo=(host_down,), undo_if_failed=True))
         else:
             steps.append(Step(iproute.link_up_here(pair.host_end)))
-    steps.append(Step(iproute.ifupdown(netns, state, "ifup", "-a"), undo=ifup_undo, undo_if_failed=True))
+    steps.append(Step(iproute.ifupdown(netns, state, "ifup", "-a", binds=binds), undo=ifup_undo, undo_if_failed=True))
     if lay.hotplug:
         steps.append(
             Step(
-                iproute.ifupdown(netns, state, "ifup", "--allow=hotplug", *lay.hotplug),
+                iproute.ifupdown(netns, state, "ifup", "--allow=hotplug", *lay.hotplug, binds=binds),
                 undo=ifup_undo,
                 undo_if_failed=True,
             )
@@ -308,9 +311,13 @@ def plan_stop(
     if netns not in facts.namespaces:
         leftover = (Step(RemoveTree(state), OnError.REPORT),) if facts.state_dir_exists else ()
         return Plan(f"stop {netns}", leftover, (f"namespace {netns} is not running: nothing to stop",))
+    # What start bound (its private run directory says), not what the configuration says now.
+    entries = facts.dhcp_run_entries
+    ifaces = dhcp.interfaces_of_pid_files(entries) if entries is not None else ()
+    binds = dhcp.binds(paths, netns, facts.dhcp_clients, ifaces) if entries is not None else ()
     steps = [
         # ifdown may fail on half-configured interfaces; the steps below clean up regardless.
-        Step(iproute.ifupdown(netns, state, "ifdown", "-a"), OnError.IGNORE),
+        Step(iproute.ifupdown(netns, state, "ifdown", "-a", binds=binds), OnError.IGNORE),
         Step(EndProcesses(netns), OnError.REPORT),
     ]
     for pair in pairs:
