@@ -206,6 +206,12 @@ def resolv_conf(netns: str, config: Interfaces) -> str:
     return "\n".join(lines) + "\n"
 
 
+# Hooks that hand an interface's DNS to the host's resolver (ifupdown's own `resolved`, resolvconf's):
+# run inside a namespace they would change the host's DNS, for the host's interface of that ifindex.
+# The namespace's DNS is its /etc/netns/NAME/resolv.conf. Never mirrored.
+HOST_RESOLVER_HOOKS = frozenset({"resolved", "000resolvconf", "resolvconf"})
+
+
 def _hook_steps(netns: str, facts: Facts, paths: Paths) -> list[Step]:
     """Hook directories ifupdown needs, and the host's hooks (vlan, bridge, bonding...) mirrored in.
 
@@ -217,6 +223,8 @@ def _hook_steps(netns: str, facts: Facts, paths: Paths) -> list[Step]:
     for hook in facts.host_hooks:
         if f"{hook.directory}/{hook.name}" in facts.ns_hook_entries:
             continue  # the admin's own entry for this namespace wins
+        if hook.name in HOST_RESOLVER_HOOKS:
+            continue
         path = f"{base}/{hook.directory}/{hook.name}"
         source = hook.target or hook.path
         inside_hidden_dir = source.startswith(paths.host_network + "/")

@@ -338,3 +338,16 @@ def test_stop_binds_what_start_bound_whatever_the_config_says_now() -> None:
     assert plain.steps[0].action == Run(
         ("ip", "netns", "exec", "dhcp", "ifdown", "-a", "--state-dir=/run/network/netns/dhcp")
     )
+
+
+def test_host_resolver_hooks_are_not_mirrored() -> None:
+    hooks = (
+        Hook("if-up.d", "resolved", "/etc/network/if-up.d/resolved", None),
+        Hook("if-down.d", "resolved", "/etc/network/if-down.d/resolved", None),
+        Hook("if-up.d", "000resolvconf", "/etc/network/if-up.d/000resolvconf", None),
+        Hook("if-down.d", "resolvconf", "/etc/network/if-down.d/resolvconf", None),
+        Hook("if-pre-up.d", "bridge", "/etc/network/if-pre-up.d/bridge", "/usr/lib/bridge-utils/ifupdown.sh"),
+    )
+    text = script([plan_start("nginx", _config("nginx"), Facts(host_links=HOST, host_hooks=hooks), PATHS)])
+    assert "resolv" not in text.replace("resolv.conf", "")
+    assert "ln -s /usr/lib/bridge-utils/ifupdown.sh /etc/netns/nginx/network/if-pre-up.d/bridge" in text
