@@ -21,6 +21,7 @@ class Paths:
     run: str = "/run"
     proc: str = "/proc"
     var_lib: str = "/var/lib"
+    usr_lib: str = "/usr/lib"
 
     @property
     def run_netns(self) -> str:

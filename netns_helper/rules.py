@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from . import ipjson, iproute
+from . import hostnet, ipjson, iproute
 from .errors import ERROR, WARNING, ConfigError, Loc, Problem
 from .facts import Facts, Paths, list_namespaces
 from .interfaces import Iface, Interfaces
@@ -112,9 +112,10 @@ def file_problems(world: World, selected: set[str] | None) -> list[Problem]:
         if name not in world.configs:
             found.append(Problem(ERROR, "no such file", paths.netns_interfaces(name)))
     claims = _claims(world)
+    host_managers = hostnet.managers(paths)
     for name, config in world.configs.items():
         if selected is None or name in selected:
-            found += _check_namespace(name, config, world, claims)
+            found += _check_namespace(name, config, world, claims, host_managers)
     found += _check_host_links(world, selected)
     found += _check_xfrm(world, selected)
     return found
@@ -150,7 +151,11 @@ def _claims(world: World) -> dict[str, list[tuple[str, Loc]]]:
 
 
 def _check_namespace(
-    name: str, config: Interfaces, world: World, claims: dict[str, list[tuple[str, Loc]]]
+    name: str,
+    config: Interfaces,
+    world: World,
+    claims: dict[str, list[tuple[str, Loc]]],
+    host_managers: tuple[hostnet.Manager, ...] = (),
 ) -> list[Problem]:
     problems: list[Problem] = []
     for iface in config.ifaces:
@@ -166,6 +171,7 @@ def _check_namespace(
         return [*problems, Problem.of(e)]
     ends = {pair.ns_end for pair in pairs}
     host_auto = dict(world.host.allowed("auto")) if world.host else {}
+    host_hotplug = dict(world.host.allowed("hotplug")) if world.host else {}
     for dev, loc in taken.items():
         if dev == "lo" or ":" in dev or dev in ends:
             continue
@@ -183,6 +189,21 @@ def _check_namespace(
             problems.append(
                 Problem(ERROR, f"{dev} is also brought up by the host (auto at {host_auto[dev]})", str(loc))
             )
+        elif dev in host_hotplug:
+            msg = f"{dev} is also brought up by the host when it appears (allow-hotplug at {host_hotplug[dev]})"
+            problems.append(Problem(WARNING, msg, str(loc)))
+        problems += _managed_by_host(dev, loc, host_managers)
+    return problems
+
+
+def _managed_by_host(dev: str, loc: Loc, host_managers: tuple[hostnet.Manager, ...]) -> list[Problem]:
+    """A host network manager that would configure DEV when it is on the host (before start, after stop)."""
+    problems = []
+    for manager in host_managers:
+        where = hostnet.managed_by(manager, dev)
+        if where is not None:
+            msg = f"{dev} is also managed by the host's {manager.name} ({where}) whenever it is on the host"
+            problems.append(Problem(WARNING, msg, str(loc)))
     return problems
 
 
