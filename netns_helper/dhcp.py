@@ -32,13 +32,20 @@ class Client:
     lib_dirs: tuple[str, ...]  # under /var/lib: leases, kept across restarts
     run_dirs: tuple[str, ...]  # under /run: pid files, control sockets
     pid_files: tuple[str, ...]  # under /run, per interface ({} is the interface)
+    hook_dirs: tuple[str, ...] = ()  # under /etc/dhcp: the client script's hooks (see HOST_DAEMON_HOOKS)
 
 
+DHCLIENT_HOOK_DIRS = ("dhclient-enter-hooks.d", "dhclient-exit-hooks.d")
 CLIENTS = (
-    Client("dhclient", "/sbin/dhclient", ("dhcp",), (), ("dhclient.{}.pid", "dhclient6.{}.pid")),
+    Client("dhclient", "/sbin/dhclient", ("dhcp",), (), ("dhclient.{}.pid", "dhclient6.{}.pid"), DHCLIENT_HOOK_DIRS),
     Client("dhcpcd", "/sbin/dhcpcd", ("dhcpcd",), ("dhcpcd",), ()),
     Client("udhcpc", "/sbin/udhcpc", (), (), ("udhcpc.{}.pid",)),
 )
+# dhclient-script hooks that hand a lease's servers to the host's daemons: resolvconf's (the host's
+# resolv.conf), timesyncd's (the host's /run/systemd/timesyncd.conf.d, then a restart of it), ntp's,
+# chrony's. Inside a namespace the client sees a copy of its hook directories without them; the
+# lease's DNS then goes where dhclient-script writes it by default, the namespace's resolv.conf.
+HOST_DAEMON_HOOKS = frozenset({"resolvconf", "resolved", "resolved-enter", "timesyncd", "ntp", "ntpsec", "chrony"})
 
 # Stanzas for which ifupdown starts a DHCP client (inet6 auto: dhclient -6 -S with `dhcp 1`).
 _DHCP_METHODS = frozenset({("inet", "dhcp"), ("inet6", "dhcp"), ("inet6", "auto")})
@@ -74,6 +81,26 @@ def binds(paths: Paths, netns: str, clients: frozenset[str], ifaces: tuple[str, 
             continue
         out.extend(Bind(True, f"{lib}/{d}", f"{paths.var_lib}/{d}") for d in client.lib_dirs)
         out.extend(Bind(True, f"{run}/{d}", f"{paths.run}/{d}") for d in client.run_dirs)
+        out.extend(Bind(True, f"{run}/{d}", f"{paths.etc}/dhcp/{d}") for d in client.hook_dirs)
         names = [pattern.format(iface) for iface in ifaces for pattern in client.pid_files]
         out.extend(Bind(False, f"{run}/{name}", f"{paths.run}/{name}") for name in names)
     return tuple(out)
+
+
+def hook_copies(
+    paths: Paths, netns: str, clients: frozenset[str], hooks: tuple[tuple[str, str, str], ...]
+) -> tuple[tuple[str, str], ...]:
+    """(path, content) of the host's client hooks (directory, name, content) that NETNS's copy keeps."""
+    dirs = {d for client in CLIENTS if client.name in clients for d in client.hook_dirs}
+    run = paths.dhcp_run_dir(netns)
+    return tuple(
+        (f"{run}/{directory}/{name}", content if content.endswith("\n") else content + "\n")
+        for directory, name, content in hooks
+        if directory in dirs and name not in HOST_DAEMON_HOOKS
+    )
+
+
+def hook_dirs(paths: Paths, netns: str, clients: frozenset[str]) -> tuple[str, ...]:
+    """NETNS's copies of the hook directories of CLIENTS, made by start (binds() mounts them)."""
+    run = paths.dhcp_run_dir(netns)
+    return tuple(f"{run}/{d}" for client in CLIENTS if client.name in clients for d in client.hook_dirs)

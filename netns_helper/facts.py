@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from . import ipjson, iproute
-from .dhcp import CLIENTS
+from .dhcp import CLIENTS, DHCLIENT_HOOK_DIRS
 from .ipjson import Link
 
 HOOK_DIRS = ("if-pre-up.d", "if-up.d", "if-down.d", "if-post-down.d")
@@ -90,6 +90,7 @@ class Facts:
     state_dir_exists: bool = False
     dhcp_clients: frozenset[str] = frozenset()  # the DHCP clients ifupdown could run (dhcp.CLIENTS)
     dhcp_run_entries: frozenset[str] | None = None  # what is in the namespace's dhcp_run_dir, if it exists
+    dhcp_hooks: tuple[tuple[str, str, str], ...] = ()  # the host's dhclient hooks: (directory, name, content)
 
 
 Query = Callable[[tuple[str, ...]], str]
@@ -132,6 +133,19 @@ def dhcp_clients() -> frozenset[str]:
     return frozenset(c.name for c in CLIENTS if os.access(c.binary, os.X_OK))
 
 
+def dhcp_hooks(paths: Paths) -> tuple[tuple[str, str, str], ...]:
+    """The hooks dhclient-script would run (its run-parts rule: names of letters, digits, _ and -)."""
+    hooks = []
+    for directory in DHCLIENT_HOOK_DIRS:
+        base = f"{paths.etc}/dhcp/{directory}"
+        for name in sorted(_entries(base) or ()):
+            path = f"{base}/{name}"
+            if os.path.isfile(path) and name.replace("-", "").replace("_", "").isalnum():
+                with open(path, encoding="utf-8", errors="surrogateescape") as f:
+                    hooks.append((directory, name, f.read()))
+    return tuple(hooks)
+
+
 def _entries(path: str) -> frozenset[str] | None:
     try:
         return frozenset(os.listdir(path))
@@ -143,6 +157,7 @@ def gather(paths: Paths, netns: str, query: Query, host_links: bool = True) -> F
     """Everything the planner needs to plan start (or, without HOST_LINKS, stop) of NETNS."""
     namespaces = list_namespaces(paths)
     exists = netns in namespaces
+    clients = dhcp_clients()
     return Facts(
         namespaces=namespaces,
         host_links=ipjson.links(query(iproute.query_links())) if host_links else {},
@@ -151,6 +166,7 @@ def gather(paths: Paths, netns: str, query: Query, host_links: bool = True) -> F
         ns_hook_entries=ns_hook_entries(paths, netns),
         resolv_conf_exists=os.path.lexists(f"{paths.netns_etc(netns)}/resolv.conf"),
         state_dir_exists=os.path.isdir(paths.state_dir(netns)),
-        dhcp_clients=dhcp_clients(),
+        dhcp_clients=clients,
+        dhcp_hooks=dhcp_hooks(paths) if "dhclient" in clients else (),
         dhcp_run_entries=_entries(paths.dhcp_run_dir(netns)),
     )

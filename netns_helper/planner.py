@@ -258,6 +258,10 @@ def plan_start(
         Step(MakeDirs(state), undo=(RemoveTree(state),)),
         *_hook_steps(netns, facts, paths),
     ]
+    if binds:
+        steps += [Step(MakeDirs(d)) for d in dhcp.hook_dirs(paths, netns, facts.dhcp_clients)]
+        copies = dhcp.hook_copies(paths, netns, facts.dhcp_clients, facts.dhcp_hooks)
+        steps += [Step(WriteFile(path, content)) for path, content in copies]
     if not facts.resolv_conf_exists:
         path = f"{paths.netns_etc(netns)}/resolv.conf"
         steps.append(Step(WriteFile(path, resolv_conf(netns, config)), undo=(RemoveFile(path),)))

@@ -150,9 +150,14 @@ def test_same_named_dhcp_interfaces_keep_their_own_clients(host: Host, server: S
     Path("/etc/network/interfaces").write_text(HOST_FILE)
     host.configure("a", NS_DHCP)
     host.configure("b", NS_DHCP)
+    # dhclient-script's hooks: resolvconf's (the host's resolver) is left out inside, others run.
+    for hook, marker in (("enter-hooks.d/resolvconf", "/run/resolvconf-hook"), ("exit-hooks.d/mine", "/run/my-hook")):
+        Path(f"/etc/dhcp/dhclient-{hook}").write_text(f'echo "$interface $reason" >>{marker}\n')
     # The host ends have carrier before ifup runs inside: start does not wait for a DHCP timeout.
     host.tool("start", "a")
     host.tool("start", "b")
+    assert Path("/run/my-hook").read_text().splitlines().count("eth0 BOUND") == 2
+    assert not Path("/run/resolvconf-hook").exists()
     mac_a, mac_b, mac_h = _mac("a"), _mac("b"), server.nic()
     sh("ifup", "eth0")
     host_pid_file = Path("/run/dhclient.eth0.pid").read_text()
@@ -165,6 +170,7 @@ def test_same_named_dhcp_interfaces_keep_their_own_clients(host: Host, server: S
     assert _leased("/var/lib/dhcp/dhclient.eth0.leases") == [addr_h]
     # The lease's DNS server is the namespace's, in the namespace's resolv.conf.
     assert f"nameserver {DNS}" in Path("/etc/netns/b/resolv.conf").read_text()
+    assert Path("/run/resolvconf-hook").read_text().splitlines() == ["eth0 PREINIT", "eth0 BOUND"]  # the host's only
 
     host.tool("stop", "a")
     assert _client_pids("b") == clients["b"] and _client_pids(None) == clients["host"]

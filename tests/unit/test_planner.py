@@ -351,3 +351,20 @@ def test_host_resolver_hooks_are_not_mirrored() -> None:
     text = script([plan_start("nginx", _config("nginx"), Facts(host_links=HOST, host_hooks=hooks), PATHS)])
     assert "resolv" not in text.replace("resolv.conf", "")
     assert "ln -s /usr/lib/bridge-utils/ifupdown.sh /etc/netns/nginx/network/if-pre-up.d/bridge" in text
+
+
+def test_dhclient_hooks_of_host_daemons_are_left_out_of_the_namespace_copy() -> None:
+    hooks = (
+        ("dhclient-enter-hooks.d", "resolvconf", "make_resolv_conf() { resolvconf -a; }"),
+        ("dhclient-exit-hooks.d", "rfc3442-classless-routes", "ip route add x\n"),
+        ("dhclient-exit-hooks.d", "timesyncd", "systemctl try-restart systemd-timesyncd\n"),
+    )
+    facts = Facts(host_links=HOST, dhcp_clients=frozenset({"dhclient"}), dhcp_hooks=hooks, resolv_conf_exists=True)
+    text = script([plan_start("dhcp", parse_text(DHCP, "/etc/netns/dhcp/network/interfaces"), facts, PATHS)])
+    run = "/run/network/netns/dhcp/dhcp"
+    assert f"mkdir -p {run}/dhclient-enter-hooks.d" in text
+    assert f"printf '%s\\n' 'ip route add x' >{run}/dhclient-exit-hooks.d/rfc3442-classless-routes" in text
+    assert "resolvconf" not in text and "timesyncd" not in text
+    assert f"dir {run}/dhclient-exit-hooks.d /etc/dhcp/dhclient-exit-hooks.d" in text
+    # Written before the ifup that binds them.
+    assert text.index("rfc3442") < text.index("-- ifup -a")
