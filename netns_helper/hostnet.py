@@ -28,6 +28,7 @@ class Manager:
     enabled: str
     claims: tuple[tuple[tuple[str, ...], bool, Loc], ...]  # (name globs, inverted by `!`, where it says so)
     leaves: tuple[str, ...] = ()  # globs of interface names it leaves alone
+    veths: bool = True  # whether it takes veth links too (NetworkManager's udev rules leave them alone)
 
 
 def _enabled(paths: Paths, unit: str) -> str | None:
@@ -96,7 +97,7 @@ def _network_manager(paths: Paths) -> Manager | None:
                 leaves += [
                     s.removeprefix("interface-name:") for s in value.split(";") if s.startswith("interface-name:")
                 ]
-    return Manager("NetworkManager", enabled, ((("*",), False, Loc(enabled, 1)),), tuple(leaves))
+    return Manager("NetworkManager", enabled, ((("*",), False, Loc(enabled, 1)),), tuple(leaves), veths=False)
 
 
 def managers(paths: Paths) -> tuple[Manager, ...]:

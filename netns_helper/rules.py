@@ -193,6 +193,8 @@ def _check_namespace(
             msg = f"{dev} is also brought up by the host when it appears (allow-hotplug at {host_hotplug[dev]})"
             problems.append(Problem(WARNING, msg, str(loc)))
         problems += _managed_by_host(dev, loc, host_managers)
+    for pair in pairs:
+        problems += _managed_by_host(pair.host_end, pair.loc, tuple(m for m in host_managers if m.veths))
     return problems
 
 

@@ -87,7 +87,7 @@ def _file(path: Path, text: str) -> Path:
 
 def test_host_network_managers_and_hotplug_that_would_manage_a_claimed_nic(root: Path) -> None:
     host = _file(root / "etc/network/interfaces", "auto lo\niface lo inet loopback\n\nallow-hotplug eth0\n")
-    a = _ns(root, "a", "auto eth0 eth1 eth2\n")
+    a = _ns(root, "a", "auto eth0 eth1 eth2 br0..eth9\n")
     # networkd: enabled; /etc overrides /usr/lib's file of the same name; negated names and masks.
     wants = root / "etc/systemd/system/multi-user.target.wants"
     wants.mkdir(parents=True)
@@ -95,7 +95,7 @@ def test_host_network_managers_and_hotplug_that_would_manage_a_claimed_nic(root:
     eth = _file(
         root / "etc/systemd/network/10-eth.network", "[Match]\n# the NICs\nName=eth0 eth1\n[Network]\nDHCP=yes\n"
     )
-    _file(root / "etc/systemd/network/30-others.network", "[Match]\nName=!eth*\n")  # all but eth*
+    others = _file(root / "etc/systemd/network/30-others.network", "[Match]\nName=!eth*\n")  # all but eth*
     _file(root / "usr/lib/systemd/network/10-eth.network", "[Match]\nName=*\n")
     _file(root / "usr/lib/systemd/network/80-container-ve.network", "[Match]\nName=ve-*\nDriver=veth\n")
     _file(root / "usr/lib/systemd/network/80-6rd-tunnel.network", "[Match]\nKind=sit\n")
@@ -105,14 +105,16 @@ def test_host_network_managers_and_hotplug_that_would_manage_a_claimed_nic(root:
     warnings = [
         f"{a}:1: warning: eth0 is also brought up by the host when it appears (allow-hotplug at {host}:4)",
         f"{a}:1: warning: eth0 is also managed by the host's systemd-networkd ({eth}:3) {tail}",
+        f"{a}:1: warning: a-eth9 is also managed by the host's systemd-networkd ({others}:2) {tail}",
         f"{a}:1: warning: eth1 is also managed by the host's systemd-networkd ({eth}:3) {tail}",
     ]
-    assert _check(root, None, HOST) == warnings
+    live = Live(host_links={**HOST.host_links, "br0": Link("br0", "bridge")})
+    assert _check(root, None, live) == sorted(warnings)
     # NetworkManager: every device but those it is told to leave alone.
     (wants / "NetworkManager.service").symlink_to("/usr/lib/systemd/system/NetworkManager.service")
     _file(root / "etc/NetworkManager/conf.d/netns.conf", "[keyfile]\nunmanaged-devices=interface-name:eth1;mac:00:11\n")
     nm = f"{wants}/NetworkManager.service:1"
-    assert _check(root, None, HOST) == sorted(
+    assert _check(root, None, live) == sorted(
         [
             *warnings,
             f"{a}:1: warning: eth0 is also managed by the host's NetworkManager ({nm}) {tail}",
