@@ -17,7 +17,8 @@ COMPLDIR    := $(PREFIX)/share/bash-completion/completions
 # Debian packages the tool runs (RUN_DEBS) and the tests need (TEST_DEBS). nftables is needed
 # only where a namespace has an nftables.conf (the package Suggests it).
 RUN_DEBS    := iproute2 ifupdown
-TEST_DEBS   := $(RUN_DEBS) python3-venv procps iputils-ping util-linux bridge-utils systemd graphviz nftables
+TEST_DEBS   := $(RUN_DEBS) python3-venv procps iputils-ping util-linux bridge-utils systemd graphviz nftables \
+               isc-dhcp-client dhcpcd-base dnsmasq-base
 
 SANDBOX     := tests/sandbox
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from . import ipjson, iproute
+from .dhcp import CLIENTS, DHCLIENT_HOOK_DIRS
 from .ipjson import Link
 
 HOOK_DIRS = ("if-pre-up.d", "if-up.d", "if-down.d", "if-post-down.d")
@@ -19,6 +20,8 @@ class Paths:
     etc: str = "/etc"
     run: str = "/run"
     proc: str = "/proc"
+    var_lib: str = "/var/lib"
+    usr_lib: str = "/usr/lib"
 
     @property
     def run_netns(self) -> str:
@@ -27,6 +30,14 @@ class Paths:
     def state_dir(self, netns: str) -> str:
         """ifupdown's state for NETNS: /run is shared with the host, so each namespace needs its own."""
         return f"{self.run}/network/netns/{netns}"
+
+    def dhcp_run_dir(self, netns: str) -> str:
+        """NETNS's DHCP clients' pid files and sockets (dhcp.py), gone with the state directory."""
+        return f"{self.state_dir(netns)}/dhcp"
+
+    def dhcp_lib_dir(self, netns: str) -> str:
+        """NETNS's DHCP leases (dhcp.py): kept across stop and start, as a host keeps them."""
+        return f"{self.var_lib}/netns-helper/{netns}"
 
     def netns_etc(self, netns: str) -> str:
         return f"{self.etc}/netns/{netns}"
@@ -91,6 +102,9 @@ class Facts:
     mirrors: Mapping[str, str] = field(default_factory=dict)  # the mirror record: entry -> its Entry.kind when made
     resolv_conf_exists: bool = False
     state_dir_exists: bool = False
+    dhcp_clients: frozenset[str] = frozenset()  # the DHCP clients ifupdown could run (dhcp.CLIENTS)
+    dhcp_run_entries: frozenset[str] | None = None  # what is in the namespace's dhcp_run_dir, if it exists
+    dhcp_hooks: tuple[tuple[str, str, str], ...] = ()  # the host's dhclient hooks: (directory, name, content)
 
 
 Query = Callable[[tuple[str, ...]], str]
@@ -179,11 +193,36 @@ def mirror_record(paths: Paths, netns: str) -> dict[str, str]:
     return {k: v for k, v in record.items() if isinstance(k, str) and isinstance(v, str)}
 
 
+def dhcp_clients() -> frozenset[str]:
+    return frozenset(c.name for c in CLIENTS if os.access(c.binary, os.X_OK))
+
+
+def dhcp_hooks(paths: Paths) -> tuple[tuple[str, str, str], ...]:
+    """The hooks dhclient-script would run (its run-parts rule: names of letters, digits, _ and -)."""
+    hooks = []
+    for directory in DHCLIENT_HOOK_DIRS:
+        base = f"{paths.etc}/dhcp/{directory}"
+        for name in sorted(_entries(base) or ()):
+            path = f"{base}/{name}"
+            if os.path.isfile(path) and name.replace("-", "").replace("_", "").isalnum():
+                with open(path, encoding="utf-8", errors="surrogateescape") as f:
+                    hooks.append((directory, name, f.read()))
+    return tuple(hooks)
+
+
+def _entries(path: str) -> frozenset[str] | None:
+    try:
+        return frozenset(os.listdir(path))
+    except FileNotFoundError:
+        return None
+
+
 def gather(paths: Paths, netns: str, query: Query, host_links: bool = True) -> Facts:
     """Everything the planner needs to plan start (or, without HOST_LINKS, stop) of NETNS."""
     namespaces = list_namespaces(paths)
     exists = netns in namespaces
     hooks = host_hooks(paths)
+    clients = dhcp_clients()
     return Facts(
         namespaces=namespaces,
         host_links=ipjson.links(query(iproute.query_links())) if host_links else {},
@@ -193,4 +232,7 @@ def gather(paths: Paths, netns: str, query: Query, host_links: bool = True) -> F
         mirrors=mirror_record(paths, netns),
         resolv_conf_exists=os.path.lexists(f"{paths.netns_etc(netns)}/resolv.conf"),
         state_dir_exists=os.path.isdir(paths.state_dir(netns)),
+        dhcp_clients=clients,
+        dhcp_hooks=dhcp_hooks(paths) if "dhclient" in clients else (),
+        dhcp_run_entries=_entries(paths.dhcp_run_dir(netns)),
     )

@@ -8,6 +8,7 @@ from .commands import IFUPDOWN_TIMEOUTS, SELF_NETNS, Run
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from .dhcp import Bind
     from .xfrm import Xfrm
 
 IP = "ip"
@@ -49,9 +50,29 @@ def link_delete(netns: str, dev: str) -> Run:
     return Run((IP, "-n", netns, "link", "delete", "dev", dev))
 
 
-def ifupdown(netns: str, state_dir: str, verb: str, *args: str) -> Run:
-    """`ifup`/`ifdown` inside NETNS, with /etc/netns/NETNS bound over /etc and a private state dir."""
-    return Run((IP, "netns", "exec", netns, verb, *args, f"--state-dir={state_dir}"), timeout=IFUPDOWN_TIMEOUTS[verb])
+# Binds each SOURCE over TARGET in the mount namespace `ip netns exec` made, then runs the command.
+# Fixed text; the paths come as arguments (KIND SOURCE TARGET ... --), never into the script.
+_BIND_SH = (
+    'while [ "$1" != -- ]; do'
+    ' if [ "$1" = dir ]; then mkdir -p "$2" "$3";'
+    ' else mkdir -p "${2%/*}"; [ -e "$2" ] || : >"$2"; [ -e "$3" ] || : >"$3"; fi;'
+    ' mount --bind "$2" "$3"; shift 3;'
+    ' done; shift; exec "$@"'
+)
+
+
+def ifupdown(netns: str, state_dir: str, verb: str, *args: str, binds: Sequence[Bind] = ()) -> Run:
+    """`ifup`/`ifdown` inside NETNS, with /etc/netns/NETNS bound over /etc and a private state dir.
+
+    BINDS (the namespace's private DHCP client state, dhcp.py) are bound first, in the mount
+    namespace of `ip netns exec`, which the DHCP clients ifupdown starts inherit.
+    """
+    command = (verb, *args, f"--state-dir={state_dir}")
+    if not binds:
+        return Run((IP, "netns", "exec", netns, *command), timeout=IFUPDOWN_TIMEOUTS[verb])
+    triples = [a for b in binds for a in ("dir" if b.directory else "file", b.source, b.target)]
+    argv = (IP, "netns", "exec", netns, "sh", "-euc", _BIND_SH, "netns-helper", *triples, "--", *command)
+    return Run(argv, timeout=IFUPDOWN_TIMEOUTS[verb])
 
 
 # Read-only queries whose output becomes facts for the planner.

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from . import iproute
+from . import dhcp, iproute
 from .commands import (
     Action,
     CopyFile,
@@ -215,6 +215,12 @@ def resolv_conf(netns: str, config: Interfaces) -> str:
     return "\n".join(lines) + "\n"
 
 
+# Hooks that hand an interface's DNS to the host's resolver (ifupdown's own `resolved`, resolvconf's):
+# run inside a namespace they would change the host's DNS, for the host's interface of that ifindex.
+# The namespace's DNS is its /etc/netns/NAME/resolv.conf. Never mirrored.
+HOST_RESOLVER_HOOKS = frozenset({"resolved", "000resolvconf", "resolvconf"})
+
+
 def _hook_steps(netns: str, facts: Facts, paths: Paths) -> list[Step]:
     """Hook directories ifupdown needs, and the host's hooks (vlan, bridge, bonding...) mirrored in.
 
@@ -228,7 +234,10 @@ def _hook_steps(netns: str, facts: Facts, paths: Paths) -> list[Step]:
     base = f"{paths.netns_etc(netns)}/network"
     steps = [Step(MakeDirs(f"{base}/{d}")) for d in HOOK_DIRS]
     record: dict[str, str] = {}
-    for hook in facts.host_hooks:
+    # The host resolver's hooks are never mirrored (they would configure the host's resolver); a
+    # mirror of one that an earlier version made goes as a hook that is gone.
+    mirrored = [hook for hook in facts.host_hooks if hook.name not in HOST_RESOLVER_HOOKS]
+    for hook in mirrored:
         key = f"{hook.directory}/{hook.name}"
         path = f"{base}/{key}"
         source = hook.target or hook.path
@@ -243,7 +252,7 @@ def _hook_steps(netns: str, facts: Facts, paths: Paths) -> list[Step]:
         if entry is None or stale:
             steps.append(Step(CopyFile(source, path) if copy else Symlink(source, path)))
         record[key] = wanted
-    hooks = {f"{hook.directory}/{hook.name}" for hook in facts.host_hooks}
+    hooks = {f"{hook.directory}/{hook.name}" for hook in mirrored}
     for key, entry in sorted(facts.ns_hook_entries.items()):
         if key not in hooks and _own_mirror(entry, facts.mirrors.get(key)):
             steps.append(Step(RemoveFile(f"{base}/{key}")))  # its host hook is gone
@@ -285,7 +294,10 @@ def plan_start(
     lay = start_layout(config, facts.host_links, facts.ns_links if running else None, pairs, made)
     raise_first_error(lay.problems)  # start's rule set (rules.py) has refused them already
     state = paths.state_dir(netns)
-    ifup_undo: tuple[Action, ...] = (iproute.ifupdown(netns, state, "ifdown", "-a", "--force"), EndProcesses(netns))
+    ifaces = dhcp.dhcp_interfaces(config)
+    binds = dhcp.binds(paths, netns, facts.dhcp_clients, ifaces) if ifaces else ()
+    ifdown = iproute.ifupdown(netns, state, "ifdown", "-a", "--force", binds=binds)
+    ifup_undo: tuple[Action, ...] = (ifdown, EndProcesses(netns))
     firewall: list[Step] = []
     sysctls: list[Step] = []
     if inside:
@@ -299,6 +311,10 @@ def plan_start(
         Step(MakeDirs(state), undo=(RemoveTree(state),)),
         *_hook_steps(netns, facts, paths),
     ]
+    if binds:
+        steps += [Step(MakeDirs(d)) for d in dhcp.hook_dirs(paths, netns, facts.dhcp_clients)]
+        copies = dhcp.hook_copies(paths, netns, facts.dhcp_clients, facts.dhcp_hooks)
+        steps += [Step(WriteFile(path, content)) for path, content in copies]
     if not facts.resolv_conf_exists:
         path = f"{paths.netns_etc(netns)}/resolv.conf"
         steps.append(Step(WriteFile(path, resolv_conf(netns, config)), undo=(RemoveFile(path),)))
@@ -320,7 +336,12 @@ def plan_start(
         )
         if pair.bridge:
             steps.append(Step(iproute.link_master_here(pair.host_end, pair.bridge)))
-        if not pair.host_stanza:
+        if pair.host_stanza:
+            # The host side's address and routes come from the host's own ifupdown configuration;
+            # before ifup inside, so that the namespace's end has carrier (a DHCP client there).
+            host_down = iproute.host_ifupdown("ifdown", "--force", pair.host_end)
+            steps.append(Step(iproute.host_ifupdown("ifup", pair.host_end), undo=(host_down,), undo_if_failed=True))
+        else:
             steps.append(Step(iproute.link_up_here(pair.host_end)))
     if wireguard:
         from .wireguard import birth_problems, up_steps  # only WireGuard namespaces pay for it
@@ -328,20 +349,15 @@ def plan_start(
         raise_first_error(birth_problems(wireguard, facts.namespaces))  # refused by the rule set already
         steps += up_steps(netns, wireguard, facts.host_links)
     steps += sysctls  # the devices are in (for per-device keys), none is up
-    steps.append(Step(iproute.ifupdown(netns, state, "ifup", "-a"), undo=ifup_undo, undo_if_failed=True))
+    steps.append(Step(iproute.ifupdown(netns, state, "ifup", "-a", binds=binds), undo=ifup_undo, undo_if_failed=True))
     if lay.hotplug:
         steps.append(
             Step(
-                iproute.ifupdown(netns, state, "ifup", "--allow=hotplug", *lay.hotplug),
+                iproute.ifupdown(netns, state, "ifup", "--allow=hotplug", *lay.hotplug, binds=binds),
                 undo=ifup_undo,
                 undo_if_failed=True,
             )
         )
-    for pair in pairs:
-        if pair.host_stanza:
-            # The host side's address and routes come from the host's own ifupdown configuration.
-            host_down = iproute.host_ifupdown("ifdown", "--force", pair.host_end)
-            steps.append(Step(iproute.host_ifupdown("ifup", pair.host_end), undo=(host_down,), undo_if_failed=True))
     # Titled by the command typed (a failure reads `start NETNS failed`), the stale stop a section of its own.
     return joined(f"start {netns}", stale, Plan(f"start {netns}", tuple(steps)))
 
@@ -367,9 +383,13 @@ def plan_stop(
     if netns not in facts.namespaces:
         leftover = (Step(RemoveTree(state), OnError.REPORT),) if facts.state_dir_exists else ()
         return Plan(f"stop {netns}", leftover, (f"namespace {netns} is not running: nothing to stop",))
+    # What start bound (its private run directory says), not what the configuration says now.
+    entries = facts.dhcp_run_entries
+    ifaces = dhcp.interfaces_of_pid_files(entries) if entries is not None else ()
+    binds = dhcp.binds(paths, netns, facts.dhcp_clients, ifaces) if entries is not None else ()
     steps = [
         # ifdown may fail on half-configured interfaces; the steps below clean up regardless.
-        Step(iproute.ifupdown(netns, state, "ifdown", "-a"), OnError.IGNORE),
+        Step(iproute.ifupdown(netns, state, "ifdown", "-a", binds=binds), OnError.IGNORE),
         Step(EndProcesses(netns), OnError.REPORT),
     ]
     for pair in pairs:

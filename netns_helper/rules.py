@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from . import ipjson, iproute
+from . import hostnet, ipjson, iproute
 from .errors import ERROR, WARNING, ConfigError, Loc, Problem
 from .executor import CommandFailed
 from .facts import HOOK_DIRS, Facts, Paths, list_namespaces
@@ -149,9 +149,10 @@ def file_problems(world: World, selected: set[str] | None) -> list[Problem]:
         if name not in world.configs:
             found.append(Problem(ERROR, "no such file", paths.netns_interfaces(name)))
     claims = _claims(world)
+    host_managers = hostnet.managers(paths)
     for name, config in world.configs.items():
         if selected is None or name in selected:
-            found += _check_namespace(name, config, world, claims)
+            found += _check_namespace(name, config, world, claims, host_managers)
     found += _check_host_links(world, selected)
     found += _check_xfrm(world, selected)
     found += _check_modes(world, selected)
@@ -224,7 +225,11 @@ def _claims(world: World) -> dict[str, list[tuple[str, Loc]]]:
 
 
 def _check_namespace(
-    name: str, config: Interfaces, world: World, claims: dict[str, list[tuple[str, Loc]]]
+    name: str,
+    config: Interfaces,
+    world: World,
+    claims: dict[str, list[tuple[str, Loc]]],
+    host_managers: tuple[hostnet.Manager, ...] = (),
 ) -> list[Problem]:
     problems: list[Problem] = []
     for iface in config.ifaces:
@@ -268,6 +273,9 @@ def _check_namespace(
                     str(loc),
                 )
             )
+        problems += _managed_by_host(dev, loc, host_managers)
+    for pair in pairs:
+        problems += _managed_by_host(pair.host_end, pair.loc, tuple(m for m in host_managers if m.veths))
     return problems
 
 
@@ -326,6 +334,17 @@ def _name_problems(pairs: tuple[Veth, ...], taken: Mapping[str, Loc]) -> list[Pr
             problems.append(
                 Problem(ERROR, "'lo' cannot be an end of a link-netns pair: every namespace has one", str(pair.loc))
             )
+    return problems
+
+
+def _managed_by_host(dev: str, loc: Loc, host_managers: tuple[hostnet.Manager, ...]) -> list[Problem]:
+    """A host network manager that would configure DEV when it is on the host (before start, after stop)."""
+    problems = []
+    for manager in host_managers:
+        where = hostnet.managed_by(manager, dev)
+        if where is not None:
+            msg = f"{dev} is also managed by the host's {manager.name} ({where}) whenever it is on the host"
+            problems.append(Problem(WARNING, msg, str(loc)))
     return problems
 
 

@@ -126,9 +126,21 @@ def wait_for(predicate: Any, timeout: float = 5.0, what: str = "condition") -> N
 @pytest.fixture
 def host() -> Iterator[Host]:
     scratch = Path(tempfile.mkdtemp(dir="/mnt"))
-    (scratch / "up").mkdir()
-    (scratch / "work").mkdir()
-    sh("mount", "-t", "overlay", "overlay", "-o", f"lowerdir=/etc,upperdir={scratch}/up,workdir={scratch}/work", "/etc")
+    for top in ("etc", "var-lib"):
+        (scratch / top / "up").mkdir(parents=True)
+        (scratch / top / "work").mkdir()
+    sh(
+        "mount",
+        "-t",
+        "overlay",
+        "overlay",
+        "-o",
+        f"lowerdir=/etc,upperdir={scratch}/etc/up,workdir={scratch}/etc/work",
+        "/etc",
+    )
+    # DHCP leases (the clients' and the tool's own) are written under /var/lib.
+    lower = f"lowerdir=/var/lib,upperdir={scratch}/var-lib/up,workdir={scratch}/var-lib/work"
+    sh("mount", "-t", "overlay", "overlay", "-o", lower, "/var/lib")
     sh("mount", "-t", "tmpfs", "-o", "mode=0755", "tmpfs", "/run")
     for d in ("/run/netns", "/run/network", "/run/lock"):
         os.makedirs(d)
@@ -144,4 +156,5 @@ def host() -> Iterator[Host]:
             if link["ifname"] not in before:
                 sh("ip", "link", "delete", link["ifname"], check=False)
         sh("umount", "-R", "/run")
+        sh("umount", "/var/lib")
         sh("umount", "/etc")

@@ -36,7 +36,7 @@ def _ns(root: Path, name: str, text: str, xfrm: str | None = None) -> Path:
 
 
 def _check(root: Path, names: list[str] | None = None, live: Live | None = None) -> list[str]:
-    return [str(p) for p in check(Paths(etc=f"{root}/etc", run=f"{root}/run"), names, live)]
+    return [str(p) for p in check(Paths(etc=f"{root}/etc", run=f"{root}/run", usr_lib=f"{root}/usr/lib"), names, live)]
 
 
 HOST = Live(host_links={n: Link(n) for n in ("lo", "eth0", "eth1", "eth2")})
@@ -78,6 +78,50 @@ def test_nic_claimed_twice_and_by_the_host(root: Path) -> None:
         f"{b}:2: error: eth0 is also taken by namespace a ({a}:1)",
     ]
     assert _check(root, ["b"], HOST) == [f"{b}:2: error: eth0 is also taken by namespace a ({a}:1)"]
+
+
+def _file(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_host_network_managers_and_hotplug_that_would_manage_a_claimed_nic(root: Path) -> None:
+    host = _file(root / "etc/network/interfaces", "auto lo\niface lo inet loopback\n\nallow-hotplug eth0\n")
+    a = _ns(root, "a", "auto eth0 eth1 eth2 br0..eth9\n")
+    # networkd: enabled; /etc overrides /usr/lib's file of the same name; negated names and masks.
+    wants = root / "etc/systemd/system/multi-user.target.wants"
+    wants.mkdir(parents=True)
+    (wants / "systemd-networkd.service").symlink_to("/usr/lib/systemd/system/systemd-networkd.service")
+    eth = _file(
+        root / "etc/systemd/network/10-eth.network", "[Match]\n# the NICs\nName=eth0 eth1\n[Network]\nDHCP=yes\n"
+    )
+    others = _file(root / "etc/systemd/network/30-others.network", "[Match]\nName=!eth*\n")  # all but eth*
+    _file(root / "usr/lib/systemd/network/10-eth.network", "[Match]\nName=*\n")
+    _file(root / "usr/lib/systemd/network/80-container-ve.network", "[Match]\nName=ve-*\nDriver=veth\n")
+    _file(root / "usr/lib/systemd/network/80-6rd-tunnel.network", "[Match]\nKind=sit\n")
+    (root / "etc/systemd/network/99-all.network").symlink_to("/dev/null")
+    _file(root / "usr/lib/systemd/network/99-all.network", "[Network]\nDHCP=yes\n")
+    tail = "whenever it is on the host"
+    warnings = [
+        f"{a}:1: error: eth0 is also brought up by the host (allow-hotplug at {host}:4)",
+        f"{a}:1: warning: eth0 is also managed by the host's systemd-networkd ({eth}:3) {tail}",
+        f"{a}:1: warning: a-eth9 is also managed by the host's systemd-networkd ({others}:2) {tail}",
+        f"{a}:1: warning: eth1 is also managed by the host's systemd-networkd ({eth}:3) {tail}",
+    ]
+    live = Live(host_links={**HOST.host_links, "br0": Link("br0", "bridge")})
+    assert sorted(_check(root, None, live)) == sorted(warnings)
+    # NetworkManager: every device but those it is told to leave alone.
+    (wants / "NetworkManager.service").symlink_to("/usr/lib/systemd/system/NetworkManager.service")
+    _file(root / "etc/NetworkManager/conf.d/netns.conf", "[keyfile]\nunmanaged-devices=interface-name:eth1;mac:00:11\n")
+    nm = f"{wants}/NetworkManager.service:1"
+    assert sorted(_check(root, None, live)) == sorted(
+        [
+            *warnings,
+            f"{a}:1: warning: eth0 is also managed by the host's NetworkManager ({nm}) {tail}",
+            f"{a}:1: warning: eth2 is also managed by the host's NetworkManager ({nm}) {tail}",
+        ]
+    )
 
 
 def test_moving_the_default_route_or_ssh_link_is_a_warning(root: Path) -> None:

@@ -18,8 +18,8 @@ PATHS = Paths()
 BASE = "/etc/netns/web/network"
 DIRS = [Step(MakeDirs(f"{BASE}/{d}")) for d in HOOK_DIRS]
 BRIDGE = Hook("if-pre-up.d", "bridge", "/etc/network/if-pre-up.d/bridge", "/usr/lib/bridge-utils/ifupdown.sh")
-RESOLVED = Hook("if-up.d", "resolved", "/etc/network/if-up.d/resolved", None, "759 0000beef")
-RECORD = {"if-pre-up.d/bridge": "link /usr/lib/bridge-utils/ifupdown.sh", "if-up.d/resolved": "file 759 0000beef"}
+RESOLVED = Hook("if-up.d", "postfix", "/etc/network/if-up.d/postfix", None, "759 0000beef")
+RECORD = {"if-pre-up.d/bridge": "link /usr/lib/bridge-utils/ifupdown.sh", "if-up.d/postfix": "file 759 0000beef"}
 
 
 def _record(record: dict[str, str]) -> list[Step]:
@@ -37,7 +37,7 @@ def test_a_hook_in_the_hidden_directory_is_copied_and_recorded() -> None:
     assert _steps({}, {}) == [
         *DIRS,
         Step(Symlink("/usr/lib/bridge-utils/ifupdown.sh", f"{BASE}/if-pre-up.d/bridge")),
-        Step(CopyFile("/etc/network/if-up.d/resolved", f"{BASE}/if-up.d/resolved")),
+        Step(CopyFile("/etc/network/if-up.d/postfix", f"{BASE}/if-up.d/postfix")),
         *_record(RECORD),
     ]
 
@@ -48,28 +48,28 @@ def test_mirrors_as_made_change_nothing() -> None:
 
 
 def test_a_mirror_of_a_changed_hook_is_refreshed() -> None:
-    changed = Hook("if-up.d", "resolved", RESOLVED.path, None, "800 00c0ffee")
+    changed = Hook("if-up.d", "postfix", RESOLVED.path, None, "800 00c0ffee")
     moved = Hook("if-pre-up.d", "bridge", BRIDGE.path, "/usr/libexec/bridge.sh")
     entries = {key: Entry(kind) for key, kind in RECORD.items()}
     assert _steps(entries, RECORD, (moved, changed)) == [
         *DIRS,
         Step(RemoveFile(f"{BASE}/if-pre-up.d/bridge")),
         Step(Symlink("/usr/libexec/bridge.sh", f"{BASE}/if-pre-up.d/bridge")),
-        Step(RemoveFile(f"{BASE}/if-up.d/resolved")),
-        Step(CopyFile(RESOLVED.path, f"{BASE}/if-up.d/resolved")),
-        *_record({"if-pre-up.d/bridge": "link /usr/libexec/bridge.sh", "if-up.d/resolved": "file 800 00c0ffee"}),
+        Step(RemoveFile(f"{BASE}/if-up.d/postfix")),
+        Step(CopyFile(RESOLVED.path, f"{BASE}/if-up.d/postfix")),
+        *_record({"if-pre-up.d/bridge": "link /usr/libexec/bridge.sh", "if-up.d/postfix": "file 800 00c0ffee"}),
     ]
 
 
 def test_the_admins_own_entry_stays_and_is_not_recorded() -> None:
-    entries = {"if-up.d/resolved": Entry("file 12 0badf00d"), "if-pre-up.d/bridge": Entry("link /usr/local/mine")}
+    entries = {"if-up.d/postfix": Entry("file 12 0badf00d"), "if-pre-up.d/bridge": Entry("link /usr/local/mine")}
     assert _steps(entries, RECORD) == [*DIRS, *_record({})]
 
 
 def test_mirrors_of_a_removed_package_go_with_its_hooks() -> None:
     entries = {
         "if-pre-up.d/bridge": Entry("link /usr/lib/bridge-utils/ifupdown.sh", dangling=True),
-        "if-up.d/resolved": Entry("file 759 0000beef"),
+        "if-up.d/postfix": Entry("file 759 0000beef"),
         "if-up.d/mine": Entry("file 12 0badf00d"),  # the admin's: stays
         "if-down.d/old": Entry("link /usr/lib/old/hook", dangling=True),  # made by an earlier version
     }
@@ -77,7 +77,7 @@ def test_mirrors_of_a_removed_package_go_with_its_hooks() -> None:
         *DIRS,
         Step(RemoveFile(f"{BASE}/if-down.d/old")),
         Step(RemoveFile(f"{BASE}/if-pre-up.d/bridge")),
-        Step(RemoveFile(f"{BASE}/if-up.d/resolved")),
+        Step(RemoveFile(f"{BASE}/if-up.d/postfix")),
         *_record({}),
     ]
 
@@ -85,12 +85,12 @@ def test_mirrors_of_a_removed_package_go_with_its_hooks() -> None:
 def test_a_hard_link_made_by_earlier_versions_becomes_a_copy() -> None:
     entries = {
         "if-pre-up.d/bridge": Entry("link /usr/lib/bridge-utils/ifupdown.sh"),
-        "if-up.d/resolved": Entry("file 759 0000beef", host_inode=True),
+        "if-up.d/postfix": Entry("file 759 0000beef", host_inode=True),
     }
     assert _steps(entries, {}) == [
         *DIRS,
-        Step(RemoveFile(f"{BASE}/if-up.d/resolved")),
-        Step(CopyFile(RESOLVED.path, f"{BASE}/if-up.d/resolved")),
+        Step(RemoveFile(f"{BASE}/if-up.d/postfix")),
+        Step(CopyFile(RESOLVED.path, f"{BASE}/if-up.d/postfix")),
         *_record(RECORD),
     ]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from netns_helper.commands import OnError, Plan, Run, Step, joined, script
+from netns_helper.commands import IFUPDOWN_TIMEOUTS, OnError, Plan, Run, Step, joined, script
 from netns_helper.errors import ConfigError, Loc
 from netns_helper.facts import Entry, Facts, Hook, Paths
 from netns_helper.interfaces import Interfaces, parse_text
@@ -302,3 +302,84 @@ def test_stale_namespace_with_links_is_replaced() -> None:
     text = script([_links_plan(facts)])
     assert text.count("ip link add name link0 type veth peer name link1 netns service1") == 1
     assert "ip link delete dev link0 || :" in text  # torn down first, not a clash
+
+
+DHCP = """\
+auto lo
+iface lo inet loopback
+
+auto eth0 eth1
+iface eth0 inet dhcp
+iface eth1 inet static
+   address 192.0.2.2/24
+iface eth1 inet6 auto
+"""
+CLIENTS = frozenset({"dhclient", "dhcpcd"})
+
+
+def test_golden_start_dhcp_binds_private_client_state() -> None:
+    facts = Facts(host_links=HOST, dhcp_clients=CLIENTS, resolv_conf_exists=True)
+    plan = plan_start("dhcp", parse_text(DHCP, "/etc/netns/dhcp/network/interfaces"), facts, PATHS)
+    text = check_golden("start-dhcp", plan)
+    # Every ifupdown run of the namespace (ifup, and ifdown when undoing) binds the same paths.
+    runs = [a for step in plan.steps for a in (step.action, *step.undo) if isinstance(a, Run) and "ifup" in a.argv]
+    downs = [a for step in plan.steps for a in step.undo if isinstance(a, Run) and "ifdown" in a.argv]
+    assert len(runs) == 1 and len(downs) == 1
+    assert runs[0].argv[: runs[0].argv.index("--")] == downs[0].argv[: downs[0].argv.index("--")]
+    for private, shared in (
+        ("/var/lib/netns-helper/dhcp/dhcp", "/var/lib/dhcp"),
+        ("/var/lib/netns-helper/dhcp/dhcpcd", "/var/lib/dhcpcd"),
+        ("/run/network/netns/dhcp/dhcp/dhcpcd", "/run/dhcpcd"),
+        ("/run/network/netns/dhcp/dhcp/dhclient.eth0.pid", "/run/dhclient.eth0.pid"),
+        ("/run/network/netns/dhcp/dhcp/dhclient6.eth1.pid", "/run/dhclient6.eth1.pid"),
+    ):
+        assert f"{private} {shared}" in text
+
+
+def test_static_namespace_keeps_the_plain_ifup() -> None:
+    facts = Facts(host_links=HOST, dhcp_clients=CLIENTS)
+    plan = plan_start("nginx", _config("nginx"), facts, PATHS)
+    assert "ip netns exec nginx ifup -a --state-dir=/run/network/netns/nginx" in script([plan]).splitlines()
+
+
+def test_stop_binds_what_start_bound_whatever_the_config_says_now() -> None:
+    entries = frozenset({"dhclient.eth0.pid", "dhclient6.eth0.pid", "dhcpcd"})
+    facts = Facts(namespaces=frozenset({"dhcp"}), dhcp_clients=CLIENTS, dhcp_run_entries=entries)
+    text = check_golden("stop-dhcp", plan_stop("dhcp", None, facts, PATHS))
+    assert "/run/network/netns/dhcp/dhcp/dhclient.eth0.pid /run/dhclient.eth0.pid" in text
+    # Without the private directory, start bound nothing: the plain ifdown.
+    plain = plan_stop("dhcp", None, Facts(namespaces=frozenset({"dhcp"}), dhcp_clients=CLIENTS), PATHS)
+    assert plain.steps[0].action == Run(
+        ("ip", "netns", "exec", "dhcp", "ifdown", "-a", "--state-dir=/run/network/netns/dhcp"),
+        timeout=IFUPDOWN_TIMEOUTS["ifdown"],
+    )
+
+
+def test_host_resolver_hooks_are_not_mirrored() -> None:
+    hooks = (
+        Hook("if-up.d", "resolved", "/etc/network/if-up.d/resolved", None),
+        Hook("if-down.d", "resolved", "/etc/network/if-down.d/resolved", None),
+        Hook("if-up.d", "000resolvconf", "/etc/network/if-up.d/000resolvconf", None),
+        Hook("if-down.d", "resolvconf", "/etc/network/if-down.d/resolvconf", None),
+        Hook("if-pre-up.d", "bridge", "/etc/network/if-pre-up.d/bridge", "/usr/lib/bridge-utils/ifupdown.sh"),
+    )
+    text = script([plan_start("nginx", _config("nginx"), Facts(host_links=HOST, host_hooks=hooks), PATHS)])
+    assert "resolv" not in text.replace("resolv.conf", "")
+    assert "ln -s /usr/lib/bridge-utils/ifupdown.sh /etc/netns/nginx/network/if-pre-up.d/bridge" in text
+
+
+def test_dhclient_hooks_of_host_daemons_are_left_out_of_the_namespace_copy() -> None:
+    hooks = (
+        ("dhclient-enter-hooks.d", "resolvconf", "make_resolv_conf() { resolvconf -a; }"),
+        ("dhclient-exit-hooks.d", "rfc3442-classless-routes", "ip route add x\n"),
+        ("dhclient-exit-hooks.d", "timesyncd", "systemctl try-restart systemd-timesyncd\n"),
+    )
+    facts = Facts(host_links=HOST, dhcp_clients=frozenset({"dhclient"}), dhcp_hooks=hooks, resolv_conf_exists=True)
+    text = script([plan_start("dhcp", parse_text(DHCP, "/etc/netns/dhcp/network/interfaces"), facts, PATHS)])
+    run = "/run/network/netns/dhcp/dhcp"
+    assert f"mkdir -p {run}/dhclient-enter-hooks.d" in text
+    assert f"printf '%s\\n' 'ip route add x' >{run}/dhclient-exit-hooks.d/rfc3442-classless-routes" in text
+    assert "resolvconf" not in text and "timesyncd" not in text
+    assert f"dir {run}/dhclient-exit-hooks.d /etc/dhcp/dhclient-exit-hooks.d" in text
+    # Written before the ifup that binds them.
+    assert text.index("rfc3442") < text.index("-- ifup -a")

@@ -11,11 +11,11 @@ mkdir -p /etc/netns/service1/network/if-up.d
 mkdir -p /etc/netns/service1/network/if-down.d
 mkdir -p /etc/netns/service1/network/if-post-down.d
 ip link add name link0 type veth peer name link1 netns service1
+ifup link0
 ip link add name link2 type veth peer name link3 netns service1
 ip link set dev link2 up
 ip link add name service1-7 type veth peer name br0..7 netns service1
 ip link set dev service1-7 master br0
 ip link set dev service1-7 up
 ip netns exec service1 ifup -a --state-dir=/run/network/netns/service1
-ifup link0
 exit "$rc"

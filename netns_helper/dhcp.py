@@ -1,0 +1,106 @@
+"""Private DHCP client state for each namespace: which paths ifupdown's clients use, and where ours live.
+
+ifupdown runs its DHCP client with fixed paths under /run and /var/lib, which every namespace
+shares with the host: `dhclient -pf /run/dhclient.IFACE.pid -lf /var/lib/dhcp/...`, dhcpcd's
+/run/dhcpcd (pid files and control sockets) and /var/lib/dhcpcd, udhcpc's /run/udhcpc.IFACE.pid.
+Two namespaces (or a namespace and the host) with one interface name would find, signal and
+release each other's client. `ip netns exec` gives ifupdown a mount namespace of its own, which
+the client inherits; binding a private file or directory of the namespace over each of those
+paths there, before ifupdown runs, gives every namespace its own client state. Leases live under
+/var/lib and outlive a stop, as a host's do across reboots; pid files and sockets live in the
+namespace's state directory, which stop removes. Pure: runs nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .interfaces import Interfaces
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .facts import Paths
+
+
+@dataclass(frozen=True)
+class Client:
+    """A DHCP client ifupdown may run: how ifupdown tells it is there, and the state it keeps."""
+
+    name: str
+    binary: str  # ifupdown's own test: execable(BINARY)
+    lib_dirs: tuple[str, ...]  # under /var/lib: leases, kept across restarts
+    run_dirs: tuple[str, ...]  # under /run: pid files, control sockets
+    pid_files: tuple[str, ...]  # under /run, per interface ({} is the interface)
+    hook_dirs: tuple[str, ...] = ()  # under /etc/dhcp: the client script's hooks (see HOST_DAEMON_HOOKS)
+
+
+DHCLIENT_HOOK_DIRS = ("dhclient-enter-hooks.d", "dhclient-exit-hooks.d")
+CLIENTS = (
+    Client("dhclient", "/sbin/dhclient", ("dhcp",), (), ("dhclient.{}.pid", "dhclient6.{}.pid"), DHCLIENT_HOOK_DIRS),
+    Client("dhcpcd", "/sbin/dhcpcd", ("dhcpcd",), ("dhcpcd",), ()),
+    Client("udhcpc", "/sbin/udhcpc", (), (), ("udhcpc.{}.pid",)),
+)
+# dhclient-script hooks that hand a lease's servers to the host's daemons: resolvconf's (the host's
+# resolv.conf), timesyncd's (the host's /run/systemd/timesyncd.conf.d, then a restart of it), ntp's,
+# chrony's. Inside a namespace the client sees a copy of its hook directories without them; the
+# lease's DNS then goes where dhclient-script writes it by default, the namespace's resolv.conf.
+HOST_DAEMON_HOOKS = frozenset({"resolvconf", "resolved", "resolved-enter", "timesyncd", "ntp", "ntpsec", "chrony"})
+
+# Stanzas for which ifupdown starts a DHCP client (inet6 auto: dhclient -6 -S with `dhcp 1`).
+_DHCP_METHODS = frozenset({("inet", "dhcp"), ("inet6", "dhcp"), ("inet6", "auto")})
+_PID_NAME_RE = re.compile(r"(?:dhclient6?|udhcpc)\.(?P<iface>.+)\.pid")
+
+
+@dataclass(frozen=True)
+class Bind:
+    """Bind SOURCE (ours) over TARGET (the client's path); both are created when missing."""
+
+    directory: bool
+    source: str
+    target: str
+
+
+def dhcp_interfaces(config: Interfaces) -> tuple[str, ...]:
+    """Interfaces of CONFIG for which ifupdown runs a DHCP client."""
+    return tuple(dict.fromkeys(i.name for i in config.ifaces if (i.family, i.method) in _DHCP_METHODS))
+
+
+def interfaces_of_pid_files(names: frozenset[str]) -> tuple[str, ...]:
+    """The interfaces whose private pid files start left in the namespace's run directory."""
+    found = (_PID_NAME_RE.fullmatch(name) for name in sorted(names))
+    return tuple(dict.fromkeys(m["iface"] for m in found if m))
+
+
+def binds(paths: Paths, netns: str, clients: frozenset[str], ifaces: tuple[str, ...]) -> tuple[Bind, ...]:
+    """The private paths of NETNS bound over the state of the installed CLIENTS, for IFACES."""
+    lib, run = paths.dhcp_lib_dir(netns), paths.dhcp_run_dir(netns)
+    out: list[Bind] = []
+    for client in CLIENTS:
+        if client.name not in clients:
+            continue
+        out.extend(Bind(True, f"{lib}/{d}", f"{paths.var_lib}/{d}") for d in client.lib_dirs)
+        out.extend(Bind(True, f"{run}/{d}", f"{paths.run}/{d}") for d in client.run_dirs)
+        out.extend(Bind(True, f"{run}/{d}", f"{paths.etc}/dhcp/{d}") for d in client.hook_dirs)
+        names = [pattern.format(iface) for iface in ifaces for pattern in client.pid_files]
+        out.extend(Bind(False, f"{run}/{name}", f"{paths.run}/{name}") for name in names)
+    return tuple(out)
+
+
+def hook_copies(
+    paths: Paths, netns: str, clients: frozenset[str], hooks: tuple[tuple[str, str, str], ...]
+) -> tuple[tuple[str, str], ...]:
+    """(path, content) of the host's client hooks (directory, name, content) that NETNS's copy keeps."""
+    dirs = {d for client in CLIENTS if client.name in clients for d in client.hook_dirs}
+    run = paths.dhcp_run_dir(netns)
+    return tuple(
+        (f"{run}/{directory}/{name}", content if content.endswith("\n") else content + "\n")
+        for directory, name, content in hooks
+        if directory in dirs and name not in HOST_DAEMON_HOOKS
+    )
+
+
+def hook_dirs(paths: Paths, netns: str, clients: frozenset[str]) -> tuple[str, ...]:
+    """NETNS's copies of the hook directories of CLIENTS, made by start (binds() mounts them)."""
+    run = paths.dhcp_run_dir(netns)
+    return tuple(f"{run}/{d}" for client in CLIENTS if client.name in clients for d in client.hook_dirs)
