@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import ipaddress
+import fnmatch
 import json
 import os
 import sys
@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from . import iproute
 from .errors import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, ConfigError, Loc
 from .facts import Link, Paths, list_namespaces, parse_links
+from .ifupdown import check_iface
 from .interfaces import Iface, Interfaces, parse_file
 from .links import veths
 from .names import check_netns_name
@@ -119,7 +120,7 @@ def _load(paths: Paths, selected: set[str] | None) -> _World:
     host_path = f"{paths.host_network}/interfaces"
     if os.path.exists(host_path):
         world.host = parse_file(host_path, world.host_errors)
-        world.problems += [Problem.of(e) for e in world.host_errors]
+        world.problems += [Problem.of(e, host_error_severity(e, world.host, selected)) for e in world.host_errors]
     base = f"{paths.etc}/netns"
     for name in sorted(os.listdir(base)) if os.path.isdir(base) else []:
         if not os.path.isdir(f"{base}/{name}/network"):
@@ -146,6 +147,19 @@ def _load(paths: Paths, selected: set[str] | None) -> _World:
                 if wanted:
                     world.problems.append(Problem.of(e))
     return world
+
+
+def host_error_severity(error: ConfigError, host: Interfaces, selected: set[str] | None) -> str:
+    """An error in the host's file blocks only the namespaces whose start runs the host's ifupdown.
+
+    Those are the namespaces with `link-netns` pairs (their host ends are brought up by the host's
+    ifup, which reads the whole file); for the others the error is the host's own business: a warning.
+    """
+    if "link-netns" in error.message:
+        return ERROR  # a broken link-netns line: which namespace it meant is unknown
+    if any(selected is None or link.netns in selected for link in host.links):
+        return ERROR
+    return WARNING
 
 
 def check(paths: Paths, names: Sequence[str] | None, live: Live | None) -> list[Problem]:
@@ -234,6 +248,11 @@ def _check_namespace(
             problems.append(
                 Problem(ERROR, f"{dev} is also brought up by the host (auto at {host_auto[dev]})", str(loc))
             )
+        for pattern, where in _host_auto_patterns(world.host):
+            if fnmatch.fnmatchcase(dev, pattern.split("/")[1].split("=")[0]):
+                problems.append(
+                    Problem(ERROR, f"{dev} is also brought up by the host (auto {pattern} at {where})", str(loc))
+                )
         if live is None:
             continue
         here = dev in live.host_links
@@ -251,27 +270,14 @@ def _check_namespace(
     return problems
 
 
+def _host_auto_patterns(host: Interfaces | None) -> list[tuple[str, Loc]]:
+    """The host's `auto /NAME-GLOB` patterns (those on names; `mac/...` ones need the kernel's answer)."""
+    return [(p, loc) for cls, p, loc in host.patterns() if cls == "auto" and p.startswith("/")] if host else []
+
+
 def _check_values(iface: Iface) -> list[Problem]:
-    problems = []
-    family = {"inet": 4, "inet6": 6}.get(iface.family)
-    for opt in iface.options:
-        try:
-            if opt.key == "address" and family:
-                for word in opt.value.split():
-                    address = ipaddress.ip_interface(word)
-                    if address.version != family:
-                        raise ValueError(f"{word} is not an IPv{family} address ({iface.family} stanza)")
-            elif opt.key in ("gateway", "netmask") and family:
-                value = ipaddress.ip_address(opt.value.split()[0]) if opt.key == "gateway" else None
-                if value is not None and value.version != family:
-                    raise ValueError(f"{opt.value} is not an IPv{family} address")
-                if opt.key == "netmask" and family == 4:
-                    ipaddress.IPv4Network(f"0.0.0.0/{opt.value}")
-            elif opt.key == "mtu" and not 68 <= int(opt.value) <= 65535:
-                raise ValueError(f"MTU {opt.value} is outside 68..65535")
-        except ValueError as e:
-            problems.append(Problem(ERROR, f"invalid {opt.name} for {iface.name}: {e}", str(opt.loc)))
-    return problems
+    """What ifup would refuse at run time (ifupdown.py's method tables), reported before anything runs."""
+    return [Problem.of(error) for error in check_iface(iface)]
 
 
 def _check_host_links(world: _World, selected: set[str] | None) -> list[Problem]:
@@ -358,7 +364,11 @@ class StartCheck:
         require_config(paths, name)
         self.name = name
         self.world = _load(paths, {name})
-        for parse_errors in (self.world.config_errors.get(name, []), self.world.host_errors):
+        host = self.world.host
+        for parse_errors in (
+            self.world.config_errors.get(name, []),
+            [e for e in self.world.host_errors if host and host_error_severity(e, host, {name}) == ERROR],
+        ):
             if parse_errors:
                 raise parse_errors[0]
         problems = _problems(self.world, {name}, None)

@@ -77,6 +77,13 @@ def _members(config: Interfaces) -> dict[str, Loc]:
 
 def claimed(config: Interfaces) -> dict[str, Loc]:
     """Interfaces the namespace's file brings up (auto, allow-hotplug) and their bond/bridge members."""
+    for _, pattern, loc in config.patterns():
+        raise ConfigError(
+            f"{pattern!r} is an interface pattern (interfaces(5) PATTERN MATCHING): a namespace's file must name "
+            "its interfaces",
+            loc,
+            hint="patterns match the links the kernel has when ifup runs; the tool moves NICs in by name",
+        )
     wanted = config.brought_up()
     for name, loc in _members(config).items():
         wanted.setdefault(name, loc)

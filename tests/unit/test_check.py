@@ -51,7 +51,7 @@ def test_every_problem_at_once_in_file_order(root: Path) -> None:
     assert _check(root, None, HOST) == [
         f"{path}:2: error: unknown word 'bogus' outside any stanza (hint: options belong after an `iface` line; "
         "stanzas start with iface, mapping, auto, allow-*, source, source-directory, rename or link-netns)",
-        f"{path}:4: error: invalid address for eth0: '192.0.2.300/24' does not appear to be an IPv4 or IPv6 interface",
+        f"{path}:4: error: invalid address for eth0: '192.0.2.300/24' is not an IPv4 address",
         f"{path}:5: error: invalid mtu for eth0: MTU 9 is outside 68..65535",
         f"{path}:6: error: invalid gateway for eth0: 2001:db8::1 is not an IPv4 address",
         f"{path}:7: error: VLAN id 5000 of 'eth1.5000' is outside 1..4094",
