@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from . import iproute
 from .errors import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, ConfigError, Loc
 from .facts import Link, Paths, list_namespaces, parse_links
-from .ifupdown import check_iface
+from .ifupdown import check_defined, check_iface
 from .interfaces import Iface, Interfaces, parse_file
 from .links import veths
 from .names import check_netns_name
@@ -217,7 +217,7 @@ def _claims(world: _World) -> dict[str, list[tuple[str, Loc]]]:
 def _check_namespace(
     name: str, config: Interfaces, world: _World, claims: dict[str, list[tuple[str, Loc]]], live: Live | None
 ) -> list[Problem]:
-    problems: list[Problem] = []
+    problems = [Problem.of(error) for error in check_defined(config)]
     for iface in config.ifaces:
         problems += _check_values(iface)
     for link in config.links:

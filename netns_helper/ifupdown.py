@@ -21,7 +21,7 @@ from .errors import ConfigError, Loc
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from .interfaces import Iface, Option
+    from .interfaces import Iface, Interfaces, Option
 
 # A value check: (value, IP version of the stanza or None) -> what is wrong, or None.
 Shape = Callable[[str, int | None], str | None]
@@ -316,6 +316,30 @@ def check_method(family: str, method: str, loc: Loc) -> None:
         )
     if method not in methods:
         raise ConfigError(f"unknown method {method!r} for family {family}: ifupdown knows {', '.join(methods)}", loc)
+
+
+def check_defined(config: Interfaces) -> list[ConfigError]:
+    """Interfaces that auto or allow-* lines bring up without a stanza: ifup fails ('unknown interface').
+
+    `lo` has one implicitly; with a mapping stanza, a mapped name may have one.
+    """
+    if config.mappings:
+        return []
+    errors = []
+    seen = set()
+    for allow in config.allows:
+        word = "auto" if allow.cls == "auto" else f"allow-{allow.cls}"
+        for name in allow.names:
+            if name != "lo" and name not in seen and not config.iface(name):
+                seen.add(name)
+                errors.append(
+                    ConfigError(
+                        f"{name} is brought up ({word}) but has no iface stanza: ifup would fail ('unknown interface')",
+                        allow.loc,
+                        hint=f"add `iface {name} inet manual` (or the stanza it needs)",
+                    )
+                )
+    return errors
 
 
 def check_iface(iface: Iface) -> list[ConfigError]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from netns_helper.errors import ConfigError
-from netns_helper.ifupdown import METHODS, check_iface
+from netns_helper.ifupdown import METHODS, check_defined, check_iface
 from netns_helper.interfaces import parse_text
 
 PATH = "/etc/netns/web/network/interfaces"
@@ -100,3 +100,11 @@ def test_unknown_family_or_method_is_a_parse_error(line: str, words: str) -> Non
 def test_the_table_covers_the_families_the_issue_names() -> None:
     assert set(METHODS) == {"inet", "inet6", "can", "ipx", "meta"}
     assert "static" in METHODS["inet"] and "auto" in METHODS["inet6"]
+
+
+def test_an_interface_brought_up_without_a_stanza_is_an_error() -> None:
+    config = parse_text("auto lo eth0\nallow-hotplug eth1\niface eth1 inet dhcp\nauto eth0\n", PATH)
+    (error,) = check_defined(config)
+    assert error.loc is not None and error.loc.line == 1
+    assert error.message.startswith("eth0 is brought up (auto) but has no iface stanza: ifup would fail")
+    assert check_defined(parse_text("mapping eth*\n  script /bin/echo\nauto eth0\n", PATH)) == []
