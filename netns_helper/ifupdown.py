@@ -321,16 +321,30 @@ def check_method(family: str, method: str, loc: Loc) -> None:
 def check_defined(config: Interfaces) -> list[ConfigError]:
     """Interfaces that auto or allow-* lines bring up without a stanza: ifup fails ('unknown interface').
 
-    `lo` has one implicitly; with a mapping stanza, a mapped name may have one.
+    `lo` has one implicitly, unless some stanza uses the loopback method (ifupdown then adds none);
+    with a mapping stanza, a mapped name may have one.
     """
     if config.mappings:
         return []
+    loopback = next((i for i in config.ifaces if i.method == "loopback"), None)
+    implicit = set() if loopback else {"lo"}
     errors = []
     seen = set()
+    if loopback is not None and not config.iface("lo"):
+        # ifupdown adds `auto lo` before it reads the file, and the stanza only if none is a loopback.
+        errors.append(
+            ConfigError(
+                f"`iface {loopback.name} {loopback.family} loopback` keeps ifupdown from defining lo, which it "
+                "brings up all the same: ifup -a would fail ('unknown interface lo')",
+                loopback.loc,
+                hint="add `iface lo inet loopback`, or use another method here",
+            )
+        )
+        seen.add("lo")
     for allow in config.allows:
         word = "auto" if allow.cls == "auto" else f"allow-{allow.cls}"
         for name in allow.names:
-            if name != "lo" and name not in seen and not config.iface(name):
+            if name not in implicit and name not in seen and not config.iface(name):
                 seen.add(name)
                 errors.append(
                     ConfigError(

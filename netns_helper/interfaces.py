@@ -406,6 +406,9 @@ def _parse_line(builder: _Builder, path: str, loc: Loc, text: str, stack: tuple[
             )
         # For ifupdown an option of the stanza above, which goes on after it.
         _directive(builder, path, word, args, loc, stack)
+    elif keyword in ("auto", "allow", *_FLAG_WORDS) and not args:
+        # ifupdown skips such a line, and the stanza above goes on after it: so do we, collecting.
+        builder.fail(ConfigError(f"`{word}` needs at least one interface name", loc, hint="ifupdown ignores the line"))
     elif keyword in ("iface", "mapping"):
         previous, state.current = state.current, (word, args, loc, [])
         state.ifupdown_stanza = word == "iface"

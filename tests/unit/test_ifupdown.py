@@ -108,3 +108,11 @@ def test_an_interface_brought_up_without_a_stanza_is_an_error() -> None:
     assert error.loc is not None and error.loc.line == 1
     assert error.message.startswith("eth0 is brought up (auto) but has no iface stanza: ifup would fail")
     assert check_defined(parse_text("mapping eth*\n  script /bin/echo\nauto eth0\n", PATH)) == []
+
+
+def test_lo_has_an_implicit_stanza_only_while_no_stanza_uses_the_loopback_method() -> None:
+    assert check_defined(parse_text("auto lo\n", PATH)) == []
+    (error,) = check_defined(parse_text("auto lo eth0\niface eth0 inet loopback\n", PATH))  # found by ifquery
+    assert error.message.startswith("`iface eth0 inet loopback` keeps ifupdown from defining lo")
+    (error,) = check_defined(parse_text("iface eth0 inet loopback\n", PATH))  # ifupdown's `auto lo` stays
+    assert "ifup -a would fail ('unknown interface lo')" in error.message

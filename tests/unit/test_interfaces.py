@@ -324,3 +324,12 @@ def test_a_word_longer_than_ifupdown_keeps_is_refused() -> None:
     err = _error("iface eth0 inet manual\n  " + "x" * 80 + " 1\n")
     assert err.loc == Loc("/etc/netns/x/network/interfaces", 2)
     assert "longer than 79 bytes" in err.message
+
+
+def test_a_bare_auto_line_leaves_the_stanza_open_as_for_ifupdown(tmp_path: Path) -> None:
+    path = tmp_path / "interfaces"
+    path.write_text("iface a inet manual\nallow-x\n  mtu 1500\n")
+    errors: list[ConfigError] = []
+    cfg = parse_file(str(path), errors)
+    assert [(e.message, e.loc) for e in errors] == [("`allow-x` needs at least one interface name", Loc(str(path), 2))]
+    assert [(o.name, o.value) for o in cfg.ifaces[0].options] == [("mtu", "1500")]
