@@ -173,6 +173,7 @@ _HW = Opt("hwaddress", hwaddress)
 _MTU = Opt("mtu", mtu)
 _METRIC = Opt("metric", uint)
 _TTL = Opt("ttl", one_word)
+_TUNNEL = (Opt("dstaddr", host), Opt("local", host), _METRIC, Opt("gateway", host), _TTL, _MTU)
 METHODS: dict[str, dict[str, tuple[Opt, ...]]] = {
     "inet": {
         "loopback": (),
@@ -202,12 +203,7 @@ METHODS: dict[str, dict[str, tuple[Opt, ...]]] = {
             req("netmask", netmask),
             req("mode", one_word),
             req("endpoint", host),
-            Opt("dstaddr", host),
-            Opt("local", host),
-            _METRIC,
-            Opt("gateway", host),
-            _TTL,
-            _MTU,
+            *_TUNNEL,
         ),
         "ppp": (Opt("provider", one_word), Opt("unit", uint), Opt("options")),
         "wvdial": (Opt("provider", one_word),),
@@ -253,12 +249,7 @@ METHODS: dict[str, dict[str, tuple[Opt, ...]]] = {
             Opt("netmask", netmask),
             req("mode", one_word),
             req("endpoint", host),
-            Opt("dstaddr", host),
-            Opt("local", host),
-            _METRIC,
-            Opt("gateway", host),
-            _TTL,
-            _MTU,
+            *_TUNNEL,
             Opt("encaplimit", one_word),
         ),
         "v4tunnel": (
