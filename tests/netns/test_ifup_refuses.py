@@ -62,7 +62,8 @@ def test_required_options_are_ifups(host: Host, tmp_path: Path, family: str, met
 
 def test_an_unknown_family_or_method_is_refused_by_ifquery_too(host: Host, tmp_path: Path) -> None:
     for line in ("inet statik", "link none", "INET static", "inet6 bootp"):
-        rc, err = _no_act(tmp_path, *line.split(), {})
+        family, method = line.split()
+        rc, err = _no_act(tmp_path, family, method, {})
         assert rc != 0 and "unknown or no" in err, (line, err)
 
 
