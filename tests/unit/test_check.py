@@ -56,10 +56,14 @@ def test_every_problem_at_once_in_file_order(root: Path) -> None:
     assert _check(root, None, HOST) == [
         f"{path}:2: error: unknown word 'bogus' outside any stanza (hint: options belong after an `iface` line; "
         "stanzas start with iface, mapping, auto, allow-*, source, source-directory, rename or link-netns)",
-        f"{path}:4: error: invalid address for eth0: '192.0.2.300/24' does not appear to be an IPv4 or IPv6 interface",
+        f"{path}:4: error: invalid address for eth0: '192.0.2.300/24' is not an IPv4 address",
         f"{path}:5: error: invalid mtu for eth0: MTU 9 is outside 68..65535",
         f"{path}:6: error: invalid gateway for eth0: 2001:db8::1 is not an IPv4 address",
         f"{path}:7: error: VLAN id 5000 of 'eth1.5000' is outside 1..4094",
+        f"{path}:7: error: eth1.5000 is brought up (auto) but has no iface stanza: ifup would fail "
+        "('unknown interface') (hint: add `iface eth1.5000 inet manual` (or the stanza it needs))",
+        f"{path}:7: error: eth9 is brought up (auto) but has no iface stanza: ifup would fail "
+        "('unknown interface') (hint: add `iface eth9 inet manual` (or the stanza it needs))",
         f"{path}:7: error: interface 'eth9' does not exist on this host (hint: name a NIC that `ip link` shows, "
         "a VLAN PARENT.VID of one, or a bond/bridge stanza)",
         f"{path}:8: error: unknown word 'address' outside any stanza (hint: options belong after an `iface` line; "
@@ -69,8 +73,8 @@ def test_every_problem_at_once_in_file_order(root: Path) -> None:
 
 def test_nic_claimed_twice_and_by_the_host(root: Path) -> None:
     (root / "etc/network/interfaces").write_text("auto lo eth1\niface lo inet loopback\n")
-    a = _ns(root, "a", "auto eth0 eth1\n")
-    b = _ns(root, "b", "\nauto eth0\n")
+    a = _ns(root, "a", "auto eth0 eth1\niface eth0 inet manual\niface eth1 inet manual\n")
+    b = _ns(root, "b", "\nauto eth0\niface eth0 inet manual\niface eth1 inet manual\n")
     assert _check(root, None, HOST) == [
         f"{a}:1: error: eth0 is also taken by namespace b ({b}:2)",
         f"{a}:1: error: eth1 is also brought up by the host (auto at {root}/etc/network/interfaces:1)",
@@ -80,7 +84,7 @@ def test_nic_claimed_twice_and_by_the_host(root: Path) -> None:
 
 
 def test_moving_the_default_route_or_ssh_link_is_a_warning(root: Path) -> None:
-    path = _ns(root, "a", "auto eth0 eth1\n")
+    path = _ns(root, "a", "auto eth0 eth1\niface eth0 inet manual\niface eth1 inet manual\n")
     live = Live(host_links=HOST.host_links, default_devs=frozenset({"eth0"}), ssh_dev="eth1")
     assert _check(root, None, live) == [
         f"{path}:1: warning: eth0 carries the host's default route: moving it cuts the host off",
@@ -97,14 +101,14 @@ def test_nic_inside_its_running_namespace_is_not_missing(root: Path) -> None:
 def test_links_and_bridge_ports(root: Path) -> None:
     host = root / "etc/network/interfaces"
     host.write_text("iface lo inet loopback\nlink-netns ghost g0 g1\nlink-netns a l0 l1\n")
-    a = _ns(root, "a", "auto l1 br9..1 averyveryverylongname..1\n")
+    a = _ns(root, "a", "auto l1 br9..1 averyveryverylongname..1\niface l1 inet manual\niface br9..1 inet manual\n")
     assert _check(root, None, HOST) == [
         f"{a}:1: error: interface name 'averyveryverylongname..1' is longer than 15 bytes "
         "(hint: the kernel limits network interface names to 15 bytes)",
         f"{host}:2: error: link-netns for namespace ghost, which has no configuration "
         f"({root}/etc/netns/ghost/network/interfaces)",
     ]
-    a.write_text("auto l1 br9..1\n")
+    a.write_text("auto l1 br9..1\niface l1 inet manual\niface br9..1 inet manual\n")
     assert _check(root, None, HOST) == [
         f"{a}:1: error: bridge port 'br9..1': 'br9' does not exist on this host",
         f"{host}:2: error: link-netns for namespace ghost, which has no configuration "
@@ -158,7 +162,7 @@ def test_start_refuses_on_errors_and_only_warns_on_warnings(root: Path, capsys: 
         start_check(load(paths), "a", query)
     assert str(info.value).startswith(f"{path}:3: error: invalid address for eth0")
     assert asked == []  # the file rules refuse before any process runs
-    path.write_text("auto eth0 eth7\n")
+    path.write_text("auto eth0 eth7\niface eth0 inet manual\niface eth7 inet manual\n")
     with pytest.raises(Refused) as info:
         start_check(load(paths), "a", query)
     assert str(info.value).startswith(f"{path}:1: error: interface 'eth7' does not exist on this host")
@@ -166,7 +170,7 @@ def test_start_refuses_on_errors_and_only_warns_on_warnings(root: Path, capsys: 
     (root / "proc/net/route").write_text(
         "Iface\tDestination\tGateway\tFlags\nEth\neth0\t00000000\t0\t3\t0\t0\t0\t00000000\n"
     )
-    path.write_text("auto eth0\nallow-hotplug eth8\n")
+    path.write_text("auto eth0\nallow-hotplug eth8\niface eth0 inet manual\niface eth8 inet manual\n")
     assert start_check(load(paths), "a", query).host_links == HOST.host_links
     assert capsys.readouterr().err == (
         f"{path}:1: warning: eth0 carries the host's default route: moving it cuts the host off\n"

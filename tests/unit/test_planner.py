@@ -302,3 +302,12 @@ def test_stale_namespace_with_links_is_replaced() -> None:
     text = script([_links_plan(facts)])
     assert text.count("ip link add name link0 type veth peer name link1 netns service1") == 1
     assert "ip link delete dev link0 || :" in text  # torn down first, not a clash
+
+
+def test_stop_after_the_file_was_edited_to_a_pattern_still_gives_back() -> None:
+    """A pattern is a rule's error (check, start); stop plans with the file the admin left."""
+    config = parse_text("auto lo /eth*\niface lo inet loopback\n", "/etc/netns/nginx/network/interfaces")
+    facts = Facts(
+        namespaces=frozenset({"nginx"}), ns_links={"lo": Link("lo"), "eth1.7": Link("eth1.7", "vlan", "eth1")}
+    )
+    assert plan_stop("nginx", config, facts, PATHS).steps == plan_stop("nginx", None, facts, PATHS).steps
