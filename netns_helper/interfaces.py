@@ -347,7 +347,22 @@ def _logical_lines(builder: _Builder, path: str, data: bytes) -> list[tuple[int,
             continue
         pending.append(line)
         text = "".join(pending).strip(_ASCII_SPACE)
+        # ifupdown strips the white space before the first physical line only: after a line of
+        # nothing but a backslash, the next line's indentation stays, and ifupdown reads the
+        # whole line as the value of an option whose name is empty.
+        lone = len(pending) > 1 and not pending[0].strip(_ASCII_SPACE)
+        after = "".join(pending[1:])
         pending = []
+        if text and lone and after[:1] in _ASCII_SPACE:
+            builder.fail(
+                ConfigError(
+                    "a lone backslash continues into white space: ifupdown would read this line as an option "
+                    "without a name",
+                    Loc(path, start),
+                    hint="delete the line that holds only a backslash",
+                )
+            )
+            continue
         if text:
             out.append((start, text))
     if pending and "".join(pending).strip(_ASCII_SPACE):

@@ -51,6 +51,7 @@ DOCUMENTED = (
     "line is not valid UTF-8 text",
     "ifupdown does not split words there",
     "file ends inside a continued line",
+    "a lone backslash continues into white space",  # ifupdown reads an option without a name
     "`source` path with",
     "`source-directory` path with",
     "ifupdown would cut it short",

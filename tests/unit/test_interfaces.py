@@ -161,6 +161,8 @@ def _error(text: str) -> ConfigError:
         ("rename eth0\n", 1, "CUR=NEW"),
         ("mapping\n", 1, "interface pattern"),
         ("auto lo\niface lo inet loopback \\", 2, "ends inside a continued line"),
+        ("iface eth0 inet static\n  \\\n  address 192.0.2.2/24\n", 2, "lone backslash continues into white space"),
+        ("iface eth0 inet manual\n\\\n\\\n\tmtu 1500\n", 2, "lone backslash continues into white space"),
         ("auto lo\n\x00\n", 2, "NUL byte"),
         ("source a b\n", 1, "network/a does not exist"),  # ifupdown sources each word
         ("source-directory /nonexistent-netns-helper-dir\n", 1, "does not exist"),
@@ -333,3 +335,9 @@ def test_a_bare_auto_line_leaves_the_stanza_open_as_for_ifupdown(tmp_path: Path)
     cfg = parse_file(str(path), errors)
     assert [(e.message, e.loc) for e in errors] == [("`allow-x` needs at least one interface name", Loc(str(path), 2))]
     assert [(o.name, o.value) for o in cfg.ifaces[0].options] == [("mtu", "1500")]
+
+
+def test_a_lone_backslash_before_an_unindented_line_is_read_as_ifupdown_reads_it() -> None:
+    """ifquery prints `mtu: 1500` for this; indented, it prints an option without a name (refused)."""
+    cfg = parse_text("iface eth0 inet manual\n\\\nmtu 1500\n", "f")
+    assert [(o.name, o.value, o.loc.line) for o in cfg.ifaces[0].options] == [("mtu", "1500", 2)]
