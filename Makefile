@@ -40,7 +40,7 @@ DEB_DEBS    := $(MAN_DEBS) git dpkg-dev debhelper dh-python python3 python3-pyte
 DEB_DIR     := build/deb
 DEB_REF     ?=
 
-.PHONY: all demo check install deps-run deps-test venv lint unit fake netns system system-test vm bench completion pictures clean release-check
+.PHONY: all demo check install deps-run deps-test venv lint unit fake netns system system-test vm bench fuzz completion pictures clean release-check
 
 all:
 	@echo "targets: demo check bench install lint unit fake netns clean"
@@ -122,6 +122,13 @@ tier-mark-%:
 	@mkdir -p build
 	@if [ "$*" = start ]; then : > build/tier-times; fi
 	@echo "$* $$(date +%s)" >> build/tier-times
+
+# Coverage-guided fuzzing (atheris) of every configuration reader, FUZZ_SECONDS each (not in
+# `make check`, which replays the saved inputs of tests/fuzz/ instead). Findings: build/fuzz/TARGET/.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := interfaces host xfrm
+fuzz: venv
+	for t in $(FUZZ_TARGETS); do tests/fuzz/run $$t $(FUZZ_SECONDS) || exit 1; done
 
 # Byte-compiled as an installed package would be (PYTHONDONTWRITEBYTECODE may be set here).
 bench: deps-run

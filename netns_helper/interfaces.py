@@ -1,9 +1,15 @@
 """Parser for ifupdown's interfaces(5) files, plus our `link-netns` stanza.
 
 The parser keeps every stanza with its file and line, so that every later error
-can point at the line an admin has to fix. It understands what ifupdown 0.8
-understands at the top level; options inside `iface` and `mapping` stanzas are
-kept as written and left to ifupdown.
+can point at the line an admin has to fix. It reads a file as ifupdown 0.8 inside
+the namespace will: words split at ASCII white space only, a continued line joined
+without a space, option names as written (case-sensitive), `post-up`/`pre-down` as
+ifupdown's `up`/`down`, `inherits`, `source` and `source-directory` paths resolved as
+`ip netns exec` shows them (/etc/netns/NAME/network is /etc/network there), a file
+sourced twice read once, and interface patterns (`auto /eth*`) kept apart from names.
+Where ifupdown silently ignores a mistake, we refuse it (a missing sourced file, a loop,
+words after the method, non-ASCII white space); tests/netns/test_ifquery_parity.py holds
+this reading against ifupdown's own `ifquery`.
 """
 
 from __future__ import annotations
@@ -12,9 +18,11 @@ import glob
 import os
 import re
 import stat
+import unicodedata
 from dataclasses import dataclass
 
 from .errors import ConfigError, Loc
+from .ifupdown import check_method
 from .names import check_ifname, check_netns_name
 
 # A configuration file larger than this is a mistake (or an attack), not a config.
@@ -25,8 +33,27 @@ MAX_SOURCE_DEPTH = 32
 MAX_SOURCED_FILES = 1000
 # ifupdown's own rule for the files `source-directory` includes.
 _SOURCE_DIR_FILE_RE = re.compile(r"[a-zA-Z0-9_-]+")
-_ALLOW_RE = re.compile(r"allow-[a-zA-Z0-9_-]+")
 _FLAG_WORDS = ("no-auto-down", "no-scripts")
+# ifupdown splits words at C's isspace() in the C locale: these six bytes, nothing else.
+_ASCII_SPACE = " \t\n\v\f\r"
+_SPLIT_RE = re.compile(r"[ \t\n\v\f\r]+")
+# What Python (and a reader's eye) takes for white space but ifupdown takes for part of a word.
+_OTHER_SPACE_RE = re.compile(r"[^\S \t\n\v\f\r]|[\u200b\u2060\ufeff]")
+# ifupdown keeps at most 79 bytes of a word (a char[80] buffer) and silently drops the rest.
+MAX_WORD_BYTES = 79
+# ifupdown's wordexp() of a `source` line refuses these (or expands them): we refuse them.
+_WORDEXP_SPECIAL_RE = re.compile(r"[|&;<>(){}$`'\"\\~\n]")
+_COMMAND_OPTIONS = {"post-up": "up", "pre-down": "down"}
+
+
+def split_words(text: str) -> list[str]:
+    """TEXT's words as ifupdown sees them (ASCII white space only)."""
+    return [word for word in _SPLIT_RE.split(text) if word]
+
+
+def is_pattern(name: str) -> bool:
+    """`/eth*`, `mac/00:11:*/1=lan`: interfaces(5) PATTERN MATCHING, matched against the kernel's links."""
+    return "/" in name
 
 
 @dataclass(frozen=True)
@@ -39,8 +66,12 @@ class Option:
 
     @property
     def key(self) -> str:
-        """The name ifupdown exports (`bridge_ports` and `bridge-ports` are one option)."""
-        return self.name.replace("_", "-").lower()
+        """The name hooks see: IF_ + upper case, `-` as `_`, other punctuation dropped.
+
+        So `bridge_ports`, `bridge-ports` and `Bridge-Ports` are one option for the bridge hook;
+        the methods' own options (`address`, `mtu`...) are matched by exact `name` instead.
+        """
+        return re.sub(r"[^a-z0-9-]", "", self.name.lower().replace("_", "-"))
 
 
 @dataclass(frozen=True)
@@ -60,11 +91,15 @@ class Iface:
 
 @dataclass(frozen=True)
 class Allow:
-    """`auto NAME...`, `allow-auto NAME...` (class "auto") or `allow-CLASS NAME...`."""
+    """`auto NAME...`, `allow-auto NAME...` (class "auto") or `allow-CLASS NAME...`.
+
+    PATTERNS are the line's interfaces(5) patterns (`/eth*`), which only the kernel's links resolve.
+    """
 
     cls: str
     names: tuple[str, ...]
     loc: Loc
+    patterns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -136,6 +171,42 @@ class Interfaces:
         """Every stanza for NAME (one per address family)."""
         return tuple(i for i in self.ifaces if i.name == name)
 
+    def patterns(self) -> tuple[tuple[str, str, Loc], ...]:
+        """(class, pattern, where) of every interface pattern in auto and allow-* lines."""
+        return tuple((allow.cls, pattern, allow.loc) for allow in self.allows for pattern in allow.patterns)
+
+
+@dataclass(frozen=True)
+class View:
+    """Where the files ifupdown opens by absolute path are, as this process sees them.
+
+    Inside namespace NETNS, `ip netns exec` binds each entry of /etc/netns/NETNS over /etc,
+    so `source /etc/network/interfaces.d/*` there reads /etc/netns/NETNS/network/interfaces.d.
+    ETC is the host's /etc (tests move it).
+    """
+
+    etc: str = "/etc"
+    netns: str | None = None
+
+    @classmethod
+    def of(cls, path: str) -> View:
+        """The view of the file at PATH: a namespace's (ETC/netns/NAME/network/...) or the host's."""
+        match = re.fullmatch(r"(?P<etc>.*)/netns/(?P<netns>[^/]+)/network/[^/]+", path)
+        if match:
+            return cls(match["etc"], match["netns"])
+        match = re.fullmatch(r"(?P<etc>.*)/network/[^/]+", path)
+        return cls(match["etc"] if match else "/etc", None)
+
+    def host_path(self, inside: str) -> str:
+        """The file that absolute path INSIDE names for ifupdown in this view."""
+        if inside != "/etc" and not inside.startswith("/etc/"):
+            return inside
+        rest = inside[len("/etc/") :]
+        entry = rest.split("/", 1)[0]
+        if self.netns is not None and entry and os.path.lexists(f"{self.etc}/netns/{self.netns}/{entry}"):
+            return f"{self.etc}/netns/{self.netns}/{rest}"
+        return f"{self.etc}/{rest}".rstrip("/")
+
 
 class _Builder:
     """Mutable state of one parse; frozen into `Interfaces` at the end."""
@@ -150,6 +221,8 @@ class _Builder:
         self.flags: list[Flag] = []
         self.links: list[LinkNetns] = []
         self.errors = errors  # collect errors here instead of raising the first
+        self.view = View.of(path)
+        self.seen: set[str] = set()  # ifupdown reads a file once, however often it is sourced
 
     def fail(self, error: ConfigError) -> None:
         if self.errors is None:
@@ -174,6 +247,7 @@ def parse_text(text: str, path: str = "<string>") -> Interfaces:
     """Parse TEXT as if it were the file PATH (`source` is resolved against PATH's directory)."""
     builder = _Builder(path)
     builder.files.append(path)
+    builder.seen.add(path)
     _parse_lines(builder, path, _logical_lines(builder, path, text.encode()), stack=(path,))
     return _freeze(builder)
 
@@ -221,13 +295,21 @@ def _parse_into(builder: _Builder, path: str, stack: tuple[str, ...], loc: Loc |
         raise ConfigError(f"`source` nested more than {MAX_SOURCE_DEPTH} files deep", loc)
     if len(builder.files) >= MAX_SOURCED_FILES:
         raise ConfigError(f"more than {MAX_SOURCED_FILES} files read through `source`", loc)
+    if path in builder.seen:
+        return
+    builder.seen.add(path)
     data = read_config(path, loc)
     builder.files.append(path)
     _parse_lines(builder, path, _logical_lines(builder, path, data), (*stack, real))
 
 
 def _logical_lines(builder: _Builder, path: str, data: bytes) -> list[tuple[int, str]]:
-    """Join continued lines, drop comments and blanks; (first line number, text)."""
+    """Join continued lines, drop comments and blanks; (first line number, text).
+
+    As ifupdown: a comment is a line whose first word starts with `#` (never continued); a
+    line whose last byte is a backslash continues on the next, joined without a space (so
+    `\\` then CR, from a CRLF file, is no continuation); white space around is ASCII's.
+    """
     out: list[tuple[int, str]] = []
     pending: list[str] = []
     start = 0
@@ -240,23 +322,50 @@ def _logical_lines(builder: _Builder, path: str, data: bytes) -> list[tuple[int,
             builder.fail(ConfigError("NUL byte in line", loc))
             continue
         try:
-            line = raw.decode("utf-8").rstrip("\r")
+            line = raw.decode("utf-8")
         except UnicodeDecodeError:
             builder.fail(ConfigError("line is not valid UTF-8 text", loc))
             continue
         if not pending:
             start = number
-            if line.lstrip().startswith("#"):
+            if line.lstrip(_ASCII_SPACE).startswith("#"):
                 continue
+        if other := _OTHER_SPACE_RE.search(line):
+            char = other.group()
+            builder.fail(
+                ConfigError(
+                    f"U+{ord(char):04X} ({unicodedata.name(char, 'a control character')}) looks like "
+                    "white space, but ifupdown does not split words there",
+                    loc,
+                    hint="retype the line with plain spaces (pasted text often carries no-break spaces)",
+                )
+            )
+            pending = []
+            continue
         if line.endswith("\\"):
             pending.append(line[:-1])
             continue
         pending.append(line)
-        text = " ".join(pending).strip()
+        text = "".join(pending).strip(_ASCII_SPACE)
+        # ifupdown strips the white space before the first physical line only: after a line of
+        # nothing but a backslash, the next line's indentation stays, and ifupdown reads the
+        # whole line as the value of an option whose name is empty.
+        lone = len(pending) > 1 and not pending[0].strip(_ASCII_SPACE)
+        after = "".join(pending[1:])
         pending = []
+        if text and lone and after[:1] in _ASCII_SPACE:
+            builder.fail(
+                ConfigError(
+                    "a lone backslash continues into white space: ifupdown would read this line as an option "
+                    "without a name",
+                    Loc(path, start),
+                    hint="delete the line that holds only a backslash",
+                )
+            )
+            continue
         if text:
             out.append((start, text))
-    if pending and " ".join(pending).strip():
+    if pending and "".join(pending).strip(_ASCII_SPACE):
         builder.fail(ConfigError("file ends inside a continued line", Loc(path, start)))
     return out
 
@@ -281,37 +390,62 @@ def _parse_lines(builder: _Builder, path: str, lines: list[tuple[int, str]], sta
 class _LineState:
     def __init__(self) -> None:
         self.current: _Stanza | None = None
-        # ifupdown itself reads `link-netns` as an option of the stanza before it, and rejects
-        # the whole file ("misplaced option") when there is none: track what it would see.
+        # ifupdown itself reads `link-netns` as an option of the iface stanza before it, and
+        # rejects the whole file ("misplaced option") when there is none: track what it would see.
         self.ifupdown_stanza = False
 
 
+def _keyword(word: str) -> str | None:
+    """The directive WORD starts, as ifupdown matches it; None for an option."""
+    if word in ("auto", "source", "rename", "link-netns", "iface", "mapping") or word in _FLAG_WORDS:
+        return word
+    if word.startswith("source-dir"):  # ifupdown takes any word that starts so
+        return "source-directory"
+    if word.startswith("allow-") and len(word) > len("allow-"):
+        return "allow"
+    return None
+
+
 def _parse_line(builder: _Builder, path: str, loc: Loc, text: str, stack: tuple[str, ...], state: _LineState) -> None:
-    words = text.split()
+    words = split_words(text)
     word, args = words[0], words[1:]
-    if word == "link-netns" and not state.ifupdown_stanza:
-        raise ConfigError(
-            "ifupdown would reject this file here ('misplaced option'): `link-netns` must follow an iface stanza",
-            loc,
-            hint="move the line below an `iface` stanza, e.g. right after the one of its host side",
-        )
-    if word in ("iface", "mapping"):
-        previous, state.current = state.current, (word, args, loc, [])
-        state.ifupdown_stanza = True
-        _close_previous(builder, previous)
-    elif (
-        word in ("auto", "source", "source-directory", "rename", "link-netns")
-        or word in _FLAG_WORDS
-        or _ALLOW_RE.fullmatch(word)
-    ):
-        previous, state.current = state.current, None
-        state.ifupdown_stanza = state.ifupdown_stanza and word == "link-netns"
-        _close_previous(builder, previous)
+    if len(word.encode()) > MAX_WORD_BYTES:
+        raise ConfigError(f"{word[:20]!r}... is longer than {MAX_WORD_BYTES} bytes: ifupdown would cut it short", loc)
+    keyword = _keyword(word)
+    if keyword == "link-netns":
+        if not state.ifupdown_stanza:
+            raise ConfigError(
+                "ifupdown would reject this file here ('misplaced option'): `link-netns` must follow an iface stanza",
+                loc,
+                hint="move the line below an `iface` stanza, e.g. right after the one of its host side",
+            )
+        # For ifupdown an option of the stanza above, which goes on after it.
         _directive(builder, path, word, args, loc, stack)
+    elif keyword in ("auto", "allow", *_FLAG_WORDS) and not args:
+        # ifupdown skips such a line, and the stanza above goes on after it: so do we, collecting.
+        builder.fail(ConfigError(f"`{word}` needs at least one interface name", loc, hint="ifupdown ignores the line"))
+    elif keyword in ("iface", "mapping"):
+        previous, state.current = state.current, (word, args, loc, [])
+        state.ifupdown_stanza = word == "iface"
+        _close_previous(builder, previous)
+    elif keyword is not None:
+        previous, state.current = state.current, None
+        state.ifupdown_stanza = False
+        _close_previous(builder, previous)
+        _directive(builder, path, keyword if keyword != "allow" else word, args, loc, stack)
     elif state.current is not None:
-        value = text[len(word) :].strip()
-        if not value and state.current[0] == "iface":
+        value = text[len(word) :].lstrip(_ASCII_SPACE)
+        kind = state.current[0]
+        if kind == "iface" and not value:
             raise ConfigError(f"option {word!r} has no value", loc)
+        if kind == "mapping" and word not in ("script", "map"):
+            raise ConfigError(
+                f"ifupdown would reject this file here ('misplaced option'): a mapping takes `script` and `map`, "
+                f"not {word!r}",
+                loc,
+            )
+        if kind == "mapping" and word == "script" and any(o.name == "script" for o in state.current[3]):
+            raise ConfigError("ifupdown would reject this file here: a mapping has one `script`", loc)
         state.current[3].append(Option(word, value, loc))
     else:
         raise ConfigError(
@@ -339,13 +473,38 @@ def _close(builder: _Builder, stanza: _Stanza | None) -> None:
             raise ConfigError("`mapping` needs at least one interface pattern", loc)
         builder.mappings.append(Mapping(tuple(args), tuple(options), loc))
         return
-    if len(args) < 3:
-        raise ConfigError("`iface` needs a name, an address family and a method: iface NAME FAMILY METHOD", loc)
-    name, family, method, rest = args[0], args[1], args[2], args[3:]
-    if rest and not (len(rest) == 2 and rest[0] == "inherits"):
-        raise ConfigError(f"unexpected words after `iface {name} {family} {method}`: {' '.join(rest)}", loc)
+    usage = "`iface` needs a name, an address family and a method: iface NAME FAMILY METHOD"
+    if not args:
+        raise ConfigError(usage, loc)
+    name, rest = args[0], args[1:]
+    family = method = ""
+    if rest and rest[0] != "inherits":
+        family, rest = rest[0], rest[1:]
+        if rest and rest[0] != "inherits":
+            method, rest = rest[0], rest[1:]
+    parent = None
+    if rest and rest[0] == "inherits":
+        if len(rest) < 2:
+            raise ConfigError("`inherits` needs the name of the stanza to inherit from", loc)
+        parent, rest = rest[1], rest[2:]
+    elif not method:
+        raise ConfigError(usage, loc)
+    if rest:
+        head = f"iface {name} {family} {method}".rstrip()
+        raise ConfigError(
+            f"unexpected words after `{head}`: {' '.join(rest)}",
+            loc,
+            hint="ifupdown ignores them with a warning: remove them",
+        )
     _check_iface_name(name, loc)
-    builder.ifaces.append(Iface(name, family, method, tuple(options), loc))
+    inherited: tuple[Option, ...] = ()
+    if parent is not None:
+        base = next((i for i in builder.ifaces if i.name == parent and family in ("", i.family)), None)
+        if base is None:
+            raise ConfigError(f"unknown iface to inherit from: {parent} ({family or 'any family'})", loc)
+        family, method, inherited = family or base.family, method or base.method, base.options
+    check_method(family, method, loc)
+    builder.ifaces.append(Iface(name, family, method, inherited + tuple(options), loc))
 
 
 def _check_iface_name(name: str, loc: Loc) -> None:
@@ -354,13 +513,15 @@ def _check_iface_name(name: str, loc: Loc) -> None:
 
 
 def _directive(builder: _Builder, path: str, word: str, args: list[str], loc: Loc, stack: tuple[str, ...]) -> None:
-    if word in ("auto", "allow-auto") or _ALLOW_RE.fullmatch(word):
+    if word in ("auto", "allow-auto") or word.startswith("allow-"):
         if not args:
             raise ConfigError(f"`{word}` needs at least one interface name", loc)
-        for name in args:
+        names = [name for name in args if not is_pattern(name)]
+        for name in names:
             _check_iface_name(name, loc)
         cls = "auto" if word in ("auto", "allow-auto") else word[len("allow-") :]
-        builder.allows.append(Allow(cls, tuple(args), loc))
+        patterns = tuple(name for name in args if is_pattern(name))
+        builder.allows.append(Allow(cls, tuple(names), loc, patterns))
     elif word in _FLAG_WORDS:
         if not args:
             raise ConfigError(f"`{word}` needs at least one interface name", loc)
@@ -379,26 +540,44 @@ def _directive(builder: _Builder, path: str, word: str, args: list[str], loc: Lo
         if len(args) != 3:
             raise ConfigError("`link-netns` takes exactly three words: link-netns NAMESPACE HOSTSIDE NSSIDE", loc)
         netns, host_end, ns_end = args
-        check_netns_name(netns, loc)
-        check_ifname(host_end, loc)
-        check_ifname(ns_end, loc)
+        try:
+            check_netns_name(netns, loc)
+            check_ifname(host_end, loc)
+            check_ifname(ns_end, loc)
+        except ConfigError as e:
+            raise ConfigError(f"link-netns: {e.message}", e.loc, e.hint) from None
         builder.links.append(LinkNetns(netns, host_end, ns_end, loc))
     elif word == "source":
-        if len(args) != 1:
-            raise ConfigError("`source` takes one path or glob pattern", loc)
-        pattern = os.path.join(os.path.dirname(path), args[0])
-        matches = sorted(glob.glob(pattern))
-        if not matches and not glob.has_magic(pattern):
-            raise ConfigError(f"sourced file {pattern} does not exist", loc)
-        for match in matches:
-            _parse_into(builder, match, stack, loc)
+        for pattern in _source_paths(builder, path, word, args, loc):
+            matches = sorted(glob.glob(pattern))
+            if not matches and not glob.has_magic(pattern):
+                raise ConfigError(f"sourced file {pattern} does not exist", loc)
+            for match in matches:
+                _parse_into(builder, match, stack, loc)
     elif word == "source-directory":
-        if len(args) != 1:
-            raise ConfigError("`source-directory` takes one directory", loc)
-        directory = os.path.join(os.path.dirname(path), args[0])
-        if not os.path.isdir(directory):
-            raise ConfigError(f"sourced directory {directory} does not exist", loc)
-        for entry in sorted(os.listdir(directory)):
-            full = os.path.join(directory, entry)
-            if _SOURCE_DIR_FILE_RE.fullmatch(entry) and os.path.isfile(full):
-                _parse_into(builder, full, stack, loc)
+        for pattern in _source_paths(builder, path, word, args, loc):
+            directories = sorted(glob.glob(pattern)) if glob.has_magic(pattern) else [pattern]
+            if not directories or not all(os.path.isdir(d) for d in directories):
+                raise ConfigError(f"sourced directory {pattern} does not exist", loc)
+            for directory in directories:
+                for entry in sorted(os.listdir(directory)):
+                    full = os.path.join(directory, entry)
+                    if _SOURCE_DIR_FILE_RE.fullmatch(entry) and os.path.isfile(full):
+                        _parse_into(builder, full, stack, loc)
+
+
+def _source_paths(builder: _Builder, path: str, word: str, args: list[str], loc: Loc) -> list[str]:
+    """The paths (or glob patterns) of a `source` or `source-directory` line, as ifupdown inside sees them."""
+    if not args:
+        raise ConfigError(f"`{word}` needs a path", loc)
+    special = _WORDEXP_SPECIAL_RE.search(" ".join(args))
+    if special:
+        raise ConfigError(
+            f"`{word}` path with {special.group()!r}: ifupdown's shell-style expansion would refuse it or "
+            "read another file",
+            loc,
+            hint="name the files with plain paths and * ? [ ] globs",
+        )
+    return [
+        builder.view.host_path(arg) if arg.startswith("/") else os.path.join(os.path.dirname(path), arg) for arg in args
+    ]

@@ -43,7 +43,7 @@ def start_check(world: World, name: str, query: facts.Query) -> facts.Facts:
     Parse errors are raised as they are, and the file rules judged, before any process runs.
     """
     require_config(world.paths, name)
-    for parse_errors in (world.config_errors.get(name, ()), world.host_errors):
+    for parse_errors in (world.config_errors.get(name, ()), world.host_blocking({name})):
         if parse_errors:
             raise parse_errors[0]
     _judge(rules.file_problems(world, {name}))

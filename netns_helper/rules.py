@@ -9,7 +9,7 @@ will find.
 
 from __future__ import annotations
 
-import ipaddress
+import fnmatch
 import os
 import re
 import stat
@@ -21,11 +21,12 @@ from . import hostnet, ipjson, iproute
 from .errors import ERROR, WARNING, ConfigError, Loc, Problem
 from .executor import CommandFailed
 from .facts import HOOK_DIRS, Facts, Paths, list_namespaces
-from .interfaces import Iface, Interfaces
+from .ifupdown import check_defined, check_iface
+from .interfaces import Interfaces
 from .ipjson import Link
 from .links import Veth, veths
 from .planner import claimed, made_inside, start_layout, vlan_of
-from .world import World
+from .world import World, host_error_severity
 
 Query = Callable[[tuple[str, ...]], str]
 
@@ -136,7 +137,8 @@ def file_problems(world: World, selected: set[str] | None) -> list[Problem]:
     """The rules that need only the files."""
     paths = world.paths
     base = f"{paths.etc}/netns"
-    found = [Problem.of(e) for e in world.host_errors]
+    host = world.host
+    found = [Problem.of(e, host_error_severity(e, host, selected)) for e in world.host_errors] if host else []
     for errors in (world.config_errors, world.xfrm_errors, world.wireguard_errors):
         for name, its in errors.items():
             if selected is None or name in selected:
@@ -231,9 +233,20 @@ def _check_namespace(
     claims: dict[str, list[tuple[str, Loc]]],
     host_managers: tuple[hostnet.Manager, ...] = (),
 ) -> list[Problem]:
-    problems: list[Problem] = []
+    problems = [Problem.of(error) for error in check_defined(config)]
+    for _, pattern, loc in config.patterns():
+        # Not the planner's: stop and status read a file the admin has since edited as it is.
+        problems.append(
+            Problem(
+                ERROR,
+                f"{pattern!r} is an interface pattern (interfaces(5) PATTERN MATCHING): a namespace's file must name "
+                "its interfaces (hint: patterns match the links the kernel has when ifup runs; the tool moves NICs "
+                "in by name)",
+                str(loc),
+            )
+        )
     for iface in config.ifaces:
-        problems += _check_values(iface)
+        problems += [Problem.of(error) for error in check_iface(iface)]
     for link in config.links:
         problems.append(
             Problem(WARNING, "link-netns belongs in the host's /etc/network/interfaces: ignored here", str(link.loc))
@@ -273,6 +286,11 @@ def _check_namespace(
                     str(loc),
                 )
             )
+        for pattern, where in _host_auto_patterns(world.host):
+            if fnmatch.fnmatchcase(dev, pattern.split("/")[1].split("=")[0]):
+                problems.append(
+                    Problem(ERROR, f"{dev} is also brought up by the host (auto {pattern} at {where})", str(loc))
+                )
         problems += _managed_by_host(dev, loc, host_managers)
     for pair in pairs:
         problems += _managed_by_host(pair.host_end, pair.loc, tuple(m for m in host_managers if m.veths))
@@ -348,6 +366,11 @@ def _managed_by_host(dev: str, loc: Loc, host_managers: tuple[hostnet.Manager, .
     return problems
 
 
+def _host_auto_patterns(host: Interfaces | None) -> list[tuple[str, Loc]]:
+    """The host's `auto /NAME-GLOB` patterns (those on names; `mac/...` ones need the kernel's answer)."""
+    return [(p, loc) for cls, p, loc in host.patterns() if cls == "auto" and p.startswith("/")] if host else []
+
+
 def _check_live(name: str, config: Interfaces, world: World, live: Live) -> list[Problem]:
     try:
         pairs = veths(name, config, world.host)
@@ -405,29 +428,6 @@ def _upper_problems(link: Link, live: Live, loc: Loc) -> list[Problem]:
 def _made(world: World, name: str) -> frozenset[str]:
     """Interfaces start creates itself and moves in (WireGuard's): not host NICs."""
     return world.wireguard_names.get(name, frozenset())
-
-
-def _check_values(iface: Iface) -> list[Problem]:
-    problems = []
-    family = {"inet": 4, "inet6": 6}.get(iface.family)
-    for opt in iface.options:
-        try:
-            if opt.key == "address" and family:
-                for word in opt.value.split():
-                    address = ipaddress.ip_interface(word)
-                    if address.version != family:
-                        raise ValueError(f"{word} is not an IPv{family} address ({iface.family} stanza)")
-            elif opt.key in ("gateway", "netmask") and family:
-                value = ipaddress.ip_address(opt.value.split()[0]) if opt.key == "gateway" else None
-                if value is not None and value.version != family:
-                    raise ValueError(f"{opt.value} is not an IPv{family} address")
-                if opt.key == "netmask" and family == 4:
-                    ipaddress.IPv4Network(f"0.0.0.0/{opt.value}")
-            elif opt.key == "mtu" and not 68 <= int(opt.value) <= 65535:
-                raise ValueError(f"MTU {opt.value} is outside 68..65535")
-        except ValueError as e:
-            problems.append(Problem(ERROR, f"invalid {opt.name} for {iface.name}: {e}", str(opt.loc)))
-    return problems
 
 
 def _check_host_links(world: World, selected: set[str] | None) -> list[Problem]:

@@ -13,7 +13,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .errors import ConfigError
+from .errors import ERROR, WARNING, ConfigError
 from .facts import Paths
 from .interfaces import Interfaces, parse_file
 from .names import check_netns_name
@@ -59,6 +59,19 @@ def require_config(paths: Paths, name: str) -> None:
         )
 
 
+def host_error_severity(error: ConfigError, host: Interfaces, selected: set[str] | None) -> str:
+    """An error in the host's file blocks only the namespaces whose start runs the host's ifupdown.
+
+    Those are the namespaces with `link-netns` pairs (their host ends are brought up by the host's
+    ifup, which reads the whole file); for the others the error is the host's own business: a warning.
+    """
+    if "link-netns" in error.message:
+        return ERROR  # a broken link-netns line: which namespace it meant is unknown
+    if any(selected is None or link.netns in selected for link in host.links):
+        return ERROR
+    return WARNING
+
+
 @dataclass(frozen=True)
 class World:
     """Every configuration file, parsed once, with the errors of each."""
@@ -84,9 +97,14 @@ class World:
         """NAME's configuration when it parsed without an error."""
         return None if self.config_errors.get(name) else self.configs.get(name)
 
+    def host_blocking(self, selected: set[str] | None) -> tuple[ConfigError, ...]:
+        """The host's parse errors that are errors for the namespaces SELECTED (all when None)."""
+        host = self.host
+        return tuple(e for e in self.host_errors if host and host_error_severity(e, host, selected) == ERROR)
+
     def usable_host(self) -> Interfaces | None:
-        """The host's configuration when it parsed without an error."""
-        return None if self.host_errors else self.host
+        """The host's configuration unless an error in it concerns the namespaces (a mere warning does not)."""
+        return None if self.host_blocking(None) else self.host
 
     def service_namespaces(self) -> set[str]:
         """Namespaces that services run in: they have an xfrm file or a service's netns.conf drop-in."""
@@ -102,10 +120,11 @@ class World:
 
 def host_or_warn(world: World) -> Interfaces | None:
     """The host's configuration for stop and status, which go on without it (with a warning) when broken."""
-    if world.host_errors:
+    blocking = world.host_blocking(None)
+    if blocking:
         from .runtime import warn
 
-        warn("ignoring the host's links; its configuration has an error", world.host_errors[0])
+        warn("ignoring the host's links; its configuration has an error", blocking[0])
     return world.usable_host()
 
 

@@ -34,7 +34,9 @@ class Case:
 
 CASES = {
     # The four rows of the table.
-    "vlan-of-a-missing-parent": Case("auto eth9.5\n", "error", "parent interface 'eth9' does not exist"),
+    "vlan-of-a-missing-parent": Case(
+        "auto eth9.5\niface eth9.5 inet manual\n", "error", "parent interface 'eth9' does not exist"
+    ),
     "link-netns-host-end-exists": Case(
         "auto l1\niface l1 inet manual\n",
         "error",
@@ -42,8 +44,12 @@ CASES = {
         host=LO + "link-netns web l0 l1\n",
         links=("eth1", "l0:veth"),
     ),
-    "auto-nic-missing": Case("auto eth7\n", "error", "interface 'eth7' does not exist on this host"),
-    "bridge-port-of-a-missing-bridge": Case("auto br9..1\n", "error", "'br9' does not exist on this host"),
+    "auto-nic-missing": Case(
+        "auto eth7\niface eth7 inet manual\n", "error", "interface 'eth7' does not exist on this host"
+    ),
+    "bridge-port-of-a-missing-bridge": Case(
+        "auto br9..1\niface br9..1 inet manual\n", "error", "'br9' does not exist on this host"
+    ),
     # Around them.
     "allow-hotplug-nic-missing": Case(
         "allow-hotplug eth7\niface eth7 inet manual\n", "warning", "allow-hotplug interface 'eth7' is not on this host"
@@ -53,29 +59,54 @@ CASES = {
     "bond-member-missing": Case(
         "auto bond0\niface bond0 inet manual\n  bond-slaves eth1 eth8\n", "error", "'eth8' does not exist"
     ),
-    "bridge-port-of-a-nic-not-a-bridge": Case("auto eth1..1\n", "error", "'eth1' is not a bridge"),
-    "bridge-port-of-a-bridge": Case("auto br0..1\n", "clean", links=("eth1", "br0:bridge")),
-    "vlan-of-a-present-parent": Case("auto eth1.5\n", "clean"),
-    "nic-inside-its-stale-namespace": Case("auto eth1\n", "clean", links=("eth2",), stale=("lo", "eth1")),
+    "bridge-port-of-a-nic-not-a-bridge": Case(
+        "auto eth1..1\niface eth1..1 inet manual\n", "error", "'eth1' is not a bridge"
+    ),
+    "bridge-port-of-a-bridge": Case("auto br0..1\niface br0..1 inet manual\n", "clean", links=("eth1", "br0:bridge")),
+    "vlan-of-a-present-parent": Case("auto eth1.5\niface eth1.5 inet manual\n", "clean"),
+    "nic-inside-its-stale-namespace": Case(
+        "auto eth1\niface eth1 inet manual\n", "clean", links=("eth2",), stale=("lo", "eth1")
+    ),
     "veth-of-the-stale-namespace-goes-with-it": Case(
-        "auto l1\n",
+        "auto l1\niface l1 inet manual\n",
         "clean",
         host=LO + "link-netns web l0 l1\n",
         links=("eth1", "l0:veth"),
         stale=("l1:veth:elsewhere",),
     ),
     "vlan-made-inside-the-stale-namespace-is-not-a-nic": Case(
-        "auto eth9\n", "error", "interface 'eth9' does not exist", stale=("eth9:vlan:elsewhere",)
+        "auto eth9\niface eth9 inet manual\n",
+        "error",
+        "interface 'eth9' does not exist",
+        stale=("eth9:vlan:elsewhere",),
     ),
     "nic-with-the-default-route": Case(
-        "auto eth1\n", "warning", "eth1 carries the host's default route", default_via="eth1"
+        "auto eth1\niface eth1 inet manual\n", "warning", "eth1 carries the host's default route", default_via="eth1"
     ),
-    "default-route-on-a-nic-left-alone": Case("auto eth1\n", "clean", default_via="eth2"),
+    "default-route-on-a-nic-left-alone": Case("auto eth1\niface eth1 inet manual\n", "clean", default_via="eth2"),
+    # ifup -a fails on a name brought up without a stanza: both refuse before anything runs.
+    # A mistake in the host's file is the host's own business unless this namespace has link-netns pairs.
+    "host-file-error-without-pairs": Case(
+        "auto eth1\niface eth1 inet manual\n", "warning", "option 'bogus' has no value", host=LO + "bogus\n"
+    ),
+    "host-file-error-with-pairs": Case(
+        "auto l1\niface l1 inet manual\n",
+        "error",
+        "option 'bogus' has no value",
+        host=LO + "link-netns web l0 l1\nbogus\n",
+    ),
+    "auto-without-a-stanza": Case("auto eth1\n", "error", "eth1 is brought up (auto) but has no iface stanza"),
     "port-of-a-host-bridge": Case(
-        "auto eth1\n", "error", "eth1 is a port of the host's br0", host="iface br0 inet dhcp\n  bridge_ports eth1\n"
+        "auto eth1\niface eth1 inet manual\n",
+        "error",
+        "eth1 is a port of the host's br0",
+        host="iface br0 inet dhcp\n  bridge_ports eth1\n",
     ),
     "nic-the-host-hotplugs": Case(
-        "auto eth1\n", "error", "eth1 is also brought up by the host (allow-hotplug", host="allow-hotplug eth1\n"
+        "auto eth1\niface eth1 inet manual\n",
+        "error",
+        "eth1 is also brought up by the host (allow-hotplug",
+        host="allow-hotplug eth1\n",
     ),
 }
 
@@ -140,7 +171,7 @@ def test_check_and_start_agree(name: str, root: Path, fp: FakeProcess, capsys: p
 def test_check_skips_an_unreadable_or_vanished_namespace_with_a_warning(
     root: Path, fp: FakeProcess, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _install(Case("auto eth1\n", "clean"), root, fp)
+    _install(Case("auto eth1\niface eth1 inet manual\n", "clean"), root, fp)
     for name in ("gone", "plain"):
         (root / f"run/netns/{name}").touch()
     fp.register(["ip", "-n", "gone", "-j", "-d", "link", "show"], returncode=1, stderr="Cannot open network namespace")

@@ -17,6 +17,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# The tier's property test (the differential test against ifquery) runs a real ifquery per
+# example: its profile says how many (NETNS_HELPER_PARITY_EXAMPLES), the same ones each run.
+settings.register_profile(
+    "netns",
+    max_examples=int(os.environ.get("NETNS_HELPER_PARITY_EXAMPLES", "300")),
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.load_profile("netns")
 
 REPO = Path(__file__).resolve().parents[2]
 TOOL = REPO / "bin" / "netns-helper"

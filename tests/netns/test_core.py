@@ -179,7 +179,7 @@ def test_check_errors_refuse_the_start(host: Host) -> None:
 
 def test_config_errors_change_nothing(host: Host) -> None:
     host.nic("eth0", "peer0")
-    path = host.configure("nginx", NGINX + "auto eth7\n")
+    path = host.configure("nginx", NGINX + "auto eth7\niface eth7 inet manual\n")
     before = host.snapshot()
     result = host.tool("start", "nginx", check=False)
     assert result.returncode == 2

@@ -19,6 +19,11 @@ from netns_helper.world import load
 NGINX = "auto lo\niface lo inet loopback\nauto eth0\niface eth0 inet static\n  address 192.0.2.2/24\n"
 
 
+def _manual(*names: str) -> str:
+    """Stanzas for NAMES, so that `auto NAMES` is a file ifup -a accepts."""
+    return "".join(f"iface {name} inet manual\n" for name in names)
+
+
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
     (tmp_path / "etc/network").mkdir(parents=True)
@@ -57,10 +62,14 @@ def test_every_problem_at_once_in_file_order(root: Path) -> None:
     assert _check(root, None, HOST) == [
         f"{path}:2: error: unknown word 'bogus' outside any stanza (hint: options belong after an `iface` line; "
         "stanzas start with iface, mapping, auto, allow-*, source, source-directory, rename or link-netns)",
-        f"{path}:4: error: invalid address for eth0: '192.0.2.300/24' does not appear to be an IPv4 or IPv6 interface",
+        f"{path}:4: error: invalid address for eth0: '192.0.2.300/24' is not an IPv4 address",
         f"{path}:5: error: invalid mtu for eth0: MTU 9 is outside 68..65535",
         f"{path}:6: error: invalid gateway for eth0: 2001:db8::1 is not an IPv4 address",
         f"{path}:7: error: VLAN id 5000 of 'eth1.5000' is outside 1..4094",
+        f"{path}:7: error: eth1.5000 is brought up (auto) but has no iface stanza: ifup would fail "
+        "('unknown interface') (hint: add `iface eth1.5000 inet manual` (or the stanza it needs))",
+        f"{path}:7: error: eth9 is brought up (auto) but has no iface stanza: ifup would fail "
+        "('unknown interface') (hint: add `iface eth9 inet manual` (or the stanza it needs))",
         f"{path}:7: error: interface 'eth9' does not exist on this host (hint: name a NIC that `ip link` shows, "
         "a VLAN PARENT.VID of one, or a bond/bridge stanza)",
         f"{path}:8: error: unknown word 'address' outside any stanza (hint: options belong after an `iface` line; "
@@ -70,8 +79,8 @@ def test_every_problem_at_once_in_file_order(root: Path) -> None:
 
 def test_nic_claimed_twice_and_by_the_host(root: Path) -> None:
     (root / "etc/network/interfaces").write_text("auto lo eth1\niface lo inet loopback\n")
-    a = _ns(root, "a", "auto eth0 eth1\n")
-    b = _ns(root, "b", "\nauto eth0\n")
+    a = _ns(root, "a", "auto eth0 eth1\n" + _manual("eth0", "eth1"))
+    b = _ns(root, "b", "\nauto eth0\niface eth0 inet manual\niface eth1 inet manual\n")
     assert _check(root, None, HOST) == [
         f"{a}:1: error: eth0 is also taken by namespace b ({b}:2)",
         f"{a}:1: error: eth1 is also brought up by the host (auto at {root}/etc/network/interfaces:1)",
@@ -88,7 +97,11 @@ def _file(path: Path, text: str) -> Path:
 
 def test_host_network_managers_and_hotplug_that_would_manage_a_claimed_nic(root: Path) -> None:
     host = _file(root / "etc/network/interfaces", "auto lo\niface lo inet loopback\n\nallow-hotplug eth0\n")
-    a = _ns(root, "a", "auto eth0 eth1 eth2 br0..eth9\n")
+    a = _ns(
+        root,
+        "a",
+        "auto eth0 eth1 eth2 br0..eth9\n" + _manual("eth0", "eth1", "eth2", "br0..eth9"),
+    )
     # networkd: enabled; /etc overrides /usr/lib's file of the same name; negated names and masks.
     wants = root / "etc/systemd/system/multi-user.target.wants"
     wants.mkdir(parents=True)
@@ -125,7 +138,7 @@ def test_host_network_managers_and_hotplug_that_would_manage_a_claimed_nic(root:
 
 
 def test_moving_the_default_route_or_ssh_link_is_a_warning(root: Path) -> None:
-    path = _ns(root, "a", "auto eth0 eth1\n")
+    path = _ns(root, "a", "auto eth0 eth1\n" + _manual("eth0", "eth1"))
     live = Live(host_links=HOST.host_links, default_devs=frozenset({"eth0"}), ssh_dev="eth1")
     assert _check(root, None, live) == [
         f"{path}:1: warning: eth0 carries the host's default route: moving it cuts the host off",
@@ -142,14 +155,14 @@ def test_nic_inside_its_running_namespace_is_not_missing(root: Path) -> None:
 def test_links_and_bridge_ports(root: Path) -> None:
     host = root / "etc/network/interfaces"
     host.write_text("iface lo inet loopback\nlink-netns ghost g0 g1\nlink-netns a l0 l1\n")
-    a = _ns(root, "a", "auto l1 br9..1 averyveryverylongname..1\n")
+    a = _ns(root, "a", "auto l1 br9..1 averyveryverylongname..1\niface l1 inet manual\niface br9..1 inet manual\n")
     assert _check(root, None, HOST) == [
         f"{a}:1: error: interface name 'averyveryverylongname..1' is longer than 15 bytes "
         "(hint: the kernel limits network interface names to 15 bytes)",
         f"{host}:2: error: link-netns for namespace ghost, which has no configuration "
         f"({root}/etc/netns/ghost/network/interfaces)",
     ]
-    a.write_text("auto l1 br9..1\n")
+    a.write_text("auto l1 br9..1\n" + _manual("l1", "br9..1"))
     assert _check(root, None, HOST) == [
         f"{a}:1: error: bridge port 'br9..1': 'br9' does not exist on this host",
         f"{host}:2: error: link-netns for namespace ghost, which has no configuration "
@@ -203,7 +216,7 @@ def test_start_refuses_on_errors_and_only_warns_on_warnings(root: Path, capsys: 
         start_check(load(paths), "a", query)
     assert str(info.value).startswith(f"{path}:3: error: invalid address for eth0")
     assert asked == []  # the file rules refuse before any process runs
-    path.write_text("auto eth0 eth7\n")
+    path.write_text("auto eth0 eth7\n" + _manual("eth0", "eth7"))
     with pytest.raises(Refused) as info:
         start_check(load(paths), "a", query)
     assert str(info.value).startswith(f"{path}:1: error: interface 'eth7' does not exist on this host")
@@ -211,7 +224,7 @@ def test_start_refuses_on_errors_and_only_warns_on_warnings(root: Path, capsys: 
     (root / "proc/net/route").write_text(
         "Iface\tDestination\tGateway\tFlags\nEth\neth0\t00000000\t0\t3\t0\t0\t0\t00000000\n"
     )
-    path.write_text("auto eth0\nallow-hotplug eth8\n")
+    path.write_text("auto eth0\nallow-hotplug eth8\niface eth0 inet manual\niface eth8 inet manual\n")
     assert start_check(load(paths), "a", query).host_links == HOST.host_links
     assert capsys.readouterr().err == (
         f"{path}:1: warning: eth0 carries the host's default route: moving it cuts the host off\n"
@@ -258,7 +271,7 @@ def test_every_error_of_an_xfrm_file(root: Path) -> None:
 def test_a_nic_the_host_needs_is_refused(root: Path, host_text: str, message: str) -> None:
     host = root / "etc/network/interfaces"
     host.write_text(host_text)
-    a = _ns(root, "a", "auto eth0\n")
+    a = _ns(root, "a", "auto eth0\n" + _manual("eth0"))
     assert _check(root, None, HOST) == [f"{a}:1: error: " + message.format(host=host)]
 
 
@@ -268,7 +281,7 @@ def test_a_port_of_a_host_bridge_or_bond_in_the_host_file_is_refused(root: Path)
         "iface br0 inet static\n  bridge_ports eth1\n  address 192.0.2.1/24\n"
         "iface bond0 inet manual\n  bond-slaves none\niface eth2 inet manual\n  bond-master bond0\n"
     )
-    a = _ns(root, "a", "auto eth1\n")
+    a = _ns(root, "a", "auto eth1\n" + _manual("eth1"))
     b = _ns(root, "b", "auto br9\niface br9 inet manual\n  bridge-ports eth2\n")
     assert _check(root, None, HOST) == [
         f"{a}:1: error: eth1 is a port of the host's br0 (bridge_ports at {host}:2): moving it cuts br0 off",
@@ -278,7 +291,7 @@ def test_a_port_of_a_host_bridge_or_bond_in_the_host_file_is_refused(root: Path)
 
 def test_a_nic_with_live_uppers_carrying_the_hosts_addresses_is_refused(root: Path) -> None:
     # Facts as `ip -j -d link show` gives them for a bond slave, a VLAN with an address, a bare macvlan.
-    a = _ns(root, "a", "auto eth0 eth1 eth2\n")
+    a = _ns(root, "a", "auto eth0 eth1 eth2\n" + _manual("eth0", "eth1", "eth2"))
     links = {
         "eth0": Link("eth0", master="bond0"),
         "bond0": Link("bond0", kind="bond"),
@@ -302,9 +315,11 @@ def test_names_start_creates_must_be_the_names_written(root: Path) -> None:
     host.write_text(
         "iface x inet manual\nlink-netns a lo va0\nlink-netns a v%d vb0\nlink-netns a vc0 eth1\nlink-netns a vd0 v=1\n"
     )
-    a = _ns(root, "a", "auto eth1 eth0.5=x\n")
+    a = _ns(root, "a", "auto eth1 eth0.5=x\niface eth1 inet manual\niface x inet manual\n")
     assert _check(root, None, HOST) == [
         f"{a}:1: error: 'eth0.5=x': no '=' in an interface name (ifup reads NAME=LOGICAL)",
+        f"{a}:1: error: eth0.5=x is brought up (auto) but has no iface stanza: ifup would fail ('unknown interface') "
+        "(hint: add `iface eth0.5=x inet manual` (or the stanza it needs))",
         f"{a}:1: error: interface 'eth0.5=x' does not exist on this host (hint: name a NIC that `ip link` shows, "
         "a VLAN PARENT.VID of one, or a bond/bridge stanza)",
         f"{host}:2: error: 'lo' cannot be an end of a link-netns pair: every namespace has one",
@@ -369,7 +384,11 @@ def test_bridge_ports_regex_and_all_are_read_as_bridge_utils_reads_them(root: Pa
     host.write_text(
         "iface br0 inet dhcp\n  bridge_ports regex lan[0-9] noregex wan_1\niface br1 inet dhcp\n  bridge_ports all\n"
     )
-    a = _ns(root, "a", "auto lan3 lan10 wan_1 wanx1 enp1s0 wlan0\n")
+    a = _ns(
+        root,
+        "a",
+        "auto lan3 lan10 wan_1 wanx1 enp1s0 wlan0\n" + _manual("lan3", "lan10", "wan_1", "wanx1", "enp1s0", "wlan0"),
+    )
     assert _check(root, None, None) == [
         f"{a}:1: error: enp1s0 is a port of the host's br1 (bridge_ports at {host}:4): moving it cuts br1 off",
         f"{a}:1: error: lan3 is a port of the host's br0 (bridge_ports at {host}:2): moving it cuts br0 off",

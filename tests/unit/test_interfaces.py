@@ -49,7 +49,9 @@ def test_comments_continuation_and_several_auto_names() -> None:
     assert [n for n, _ in cfg.allowed("hotplug")] == ["eth3", "eth4"]
     assert cfg.allowed("auto")[1] == ("eth1", Loc("f", 2))
     (eth0,) = cfg.iface("eth0")
-    assert eth0.values("up")[0].value == "ip route add 10.1.0.0/16       via 10.0.0.254"
+    assert (
+        eth0.values("up")[0].value == "ip route add 10.1.0.0/16      via 10.0.0.254"
+    )  # joined as ifupdown: no space added
     assert eth0.values("up")[0].loc == Loc("f", 9)
 
 
@@ -155,12 +157,14 @@ def _error(text: str) -> ConfigError:
         ("iface a inet manual\nlink-netns ns a\n", 2, "exactly three words"),
         ("iface a inet manual\nlink-netns ../x a b\n", 2, "invalid namespace name"),
         ("auto averyveryverylongname0\n", 1, "longer than 15 bytes"),
-        ("auto eth/0\n", 1, "invalid interface name"),
+        ("auto eth\\0\n", 1, "invalid interface name"),
         ("rename eth0\n", 1, "CUR=NEW"),
         ("mapping\n", 1, "interface pattern"),
         ("auto lo\niface lo inet loopback \\", 2, "ends inside a continued line"),
+        ("iface eth0 inet static\n  \\\n  address 192.0.2.2/24\n", 2, "lone backslash continues into white space"),
+        ("iface eth0 inet manual\n\\\n\\\n\tmtu 1500\n", 2, "lone backslash continues into white space"),
         ("auto lo\n\x00\n", 2, "NUL byte"),
-        ("source a b\n", 1, "one path"),
+        ("source a b\n", 1, "network/a does not exist"),  # ifupdown sources each word
         ("source-directory /nonexistent-netns-helper-dir\n", 1, "does not exist"),
         ("source /nonexistent-netns-helper-file\n", 1, "does not exist"),
     ],
@@ -213,3 +217,127 @@ def test_unreadable_file(tmp_path: Path) -> None:
         path = str(unreadable)
     with pytest.raises(ConfigError, match="cannot read"):
         parse_file(path)
+
+
+# --- read as ifupdown reads it (issue: configuration is read as ifupdown inside will read it) ----
+
+
+@pytest.mark.parametrize("char", ["\u00a0", "\u2003", "\u3000", "\u200b", "\x1c", "\x85"])
+def test_white_space_ifupdown_does_not_split_at_is_refused_with_its_line(char: str) -> None:
+    err = _error(f"auto lo\nallow-hotplug eth0{char}eth1\n")
+    assert err.loc == Loc("/etc/netns/x/network/interfaces", 2)
+    assert f"U+{ord(char):04X}" in err.message and "ifupdown does not split words there" in err.message
+
+
+def test_ascii_white_space_splits_as_in_c() -> None:
+    cfg = parse_text("auto eth0\vlo\feth1\tvlan5\r\n", "f")
+    assert [n for n, _ in cfg.allowed("auto")] == ["eth0", "lo", "eth1", "vlan5"]
+
+
+def test_continued_line_joins_without_a_space_and_crlf_does_not_continue() -> None:
+    cfg = parse_text("iface eth0 inet static\n  address 192.0.2.\\\n2/24\n", "f")
+    assert cfg.ifaces[0].options[0].value == "192.0.2.2/24"
+    with pytest.raises(ConfigError, match="invalid interface name") as info:
+        parse_text("auto eth0 \\\r\neth1\r\n", "f")  # not continued: ifupdown rejects line 2 ('misplaced option')
+    assert info.value.loc == Loc("f", 1)  # the name '\\' (the backslash the CR kept from continuing)
+
+
+def test_option_names_are_kept_as_written() -> None:
+    (iface,) = parse_text("iface eth0 inet manual\n  Address 1.2.3.4\n  Bridge-Ports eth1\n", "f").ifaces
+    assert [o.name for o in iface.options] == ["Address", "Bridge-Ports"]
+    assert iface.values("bridge-ports")[0].value == "eth1"  # the bridge hook reads IF_BRIDGE_PORTS for both
+    assert iface.values("address") == iface.options[:1]  # keys are the hooks' view; methods match `name`
+
+
+def test_inherits_copies_the_options_and_may_omit_family_and_method() -> None:
+    cfg = parse_text(
+        "iface base inet static\n  mtu 9000\n  address 10.0.0.1/24\n"
+        "iface eth0 inherits base\n  gateway 10.0.0.254\n"
+        "iface eth1 inet inherits base\n",
+        "f",
+    )
+    _, eth0, eth1 = cfg.ifaces
+    assert (eth0.family, eth0.method, [o.name for o in eth0.options]) == (
+        "inet",
+        "static",
+        ["mtu", "address", "gateway"],
+    )
+    assert (eth1.family, eth1.method) == ("inet", "static")
+    with pytest.raises(ConfigError, match="unknown iface to inherit from: nope"):
+        parse_text("iface eth0 inet static inherits nope\n", "f")
+
+
+def test_keywords_as_ifupdown_matches_them() -> None:
+    cfg = parse_text("allow-hot.plug eth0\nallow-x+y eth1\n", "f")
+    assert [(a.cls, a.names) for a in cfg.allows] == [("hot.plug", ("eth0",)), ("x+y", ("eth1",))]
+    with pytest.raises(ConfigError, match="unknown word 'allow-'"):
+        parse_text("allow- eth0\n", "f")
+    with pytest.raises(ConfigError, match="unknown word 'Auto'"):
+        parse_text("Auto eth0\n", "f")
+
+
+def test_source_dir_prefix_and_a_file_sourced_twice_is_read_once(tmp_path: Path) -> None:
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "a").write_text("auto a\niface a inet dhcp\n")
+    (tmp_path / "b").write_text("iface b inet dhcp\n")
+    main = tmp_path / "interfaces"
+    main.write_text("source-dir d\nsource b\nsource b ./b\n")
+    cfg = parse_file(str(main))
+    assert [i.name for i in cfg.ifaces] == ["a", "b", "b"]  # `./b` is another name: ifupdown reads it again
+    assert len(cfg.files) == 4
+
+
+def test_a_namespace_sources_its_own_etc_network(tmp_path: Path) -> None:
+    host_d = tmp_path / "etc/network/interfaces.d"
+    ns = tmp_path / "etc/netns/web/network"
+    host_d.mkdir(parents=True)
+    (ns / "interfaces.d").mkdir(parents=True)
+    (host_d / "uplink").write_text("auto eth0\niface eth0 inet dhcp\n")
+    (ns / "interfaces.d" / "front").write_text("auto eth1\niface eth1 inet dhcp\n")
+    (ns / "interfaces").write_text("source /etc/network/interfaces.d/*\nsource-directory /etc/network/interfaces.d\n")
+    (tmp_path / "etc/network/interfaces").write_text("source /etc/network/interfaces.d/*\n")
+    cfg = parse_file(str(ns / "interfaces"))
+    assert [n for n, _ in cfg.allowed("auto")] == ["eth1"]
+    assert cfg.files == (str(ns / "interfaces"), str(ns / "interfaces.d/front"))
+    host = parse_file(str(tmp_path / "etc/network/interfaces"))
+    assert [n for n, _ in host.allowed("auto")] == ["eth0"]
+
+
+def test_patterns_are_kept_apart_from_names() -> None:
+    cfg = parse_text("auto lo /eth*\nallow-hotplug mac/02:00:*/1=lan\n", "f")
+    assert [n for n, _ in cfg.allowed("auto")] == ["lo"]
+    assert [(c, p) for c, p, _ in cfg.patterns()] == [("auto", "/eth*"), ("hotplug", "mac/02:00:*/1=lan")]
+
+
+@pytest.mark.parametrize("path", ["$HOME/x", "`x`", "a;b", "~/x", "'a b'"])
+def test_source_paths_that_wordexp_would_expand_or_refuse(path: str) -> None:
+    err = _error(f"source {path}\n")
+    assert "`source` path with" in err.message
+
+
+def test_link_netns_leaves_ifupdown_in_the_stanza_above() -> None:
+    cfg = parse_text("iface l0 inet manual\nlink-netns web l0 l1\n  mtu 1400\n", "h")
+    assert [(o.name, o.value) for o in cfg.ifaces[0].options] == [("mtu", "1400")]
+    with pytest.raises(ConfigError, match="misplaced option"):
+        parse_text("mapping eth*\n  script /bin/true\nlink-netns web l0 l1\n", "h")
+
+
+def test_a_word_longer_than_ifupdown_keeps_is_refused() -> None:
+    err = _error("iface eth0 inet manual\n  " + "x" * 80 + " 1\n")
+    assert err.loc == Loc("/etc/netns/x/network/interfaces", 2)
+    assert "longer than 79 bytes" in err.message
+
+
+def test_a_bare_auto_line_leaves_the_stanza_open_as_for_ifupdown(tmp_path: Path) -> None:
+    path = tmp_path / "interfaces"
+    path.write_text("iface a inet manual\nallow-x\n  mtu 1500\n")
+    errors: list[ConfigError] = []
+    cfg = parse_file(str(path), errors)
+    assert [(e.message, e.loc) for e in errors] == [("`allow-x` needs at least one interface name", Loc(str(path), 2))]
+    assert [(o.name, o.value) for o in cfg.ifaces[0].options] == [("mtu", "1500")]
+
+
+def test_a_lone_backslash_before_an_unindented_line_is_read_as_ifupdown_reads_it() -> None:
+    """ifquery prints `mtu: 1500` for this; indented, it prints an option without a name (refused)."""
+    cfg = parse_text("iface eth0 inet manual\n\\\nmtu 1500\n", "f")
+    assert [(o.name, o.value, o.loc.line) for o in cfg.ifaces[0].options] == [("mtu", "1500", 2)]

@@ -383,3 +383,12 @@ def test_dhclient_hooks_of_host_daemons_are_left_out_of_the_namespace_copy() -> 
     assert f"dir {run}/dhclient-exit-hooks.d /etc/dhcp/dhclient-exit-hooks.d" in text
     # Written before the ifup that binds them.
     assert text.index("rfc3442") < text.index("-- ifup -a")
+
+
+def test_stop_after_the_file_was_edited_to_a_pattern_still_gives_back() -> None:
+    """A pattern is a rule's error (check, start); stop plans with the file the admin left."""
+    config = parse_text("auto lo /eth*\niface lo inet loopback\n", "/etc/netns/nginx/network/interfaces")
+    facts = Facts(
+        namespaces=frozenset({"nginx"}), ns_links={"lo": Link("lo"), "eth1.7": Link("eth1.7", "vlan", "eth1")}
+    )
+    assert plan_stop("nginx", config, facts, PATHS).steps == plan_stop("nginx", None, facts, PATHS).steps

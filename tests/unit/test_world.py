@@ -38,10 +38,21 @@ def test_load_parses_every_file_once_and_keeps_their_errors(tmp_path: Path) -> N
     world = load(paths)
     assert world.bad_names == ("bad name",)
     assert [str(e.loc) for e in world.host_errors] == [f"{tmp_path}/etc/network/interfaces:3"]
-    assert world.usable_host() is None and world.host is not None
+    # An error in a host file without link-netns pairs concerns no namespace: the host stays usable.
+    assert world.host_blocking(None) == () and world.usable_host() is world.host is not None
     assert sorted(world.configs) == ["gw", "web"]
     assert sorted(world.config_errors) == ["gw"] and world.config("gw") is None
     assert world.config("web") is world.configs["web"]
     assert [x.name for x in world.xfrms["gw"]] == ["x"]
     assert sorted(world.xfrm_errors) == ["vpn"]
     assert world.service_namespaces() == {"gw"}
+
+
+def test_host_errors_block_only_the_namespaces_with_link_netns_pairs(tmp_path: Path) -> None:
+    files = {**FILES, "etc/network/interfaces": "iface lo inet loopback\nlink-netns web vweb0 vweb1\nbogus\n"}
+    world = load(_tree(tmp_path, files))
+    assert [str(e.loc) for e in world.host_blocking({"web"})] == [f"{tmp_path}/etc/network/interfaces:3"]
+    assert world.host_blocking({"gw"}) == ()
+    assert world.usable_host() is None and world.host is not None
+    broken = {**FILES, "etc/network/interfaces": "iface lo inet loopback\nlink-netns web\n"}
+    assert len(load(_tree(tmp_path / "b", broken)).host_blocking({"gw"})) == 1  # its namespace is unknown
