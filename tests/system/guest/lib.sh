@@ -12,9 +12,9 @@ not() {
     fi
 }
 
-# wait_for CMD...: retries CMD for up to 5 s (services bind their sockets after "started").
+# wait_for CMD...: retries CMD for up to 20 s (services bind their sockets after "started").
 wait_for() {
-    tries=50
+    tries=200
     until "$@"; do
         tries=$((tries - 1))
         [ "$tries" -gt 0 ] || return 1

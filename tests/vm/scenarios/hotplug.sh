@@ -51,8 +51,9 @@ check "the host's ifupdown has no state for hp0" test -z "$(host_state)"
 check "no host address 203.0.113.9 anywhere" sh -c '! ip -o addr show | grep -q 203.0.113.9'
 run journalctl -q -b -u netns-helper-hotplug@hp0.service --no-pager
 
-check "the unit's watch runs inside hotplug" sh -c \
-    "ip netns pids hotplug | grep -qx \"\$(systemctl show -P MainPID netns-helper-hotplug@hp0.service)\""
+# Waited for: the unit's main process joins the namespace a moment after systemd forked it.
+watch_inside() { ip netns pids hotplug | grep -qx "$(systemctl show -P MainPID netns-helper-hotplug@hp0.service)"; }
+check "the unit's watch runs inside hotplug" wait_until 30 watch_inside
 
 # Unplugged inside: the host's udev hears nothing (the kernel tells only that namespace);
 # the unit's watch does, and the unit stops, clearing ifupdown's state there.
