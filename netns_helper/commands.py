@@ -10,10 +10,11 @@ from __future__ import annotations
 import enum
 import shlex
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+from .values import value
 
 
-@dataclass(frozen=True)
+@value
 class SelfNetns:
     """Stands for "the network namespace this program runs in" in an `ip ... netns` argument.
 
@@ -26,7 +27,7 @@ SELF_NETNS = SelfNetns()
 Arg = str | SelfNetns
 
 
-@dataclass(frozen=True)
+@value
 class Run:
     """Start ARGV; feed STDIN to it if given; QUIET drops its stdout."""
 
@@ -42,7 +43,7 @@ class Run:
         return f"{line} >/dev/null" if self.quiet else line
 
 
-@dataclass(frozen=True)
+@value
 class MakeDirs:
     """Create directory PATH and its parents, as `mkdir -p`."""
 
@@ -52,7 +53,7 @@ class MakeDirs:
         return shlex.join(("mkdir", "-p", self.path))
 
 
-@dataclass(frozen=True)
+@value
 class RemoveTree:
     """Remove PATH and all below it, as `rm -rf`."""
 
@@ -62,7 +63,7 @@ class RemoveTree:
         return shlex.join(("rm", "-rf", self.path))
 
 
-@dataclass(frozen=True)
+@value
 class RemoveFile:
     """Remove the file PATH if it exists, as `rm -f`."""
 
@@ -72,7 +73,7 @@ class RemoveFile:
         return shlex.join(("rm", "-f", self.path))
 
 
-@dataclass(frozen=True)
+@value
 class WriteFile:
     """Create PATH with CONTENT (lines ending in newlines), replacing nothing else."""
 
@@ -84,7 +85,7 @@ class WriteFile:
         return f"printf '%s\\n' {lines} >{shlex.quote(self.path)}"
 
 
-@dataclass(frozen=True)
+@value
 class Symlink:
     """Create the symbolic link PATH pointing at TARGET."""
 
@@ -95,7 +96,7 @@ class Symlink:
         return shlex.join(("ln", "-s", self.target, self.path))
 
 
-@dataclass(frozen=True)
+@value
 class HardLink:
     """Create PATH as another name of the file SOURCE."""
 
@@ -106,7 +107,7 @@ class HardLink:
         return shlex.join(("ln", self.source, self.path))
 
 
-@dataclass(frozen=True)
+@value
 class EndProcesses:
     """SIGTERM every process in NETNS, wait up to TIMEOUT seconds, then SIGKILL."""
 
@@ -126,7 +127,7 @@ class OnError(enum.Enum):
     IGNORE = "ignore"  # expected to fail at times; not an error
 
 
-@dataclass(frozen=True)
+@value
 class Step:
     """An action, what a failure of it means, and the actions that undo it."""
 
@@ -144,7 +145,7 @@ class Step:
         return line
 
 
-@dataclass(frozen=True)
+@value
 class Plan:
     """An ordered list of steps plus notes for the admin (printed, never run)."""
 

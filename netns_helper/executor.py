@@ -8,7 +8,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
 from . import iproute
 from .commands import (
@@ -27,6 +26,7 @@ from .commands import (
     Symlink,
     WriteFile,
 )
+from .values import field, value
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ class Processes:
         return time.monotonic()
 
 
-@dataclass
+@value  # its lists fill in as the plan runs; the fields themselves are never reassigned
 class Outcome:
     """What a plan's execution ended with: failures, ignored failures, and what was undone."""
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 
 from . import ipjson, iproute
 from .ipjson import Link
+from .values import field, value
 
 HOOK_DIRS = ("if-pre-up.d", "if-up.d", "if-down.d", "if-post-down.d")
 
 
-@dataclass(frozen=True)
+@value
 class Paths:
     """Where configuration and runtime state live; only tests move them."""
 
@@ -56,7 +56,7 @@ class Paths:
         return os.path.isdir(f"{self.run}/systemd/system")
 
 
-@dataclass(frozen=True)
+@value
 class Hook:
     """An entry of the host's /etc/network/if-*.d/ that ifupdown would run."""
 
@@ -66,7 +66,7 @@ class Hook:
     target: str | None  # the resolved target when the entry is a symlink
 
 
-@dataclass(frozen=True)
+@value
 class Facts:
     """What the planner knows of the live system: read before planning, never changed by it."""
 

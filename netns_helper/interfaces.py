@@ -12,10 +12,10 @@ import glob
 import os
 import re
 import stat
-from dataclasses import dataclass
 
 from .errors import ConfigError, Loc
 from .names import check_ifname, check_netns_name
+from .values import value
 
 # A configuration file larger than this is a mistake (or an attack), not a config.
 MAX_FILE_BYTES = 1 << 20
@@ -29,7 +29,7 @@ _ALLOW_RE = re.compile(r"allow-[a-zA-Z0-9_-]+")
 _FLAG_WORDS = ("no-auto-down", "no-scripts")
 
 
-@dataclass(frozen=True)
+@value
 class Option:
     """An option line of a stanza, e.g. `address 192.0.2.2/24`."""
 
@@ -43,7 +43,7 @@ class Option:
         return self.name.replace("_", "-").lower()
 
 
-@dataclass(frozen=True)
+@value
 class Iface:
     """An `iface NAME FAMILY METHOD` stanza with its options."""
 
@@ -58,7 +58,7 @@ class Iface:
         return tuple(opt for opt in self.options if opt.key == key)
 
 
-@dataclass(frozen=True)
+@value
 class Allow:
     """`auto NAME...`, `allow-auto NAME...` (class "auto") or `allow-CLASS NAME...`."""
 
@@ -67,7 +67,7 @@ class Allow:
     loc: Loc
 
 
-@dataclass(frozen=True)
+@value
 class Mapping:
     """A `mapping PATTERN...` stanza, kept for ifupdown."""
 
@@ -76,7 +76,7 @@ class Mapping:
     loc: Loc
 
 
-@dataclass(frozen=True)
+@value
 class Rename:
     """A `rename CUR=NEW...` line, kept for ifupdown."""
 
@@ -84,7 +84,7 @@ class Rename:
     loc: Loc
 
 
-@dataclass(frozen=True)
+@value
 class Flag:
     """`no-auto-down NAME...` or `no-scripts NAME...`: kept for ifupdown."""
 
@@ -93,7 +93,7 @@ class Flag:
     loc: Loc
 
 
-@dataclass(frozen=True)
+@value
 class LinkNetns:
     """`link-netns NS HOSTSIDE NSSIDE`: a veth pair between the host and NS."""
 
@@ -103,7 +103,7 @@ class LinkNetns:
     loc: Loc
 
 
-@dataclass(frozen=True)
+@value
 class Interfaces:
     """One interfaces file with everything it sources, in file order."""
 

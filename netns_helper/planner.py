@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from . import iproute
 from .commands import (
@@ -26,6 +25,7 @@ from .interfaces import Iface, Interfaces
 from .ipjson import Link
 from .links import Veth, host_problems, veths
 from .names import split_vlan
+from .values import value
 
 # Options that make ifupdown create the interface itself, inside the namespace.
 _CREATING_KEYS = frozenset(
@@ -36,7 +36,7 @@ _MEMBER_KEYS = ("bond-slaves", "bridge-ports")
 _VLAN_NAME_RE = re.compile(r"vlan(?P<vid>[0-9]+)")
 
 
-@dataclass(frozen=True)
+@value
 class Vlan:
     """A VLAN `start` creates on a host parent, directly inside the namespace."""
 
@@ -46,7 +46,7 @@ class Vlan:
     loc: Loc
 
 
-@dataclass(frozen=True)
+@value
 class Layout:
     """What `start` brings into the namespace before ifupdown runs there."""
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 
 from . import ipjson, iproute
 from .errors import ERROR, WARNING, ConfigError, Loc, Problem
@@ -21,12 +20,13 @@ from .interfaces import Iface, Interfaces
 from .ipjson import Link
 from .links import veths
 from .planner import claimed, made_inside, start_layout, vlan_of
+from .values import field, value
 from .world import World
 
 Query = Callable[[tuple[str, ...]], str]
 
 
-@dataclass(frozen=True)
+@value
 class Live:
     """Read-only facts about the running host that the live rules compare configuration with."""
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from .errors import ConfigError
 from .facts import Paths
 from .interfaces import Interfaces, parse_file
 from .names import check_netns_name
+from .values import field, value
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ def require_config(paths: Paths, name: str) -> None:
         )
 
 
-@dataclass(frozen=True)
+@value
 class World:
     """Every configuration file, parsed once, with the errors of each."""
 
