@@ -16,12 +16,12 @@ from collections.abc import Callable, Mapping
 from . import ipjson, iproute
 from .errors import ERROR, WARNING, ConfigError, Loc, Problem
 from .facts import Facts, Paths, list_namespaces
-from .interfaces import Iface, Interfaces
+from .interfaces import Iface, Interfaces, parse_file
 from .ipjson import Link
 from .links import veths
 from .planner import claimed, made_inside, start_layout, vlan_of
 from .values import field, value
-from .world import World
+from .world import World, load
 
 Query = Callable[[tuple[str, ...]], str]
 
@@ -77,6 +77,39 @@ def _ssh_dev(query: Query) -> str | None:
         if any(address.split("/")[0] == words[2] for address in link.addresses):
             return link.name
     return None
+
+
+def start_world(paths: Paths, name: str) -> World:
+    """The configuration world of `start NAME`, without parsing the files that cannot matter to it.
+
+    Parsed: NAME's file, the host's, every xfrm file, and of the other namespaces' files those
+    that may claim one of NAME's interfaces (all of them for an IPsec gateway). A claim is a word of a
+    file's logical lines, so a file whose bytes hold none of NAME's interface names as a word
+    (not inside a longer name: eth1 in eth10) claims none of them, unless it joins lines (`\\`)
+    or sources other files: those are parsed too. So a boot of N namespaces parses about N files,
+    not N^2; what start refuses is what check reports (tests/unit/test_start_world.py).
+    """
+    path = paths.netns_interfaces(name)
+    errors: list[ConfigError] = []
+    try:
+        wanted = claimed(parse_file(path, errors)) if os.path.exists(path) else None
+    except ConfigError:
+        wanted = None
+    if wanted is None or errors or os.path.exists(paths.netns_xfrm(name)):
+        # Broken or missing: start reports it on the whole world, as check does; an IPsec
+        # gateway's destinations are in its xfrm file.
+        return load(paths)
+    import re
+
+    names = "|".join(re.escape(dev) for dev in wanted if dev != "lo")
+    may_claim = re.compile(
+        rf"\\|source|(?<![A-Za-z0-9])(?:{names})(?![A-Za-z0-9])".encode() if names else rb"\\|source"
+    )
+
+    def keep(other: str, data: bytes) -> bool:
+        return other == name or may_claim.search(data) is not None
+
+    return load(paths, keep)
 
 
 def problems(world: World, selected: set[str] | None, live: Live | None) -> list[Problem]:
