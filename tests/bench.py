@@ -1,6 +1,8 @@
 """`make bench`: start/stop timings in the sandbox, next to the same plan run by sh.
 
 Run inside tests/sandbox only. Prints a table of medians; targets are in the last column.
+BENCH_SECTIONS=scale (or nginx, xfrm; comma-separated) runs only those; BENCH_TOOL=PATH times
+another tree's bin/netns-helper, for an A/B comparison.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-TOOL = str(REPO / "bin" / "netns-helper")
+TOOL = os.environ.get("BENCH_TOOL", str(REPO / "bin" / "netns-helper"))  # another tree's, for A/B
 RUNS = int(os.environ.get("BENCH_RUNS", "15"))
 
 
@@ -35,9 +37,24 @@ def median_ms(fn: Callable[[], None], before: Callable[[], None] | None = None) 
     return statistics.median(samples)
 
 
+SECTIONS = os.environ.get("BENCH_SECTIONS", "nginx,scale,xfrm").split(",")
+
+
 def main() -> int:
     if os.environ.get("NETNS_HELPER_SANDBOX") != "1":
         sys.exit("bench: run it through tests/sandbox (make bench)")
+    if "nginx" in SECTIONS:
+        nginx()
+    if "scale" in SECTIONS:
+        scale()
+        print()
+    if "xfrm" in SECTIONS:
+        xfrm_routes()
+    return 0
+
+
+def nginx() -> None:
+    """Start and stop of one namespace, one after another, next to their sh plans."""
     run("ip", "link", "add", "eth0", "type", "veth", "peer", "name", "peer0")
     run("ip", "addr", "add", "192.0.2.1/24", "dev", "peer0")
     run("ip", "link", "set", "peer0", "up")
@@ -84,10 +101,6 @@ def main() -> int:
     for case, tool, shell, target, met in rows:
         print(f"{case:<24} {tool:>8.1f} {shell:>8.1f}  {target:<26} {'yes' if met else 'NO'}")
     print()
-    scale()
-    print()
-    xfrm_routes()
-    return 0
 
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
@@ -147,9 +160,12 @@ def timed(argv: list[str], runs: int = RUNS, ok: tuple[int, ...] = (0,)) -> tupl
 
 
 def processes(argv: list[str]) -> int:
-    """How many processes ARGV starts: the executor logs each with --verbose."""
-    out = subprocess.run([TOOL, "--verbose", *argv], capture_output=True, text=True)
-    return sum(line.startswith("+ ") for line in out.stderr.splitlines())
+    """How many processes ARGV starts: the sandbox's PIDs are handed out one after another."""
+    tool = subprocess.Popen([TOOL, *argv], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    tool.wait()
+    after = subprocess.Popen(["true"])
+    after.wait()
+    return after.pid - tool.pid - 1
 
 
 def load() -> str:
