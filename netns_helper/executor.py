@@ -245,3 +245,26 @@ def _remove_tree(path: str) -> None:
         os.rmdir(path)
     else:
         os.unlink(path)
+
+
+def query_all(
+    query: Callable[[tuple[str, ...]], str], commands: Sequence[tuple[str, ...]]
+) -> list[str | CommandFailed]:
+    """QUERY of each of COMMANDS, several at a time: each one's output, or its failure, in order.
+
+    The read commands over every namespace (status, metrics, check) would otherwise wait for
+    each namespace's `ip` in turn, while the other core idles.
+    """
+
+    def one(command: tuple[str, ...]) -> str | CommandFailed:
+        try:
+            return query(command)
+        except CommandFailed as e:
+            return e
+
+    if len(commands) < 2:
+        return [one(command) for command in commands]
+    from concurrent.futures import ThreadPoolExecutor  # only the read commands pay for it
+
+    with ThreadPoolExecutor(max_workers=min(len(commands), 2 * (os.cpu_count() or 1))) as pool:
+        return list(pool.map(one, commands))

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from . import ipjson, iproute
 from .commands import Plan, RemoveFile, Run, Step, WriteFile
 from .errors import ConfigError
-from .executor import CommandFailed
+from .executor import CommandFailed, query_all
 from .facts import Paths, list_namespaces, netns_pids
 from .ipjson import Link
 from .world import configured
@@ -84,12 +84,12 @@ def _counter(key: str) -> Callable[[Link], int]:
 def gather(paths: Paths, query: Query) -> tuple[Family, ...]:
     """Every family, samples ordered by namespace and link. A namespace deleted meanwhile is left out."""
     links: dict[str, tuple[Link, ...]] = {}
-    for netns in sorted(list_namespaces(paths)):
-        try:
-            found = tuple(ipjson.links(query((iproute.IP, "-n", netns, "-s", "-d", "-j", "link", "show"))).values())
-        except CommandFailed:
-            continue
-        links[netns] = found
+    names = sorted(list_namespaces(paths))
+    for netns, out in zip(
+        names, query_all(query, [(iproute.IP, "-n", n, "-s", "-d", "-j", "link", "show") for n in names]), strict=True
+    ):
+        if not isinstance(out, CommandFailed):
+            links[netns] = tuple(ipjson.links(out).values())
     in_netns = netns_pids(paths, links)
     pids = {netns: len(in_netns.get(netns, ())) for netns in links}
     per_netns = sorted(links)

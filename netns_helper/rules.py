@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 
 from . import ipjson, iproute
 from .errors import ERROR, WARNING, ConfigError, Loc, Problem
+from .executor import CommandFailed, query_all
 from .facts import Facts, Paths, list_namespaces
 from .interfaces import Iface, Interfaces, parse_file
 from .ipjson import Link
@@ -38,7 +39,12 @@ class Live:
 
 def gather_live(paths: Paths, query: Query) -> Live:
     """The facts of the live rules for every namespace (`check`)."""
-    ns_links = {netns: ipjson.links(query(iproute.query_links(netns))) for netns in sorted(list_namespaces(paths))}
+    names = sorted(list_namespaces(paths))
+    ns_links = {}
+    for netns, out in zip(names, query_all(query, [iproute.query_links(netns) for netns in names]), strict=True):
+        if isinstance(out, CommandFailed):
+            raise out
+        ns_links[netns] = ipjson.links(out)
     host_links = ipjson.links(query(iproute.query_links()))
     return Live(host_links, ns_links, default_route_devs(f"{paths.proc}/net"), _ssh_dev(query))
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from . import ipjson, iproute
 from .errors import EXIT_FAILED, EXIT_OK, ConfigError
-from .executor import CommandFailed
+from .executor import CommandFailed, query_all
 from .facts import Paths, list_namespaces, netns_pids
 from .interfaces import Interfaces
 from .ipjson import Link
@@ -176,11 +176,14 @@ def gather(paths: Paths, query: Query, only: str | None = None) -> tuple[Namespa
     wanted = set(names) | {item.dest_netns for n in names for item in configs[n].xfrm}
     links: dict[str, tuple[Link, ...]] = {}
     errors: dict[str, str] = {}
-    for name in sorted(wanted & running):
-        try:
-            links[name] = tuple(ipjson.links(query((iproute.IP, "-n", name, "-j", "-d", "addr", "show"))).values())
-        except CommandFailed as e:  # deleted meanwhile, most likely
-            errors[name] = f"cannot read namespace {name}: {e}"
+    read = sorted(wanted & running)
+    for name, out in zip(
+        read, query_all(query, [(iproute.IP, "-n", n, "-j", "-d", "addr", "show") for n in read]), strict=True
+    ):
+        if isinstance(out, CommandFailed):  # deleted meanwhile, most likely
+            errors[name] = f"cannot read namespace {name}: {out}"
+        else:
+            links[name] = tuple(ipjson.links(out).values())
     pids = netns_pids(paths, (name for name in links if name in names))
     world = _World(paths, configured, running, configs, units, bound, links, pids, errors)
     return tuple(_namespace(world, name) for name in names)
