@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from .values import value
 
 GLOBAL_FLAGS = {
     "--print-commands": "change nothing: print the plan as a POSIX sh script that does what the command would do",
@@ -14,7 +15,7 @@ GLOBAL_FLAGS = {
 _SHORT = {"-v": "--verbose", "-h": "--help"}
 
 
-@dataclass(frozen=True)
+@value
 class Command:
     """A subcommand: its operands, help and own options."""
 
@@ -29,7 +30,7 @@ class Command:
     options: tuple[tuple[str, str, str], ...] = ()  # (--option, METAVAR, help): given as --option=VALUE
 
 
-@dataclass(frozen=True)
+@value
 class Args:
     """A parsed command line."""
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 import enum
 import shlex
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+from .values import value
 
 
-@dataclass(frozen=True)
+@value
 class SelfNetns:
     """Stands for "the network namespace this program runs in" in an `ip ... netns` argument.
 
@@ -34,7 +35,7 @@ PROCESS_TIMEOUT = 30.0  # ip, systemctl and the rest: milliseconds when all is w
 IFUPDOWN_TIMEOUTS = {"ifup": 180.0, "ifdown": 60.0}  # ifup waits for DHCP leases and hooks
 
 
-@dataclass(frozen=True)
+@value
 class Run:
     """Start ARGV; feed STDIN to it if given; QUIET drops its stdout; kill it after TIMEOUT seconds.
 
@@ -64,7 +65,7 @@ class Run:
         return "\n".join((f"{line} <<'{delimiter}'", *body, delimiter))
 
 
-@dataclass(frozen=True)
+@value
 class MakeDirs:
     """Create directory PATH and its parents, as `mkdir -p`."""
 
@@ -74,7 +75,7 @@ class MakeDirs:
         return shlex.join(("mkdir", "-p", self.path))
 
 
-@dataclass(frozen=True)
+@value
 class RemoveTree:
     """Remove PATH and all below it, as `rm -rf`."""
 
@@ -84,7 +85,7 @@ class RemoveTree:
         return shlex.join(("rm", "-rf", self.path))
 
 
-@dataclass(frozen=True)
+@value
 class RemoveFile:
     """Remove the file PATH if it exists, as `rm -f`."""
 
@@ -94,7 +95,7 @@ class RemoveFile:
         return shlex.join(("rm", "-f", self.path))
 
 
-@dataclass(frozen=True)
+@value
 class WriteFile:
     """Create PATH with CONTENT (lines ending in newlines), replacing nothing else."""
 
@@ -106,7 +107,7 @@ class WriteFile:
         return f"printf '%s\\n' {lines} >{shlex.quote(self.path)}"
 
 
-@dataclass(frozen=True)
+@value
 class Symlink:
     """Create the symbolic link PATH pointing at TARGET."""
 
@@ -117,7 +118,7 @@ class Symlink:
         return shlex.join(("ln", "-s", self.target, self.path))
 
 
-@dataclass(frozen=True)
+@value
 class CopyFile:
     """Create PATH, a new file, as a copy of SOURCE's bytes and permissions (never another name of it)."""
 
@@ -128,7 +129,7 @@ class CopyFile:
         return shlex.join(("cp", "--preserve=mode", self.source, self.path))
 
 
-@dataclass(frozen=True)
+@value
 class EndProcesses:
     """SIGTERM every process in NETNS, wait up to TIMEOUT seconds, then SIGKILL."""
 
@@ -148,7 +149,7 @@ class OnError(enum.Enum):
     IGNORE = "ignore"  # expected to fail at times; not an error
 
 
-@dataclass(frozen=True)
+@value
 class Step:
     """An action, what a failure of it means, and the actions that undo it."""
 
@@ -167,7 +168,7 @@ class Step:
         return line + newline + heredoc
 
 
-@dataclass(frozen=True)
+@value
 class Plan:
     """An ordered list of steps plus notes for the admin (printed, never run).
 

@@ -14,16 +14,16 @@ namespace's state directory, which stop removes. Pure: runs nothing.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from .interfaces import Interfaces
+from .values import value
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .facts import Paths
 
 
-@dataclass(frozen=True)
+@value
 class Client:
     """A DHCP client ifupdown may run: how ifupdown tells it is there, and the state it keeps."""
 
@@ -52,7 +52,7 @@ _DHCP_METHODS = frozenset({("inet", "dhcp"), ("inet6", "dhcp"), ("inet6", "auto"
 _PID_NAME_RE = re.compile(r"(?:dhclient6?|udhcpc)\.(?P<iface>.+)\.pid")
 
 
-@dataclass(frozen=True)
+@value
 class Bind:
     """Bind SOURCE (ours) over TARGET (the client's path); both are created when missing."""
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from .values import field, value
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_CONFIG = 2
 
 
-@dataclass(frozen=True)
+@value
 class Loc:
     """A place in a configuration file, printed as `path:line`."""
 
@@ -38,7 +38,7 @@ class ConfigError(Exception):
 ERROR, WARNING = "error", "warning"
 
 
-@dataclass(frozen=True)
+@value
 class Problem:
     """One problem of the configuration, located, with its severity; printed as `where: severity: message`."""
 

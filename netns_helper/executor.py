@@ -8,9 +8,9 @@ import signal
 import stat
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 
 from . import iproute
 from .commands import (
@@ -29,6 +29,7 @@ from .commands import (
     Symlink,
     WriteFile,
 )
+from .values import field, replace, value
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ class Processes:
         return time.monotonic()
 
 
-@dataclass
+@value  # its lists fill in as the plan runs; the fields themselves are never reassigned
 class Outcome:
     """What a plan's execution ended with: failures, ignored failures, what was undone, and the
     signal (SIGTERM, SIGINT) that interrupted it."""
@@ -159,7 +160,10 @@ class Executor:
                 )
             except OSError as e:
                 raise CommandFailed(run, f"cannot run {argv[0]}: {e.strerror}") from None
-            returncode, ended = self._wait(proc, run.timeout, interrupts)
+            if threading.current_thread() is threading.main_thread():
+                returncode, ended = self._wait(proc, run.timeout, interrupts)
+            else:
+                returncode, ended = _wait_in_thread(proc, run.timeout)
             stdout, stderr = _read(out), _read(err)
         if self.verbose and echo:
             for stream in (stderr,) if run.quiet else (stdout, stderr):
@@ -295,7 +299,8 @@ class Executor:
         is undone; the outcome names the signal.
         """
         with self.interruptible():
-            return self._execute(plan)
+            outcome = self._execute(plan)
+            return outcome if self._signal is None else replace(outcome, interrupted=self._signal.name)
 
     @contextlib.contextmanager
     def interruptible(self) -> Iterator[None]:
@@ -364,8 +369,6 @@ class Executor:
                             self.log.write(f"error: while undoing: {e}\n")
         finally:
             self._undoing = False
-            if self._signal is not None:
-                outcome.interrupted = self._signal.name
 
 
 def _unknown(action: Never) -> NoReturn:
@@ -419,3 +422,41 @@ def _remove_tree(path: str) -> None:
         os.rmdir(path)
     else:
         os.unlink(path)
+
+
+def _wait_in_thread(proc: subprocess.Popen[bytes], timeout: float) -> tuple[int, str | None]:
+    """PROC's exit status, for a query that `query_all` runs beside others: signals (SIGALRM, the
+    interrupts) reach the main thread only, so TIMEOUT is a timed wait, and an interrupt ends
+    the queries still to start (`query` refuses them), not these."""
+    try:
+        return proc.wait(timeout), None
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait(), f"timed out after {timeout:g} s, killed"
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+
+
+def query_all(
+    query: Callable[[tuple[str, ...]], str], commands: Sequence[tuple[str, ...]]
+) -> list[str | CommandFailed]:
+    """QUERY of each of COMMANDS, several at a time: each one's output, or its failure, in order.
+
+    The read commands over every namespace (status, metrics, check) would otherwise wait for
+    each namespace's `ip` in turn, while the other core idles.
+    """
+
+    def one(command: tuple[str, ...]) -> str | CommandFailed:
+        try:
+            return query(command)
+        except CommandFailed as e:
+            return e
+
+    if len(commands) < 2:
+        return [one(command) for command in commands]
+    from concurrent.futures import ThreadPoolExecutor  # only the read commands pay for it
+
+    with ThreadPoolExecutor(max_workers=min(len(commands), 2 * (os.cpu_count() or 1))) as pool:
+        return list(pool.map(one, commands))

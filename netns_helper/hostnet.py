@@ -11,8 +11,8 @@ from __future__ import annotations
 import fnmatch
 import glob
 import os
-from dataclasses import dataclass
 
+from . import values
 from .errors import Loc
 
 TYPE_CHECKING = False
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from .facts import Paths
 
 
-@dataclass(frozen=True)
+@values.value
 class Manager:
     """A network manager enabled on the host (ENABLED: the unit's wants link) and what it manages."""
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from .errors import ConfigError, Loc
+from .values import value
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -154,7 +154,7 @@ _RA = choice("0", "1", "2")
 _ONOFF = choice("on", "off")
 
 
-@dataclass(frozen=True)
+@value
 class Opt:
     """An option a method reads: its exact name, whether `ifup` needs it, its value's shape."""
 

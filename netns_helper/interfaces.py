@@ -19,11 +19,11 @@ import os
 import re
 import stat
 import unicodedata
-from dataclasses import dataclass
 
 from .errors import ConfigError, Loc
 from .ifupdown import check_method
 from .names import check_ifname, check_netns_name
+from .values import value
 
 # A configuration file larger than this is a mistake (or an attack), not a config.
 MAX_FILE_BYTES = 1 << 20
@@ -56,7 +56,7 @@ def is_pattern(name: str) -> bool:
     return "/" in name
 
 
-@dataclass(frozen=True)
+@value
 class Option:
     """An option line of a stanza, e.g. `address 192.0.2.2/24`."""
 
@@ -74,7 +74,7 @@ class Option:
         return re.sub(r"[^a-z0-9-]", "", self.name.lower().replace("_", "-"))
 
 
-@dataclass(frozen=True)
+@value
 class Iface:
     """An `iface NAME FAMILY METHOD` stanza with its options."""
 
@@ -89,7 +89,7 @@ class Iface:
         return tuple(opt for opt in self.options if opt.key == key)
 
 
-@dataclass(frozen=True)
+@value
 class Allow:
     """`auto NAME...`, `allow-auto NAME...` (class "auto") or `allow-CLASS NAME...`.
 
@@ -102,7 +102,7 @@ class Allow:
     patterns: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@value
 class Mapping:
     """A `mapping PATTERN...` stanza, kept for ifupdown."""
 
@@ -111,7 +111,7 @@ class Mapping:
     loc: Loc
 
 
-@dataclass(frozen=True)
+@value
 class Rename:
     """A `rename CUR=NEW...` line, kept for ifupdown."""
 
@@ -119,7 +119,7 @@ class Rename:
     loc: Loc
 
 
-@dataclass(frozen=True)
+@value
 class Flag:
     """`no-auto-down NAME...` or `no-scripts NAME...`: kept for ifupdown."""
 
@@ -128,7 +128,7 @@ class Flag:
     loc: Loc
 
 
-@dataclass(frozen=True)
+@value
 class LinkNetns:
     """`link-netns NS HOSTSIDE NSSIDE`: a veth pair between the host and NS."""
 
@@ -138,7 +138,7 @@ class LinkNetns:
     loc: Loc
 
 
-@dataclass(frozen=True)
+@value
 class Interfaces:
     """One interfaces file with everything it sources, in file order."""
 
@@ -176,7 +176,7 @@ class Interfaces:
         return tuple((allow.cls, pattern, allow.loc) for allow in self.allows for pattern in allow.patterns)
 
 
-@dataclass(frozen=True)
+@value
 class View:
     """Where the files ifupdown opens by absolute path are, as this process sees them.
 

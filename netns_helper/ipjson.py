@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+
+from .values import value
 
 
-@dataclass(frozen=True)
+@value
 class Link:
     """A network device as `ip -j [-d] [-s] link|addr show` reports it; absent parts stay empty."""
 

@@ -125,10 +125,16 @@ def _dests(
     return tuple(dests)
 
 
+def _stop_world(paths: facts.Paths, name: str) -> World:
+    """What stop NAME reads: its own file and, for an IPsec gateway, every file (its destinations)."""
+    world = load(paths, keep=lambda other, _data: other == name)
+    return load(paths) if world.xfrms.get(name) or world.xfrm_errors.get(name) else world
+
+
 def plan(command: str, name: str, paths: facts.Paths, executor: Executor, locks: contextlib.ExitStack | None) -> Plan:
     """The plan; with LOCKS, destination namespaces are locked too (after NAME: never the reverse)."""
     check_netns_name(name)
-    world = load(paths)
+    world = rules.start_world(paths, name) if command == "start" else _stop_world(paths, name)
     if command == "start":
         live = start_check(world, name, executor.query)
         config, host, inside = world.configs[name], world.host, world.insides.get(name)

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from .errors import ERROR, ConfigError, Loc, Problem
 from .interfaces import Interfaces
 from .ipjson import Link
 from .names import IFNAME_MAX
+from .values import value
 
 _BRIDGE_PORT_RE = re.compile(r"(?P<bridge>[^.]+)\.\.(?P<id>[A-Za-z0-9_-]+)")
 
 
-@dataclass(frozen=True)
+@value
 class Veth:
     """A veth pair `start` creates: HOST_END stays here, NS_END is created inside the namespace."""
 

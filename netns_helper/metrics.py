@@ -5,7 +5,7 @@ written under another name in that directory and renamed over `netns_helper.prom
 never sees half a file. Metrics (labels `netns`, and `link` for links):
 
     netns_helper_namespace_running        gauge    1 when a configured namespace exists, else 0
-    netns_helper_processes                gauge    processes in the namespace (`ip netns pids`)
+    netns_helper_processes                gauge    processes in the namespace (as `ip netns pids`)
     netns_helper_xfrm_interfaces          gauge    XFRM interfaces in the namespace
     netns_helper_link_up                  gauge    1 when the link is up (operstate UP, or UNKNOWN
                                                    with a carrier, as lo), else 0
@@ -40,8 +40,8 @@ from dataclasses import dataclass
 from . import ipjson, iproute
 from .commands import Plan, RemoveFile, Run, Step, WriteFile
 from .errors import ConfigError
-from .executor import CommandFailed
-from .facts import Paths, list_namespaces
+from .executor import CommandFailed, query_all
+from .facts import Paths, list_namespaces, netns_pids
 from .ipjson import Link
 from .world import configured
 
@@ -157,16 +157,16 @@ def _info(link: Link) -> Labels:
 def gather(paths: Paths, query: Query) -> tuple[Family, ...]:
     """Every family, samples ordered by namespace and link. A namespace deleted meanwhile is left out."""
     links: dict[str, tuple[Link, ...]] = {}
-    pids: dict[str, int] = {}
     wireguard: dict[str, tuple[InterfaceState, ...]] = {}
-    for netns in sorted(list_namespaces(paths)):
-        try:
-            found = tuple(
-                ipjson.links(query((iproute.IP, "-n", netns, "-s", "-s", "-d", "-j", "link", "show"))).values()
-            )
-            pids[netns] = len(query(iproute.query_pids(netns)).split())
-        except CommandFailed:
+    names = sorted(list_namespaces(paths))
+    for netns, out in zip(
+        names,
+        query_all(query, [(iproute.IP, "-n", n, "-s", "-s", "-d", "-j", "link", "show") for n in names]),
+        strict=True,
+    ):
+        if isinstance(out, CommandFailed):
             continue
+        found = tuple(ipjson.links(out).values())
         links[netns] = found
         if any(link.kind == "wireguard" for link in found):
             from .wireguard import read_states  # only WireGuard namespaces pay for it
@@ -174,6 +174,8 @@ def gather(paths: Paths, query: Query) -> tuple[Family, ...]:
             # Without wg (wireguard-tools), or a namespace gone meanwhile: its links' metrics still count.
             with contextlib.suppress(CommandFailed):
                 wireguard[netns] = read_states(query, netns)
+    in_netns = netns_pids(paths, links)
+    pids = {netns: len(in_netns.get(netns, ())) for netns in links}
     per_netns = sorted(links)
     per_link = [(netns, link) for netns in per_netns for link in links[netns]]
 

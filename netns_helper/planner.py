@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from . import dhcp, iproute
 from .commands import (
@@ -28,6 +27,7 @@ from .interfaces import Iface, Interfaces
 from .ipjson import Link
 from .links import Veth, host_problems, veths
 from .names import split_vlan
+from .values import value
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ _MEMBER_KEYS = ("bond-slaves", "bridge-ports")
 _VLAN_NAME_RE = re.compile(r"vlan(?P<vid>[0-9]+)")
 
 
-@dataclass(frozen=True)
+@value
 class Vlan:
     """A VLAN `start` creates on a host parent, directly inside the namespace."""
 
@@ -53,7 +53,7 @@ class Vlan:
     loc: Loc
 
 
-@dataclass(frozen=True)
+@value
 class Layout:
     """What `start` brings into the namespace before ifupdown runs there."""
 

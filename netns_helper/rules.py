@@ -15,23 +15,23 @@ import re
 import stat
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 
 from . import hostnet, ipjson, iproute
 from .errors import ERROR, WARNING, ConfigError, Loc, Problem
-from .executor import CommandFailed
+from .executor import CommandFailed, query_all
 from .facts import HOOK_DIRS, Facts, Paths, list_namespaces
 from .ifupdown import check_defined, check_iface
-from .interfaces import Interfaces
+from .interfaces import Interfaces, parse_file
 from .ipjson import Link
 from .links import Veth, veths
 from .planner import claimed, made_inside, start_layout, vlan_of
-from .world import World, host_error_severity
+from .values import field, value
+from .world import World, host_error_severity, load
 
 Query = Callable[[tuple[str, ...]], str]
 
 
-@dataclass(frozen=True)
+@value
 class Live:
     """Read-only facts about the running host that the live rules compare configuration with."""
 
@@ -50,12 +50,13 @@ def gather_live(paths: Paths, query: Query) -> Live:
     namespaces come and go) is skipped with a warning: it must not hide the real problems.
     """
     running = list_namespaces(paths)
+    names = sorted(running)
     ns_links = {}
-    for netns in sorted(running):
-        try:
-            ns_links[netns] = ipjson.links(query(iproute.query_links(netns)))
-        except CommandFailed as e:
-            sys.stderr.write(f"netns-helper: warning: skipping {paths.run_netns}/{netns}: {e.message}\n")
+    for netns, out in zip(names, query_all(query, [iproute.query_links(netns) for netns in names]), strict=True):
+        if isinstance(out, CommandFailed):
+            sys.stderr.write(f"netns-helper: warning: skipping {paths.run_netns}/{netns}: {out.message}\n")
+        else:
+            ns_links[netns] = ipjson.links(out)
     host_links = ipjson.links(query(iproute.query_links()))
     return Live(
         host_links,
@@ -115,6 +116,44 @@ def _ssh_dev(query: Query) -> str | None:
         if any(address.split("/")[0] == words[2] for address in link.addresses):
             return link.name
     return None
+
+
+def start_world(paths: Paths, name: str) -> World:
+    """The configuration world of `start NAME`, without parsing the files that cannot matter to it.
+
+    Parsed: NAME's file, the host's, every xfrm file, and of the other namespaces' files those
+    that may claim one of NAME's interfaces (all of them for an IPsec gateway), and, when NAME has
+    WireGuard interfaces, those of the namespaces that have some too. A claim is a word of a
+    file's logical lines, so a file whose bytes hold none of NAME's interface names as a word
+    (not inside a longer name: eth1 in eth10) claims none of them, unless it joins lines (`\\`)
+    or sources other files: those are parsed too. So a boot of N namespaces parses about N files,
+    not N^2; what start refuses is what check reports (tests/unit/test_start_world.py).
+    """
+    path = paths.netns_interfaces(name)
+    errors: list[ConfigError] = []
+    try:
+        wanted = claimed(parse_file(path, errors)) if os.path.exists(path) else None
+    except ConfigError:
+        wanted = None
+    if wanted is None or errors or os.path.exists(paths.netns_xfrm(name)):
+        # Broken or missing: start reports it on the whole world, as check does; an IPsec
+        # gateway's destinations are in its xfrm file.
+        return load(paths)
+    names = "|".join(re.escape(dev) for dev in wanted if dev != "lo")
+    may_claim = re.compile(
+        rf"\\|source|(?<![A-Za-z0-9])(?:{names})(?![A-Za-z0-9])".encode() if names else rb"\\|source"
+    )
+
+    # WireGuard's ListenPort rule compares NAME's interfaces with every other namespace's, each
+    # as its own file brings it up (`auto`) and where it is born: those files are parsed too.
+    wireguard = os.path.isdir(f"{paths.netns_etc(name)}/wireguard")
+
+    def keep(other: str, data: bytes) -> bool:
+        if other == name or may_claim.search(data) is not None:
+            return True
+        return wireguard and os.path.isdir(f"{paths.netns_etc(other)}/wireguard")
+
+    return load(paths, keep)
 
 
 def problems(world: World, selected: set[str] | None, live: Live | None) -> list[Problem]:

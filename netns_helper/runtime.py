@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 
 from .commands import Plan, script
 from .errors import EXIT_FAILED, EXIT_OK, ConfigError
 from .executor import Executor
 from .facts import Paths
+from .values import value
 
 PROG = "netns-helper"
 
 
-@dataclass(frozen=True)
+@value
 class Context:
     """What every command's handler gets."""
 

@@ -2,7 +2,8 @@
 
 Namespaces are those configured (`/etc/netns/NAME/network/interfaces`) and those running
 (`/run/netns/NAME`). Everything is read: unit states with one `systemctl show`, then, per
-running namespace, `ip -j -d addr show` and `ip netns pids`. Nothing changes.
+running namespace, `ip -j -d addr show`, and its processes from one walk of /proc (as
+`ip netns pids` finds them). Nothing changes.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from dataclasses import dataclass, field
 
 from . import ipjson, iproute, publish
 from .errors import EXIT_FAILED, EXIT_OK, ConfigError
-from .executor import CommandFailed
-from .facts import Paths, list_namespaces
+from .executor import CommandFailed, query_all
+from .facts import Paths, list_namespaces, netns_pids
 from .interfaces import Interfaces
 from .ipjson import Link
 from .links import veths
@@ -209,15 +210,16 @@ def gather(paths: Paths, query: Query, only: str | None = None) -> tuple[Namespa
     # A service's XFRM interfaces are looked for in their destinations.
     wanted = set(names) | {item.dest_netns for n in names for item in configs[n].xfrm}
     links: dict[str, tuple[Link, ...]] = {}
-    pids: dict[str, tuple[int, ...]] = {}
     errors: dict[str, str] = {}
-    for name in sorted(wanted & running):
-        try:
-            links[name] = tuple(ipjson.links(query((iproute.IP, "-n", name, "-j", "-d", "addr", "show"))).values())
-            if name in names:
-                pids[name] = tuple(int(word) for word in query(iproute.query_pids(name)).split())
-        except CommandFailed as e:  # deleted meanwhile, most likely
-            errors[name] = f"cannot read namespace {name}: {e}"
+    read = sorted(wanted & running)
+    for name, out in zip(
+        read, query_all(query, [(iproute.IP, "-n", n, "-j", "-d", "addr", "show") for n in read]), strict=True
+    ):
+        if isinstance(out, CommandFailed):  # deleted meanwhile, most likely
+            errors[name] = f"cannot read namespace {name}: {out}"
+        else:
+            links[name] = tuple(ipjson.links(out).values())
+    pids = netns_pids(paths, (name for name in links if name in names))
     wireguard: dict[str, tuple[InterfaceState, ...]] = {}
     for name in sorted(set(links) & set(names)):
         if any(link.kind == "wireguard" for link in links[name]):

@@ -10,13 +10,14 @@ without the file).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import stat
+from collections.abc import Callable, Mapping
 
 from .errors import ERROR, WARNING, ConfigError
 from .facts import Paths
-from .interfaces import Interfaces, parse_file
+from .interfaces import MAX_FILE_BYTES, Interfaces, parse_file
 from .names import check_netns_name
+from .values import field, value
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ def host_error_severity(error: ConfigError, host: Interfaces, selected: set[str]
     return WARNING
 
 
-@dataclass(frozen=True)
+@value
 class World:
     """Every configuration file, parsed once, with the errors of each."""
 
@@ -92,6 +93,7 @@ class World:
     # ask of their kernel, and the errors in those files that need no process to find.
     insides: Mapping[str, Inside] = field(default_factory=dict)
     inside_errors: Mapping[str, tuple[ConfigError, ...]] = field(default_factory=dict)
+    skipped: tuple[str, ...] = ()  # namespaces whose interfaces file was not parsed (`load`'s KEEP)
 
     def config(self, name: str) -> Interfaces | None:
         """NAME's configuration when it parsed without an error."""
@@ -128,8 +130,13 @@ def host_or_warn(world: World) -> Interfaces | None:
     return world.usable_host()
 
 
-def load(paths: Paths) -> World:
-    """Find and parse every configuration file once."""
+def load(paths: Paths, keep: Callable[[str, bytes], bool] | None = None) -> World:
+    """Find and parse every configuration file once.
+
+    With KEEP, a namespace's interfaces file is parsed only when KEEP(name, the file's bytes) is
+    true; the others are in `skipped`, neither in `configs` nor in `config_errors`. A file that
+    cannot be read is parsed (its error is the parser's to report).
+    """
     names, bad = netns_dirs(paths)
     host = None
     host_errors: list[ConfigError] = []
@@ -142,9 +149,15 @@ def load(paths: Paths) -> World:
     wireguard: dict[str, tuple[WireGuard, ...]] = {}
     wireguard_names: dict[str, frozenset[str]] = {}
     wireguard_errors: dict[str, tuple[ConfigError, ...]] = {}
+    skipped: list[str] = []
     for name in names:
         path = paths.netns_interfaces(name)
-        if os.path.exists(path):
+        if keep is not None and os.path.exists(path):
+            data = _peek(path)
+            if data is not None and not keep(name, data):
+                skipped.append(name)
+                path = ""
+        if path and os.path.exists(path):
             errors: list[ConfigError] = []
             configs[name] = parse_file(path, errors)
             if errors:
@@ -184,6 +197,7 @@ def load(paths: Paths) -> World:
         wireguard_errors,
         insides,
         inside_errors,
+        tuple(skipped),
     )
 
 
@@ -199,3 +213,21 @@ def _insides(paths: Paths, names: list[str]) -> tuple[dict[str, Inside], dict[st
             if found:
                 errors[name] = tuple(found)
     return insides, errors
+
+
+def _peek(path: str) -> bytes | None:
+    """A regular file's bytes, for KEEP; None (parse it) when it is anything else or too large."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
+            return None
+        data = os.read(fd, info.st_size + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return data if len(data) <= MAX_FILE_BYTES else None

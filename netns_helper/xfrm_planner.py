@@ -10,7 +10,7 @@ address family. Stop removes them, and the destination once no other running ser
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from . import iproute
 from .commands import OnError, Plan, Run, Step, joined
@@ -19,6 +19,7 @@ from .facts import Facts, Paths
 from .interfaces import Interfaces
 from .iproute import forwarding_on, routes_batch, routes_delete_batch, xfrm_add, xfrm_move
 from .planner import claimed, plan_start, plan_stop
+from .values import replace
 from .xfrm import Xfrm
 
 TYPE_CHECKING = False

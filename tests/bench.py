@@ -1,11 +1,16 @@
 """`make bench`: start/stop timings in the sandbox, next to the same plan run by sh.
 
 Run inside tests/sandbox only. Prints a table of medians; targets are in the last column.
+BENCH_SECTIONS=scale (or nginx, xfrm; comma-separated) runs only those; BENCH_TOOL=PATH times
+another tree's bin/netns-helper, for an A/B comparison.
 """
 
 from __future__ import annotations
 
 import os
+import resource
+import shlex
+import shutil
 import statistics
 import subprocess
 import sys
@@ -14,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-TOOL = str(REPO / "bin" / "netns-helper")
+TOOL = os.environ.get("BENCH_TOOL", str(REPO / "bin" / "netns-helper"))  # another tree's, for A/B
 RUNS = int(os.environ.get("BENCH_RUNS", "15"))
 
 
@@ -33,9 +38,24 @@ def median_ms(fn: Callable[[], None], before: Callable[[], None] | None = None) 
     return statistics.median(samples)
 
 
+SECTIONS = os.environ.get("BENCH_SECTIONS", "nginx,scale,xfrm").split(",")
+
+
 def main() -> int:
     if os.environ.get("NETNS_HELPER_SANDBOX") != "1":
         sys.exit("bench: run it through tests/sandbox (make bench)")
+    if "nginx" in SECTIONS:
+        nginx()
+    if "scale" in SECTIONS:
+        scale()
+        print()
+    if "xfrm" in SECTIONS:
+        xfrm_routes()
+    return 0
+
+
+def nginx() -> None:
+    """Start and stop of one namespace, one after another, next to their sh plans."""
     run("ip", "link", "add", "eth0", "type", "veth", "peer", "name", "peer0")
     run("ip", "addr", "add", "192.0.2.1/24", "dev", "peer0")
     run("ip", "link", "set", "peer0", "up")
@@ -89,8 +109,152 @@ def main() -> int:
     for case, tool, shell, target, met in rows:
         print(f"{case:<24} {tool:>8.1f} {shell:>8.1f}  {target:<26} {'yes' if met else 'NO'}")
     print()
-    xfrm_routes()
-    return 0
+
+
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+FIXED_QUERIES = 2  # besides one per namespace: the host's links, the metrics file's rename
+NGINX = (REPO / "examples/nginx/interfaces").read_text()
+
+
+def configure(count: int) -> None:
+    """Namespaces ns1..nsCOUNT configured as the nginx example on NICs nic1..nicCOUNT; others removed."""
+    base = Path("/etc/netns")
+    for directory in base.iterdir() if base.is_dir() else ():
+        if directory.name.startswith("ns") and directory.name[2:].isdigit() and int(directory.name[2:]) > count:
+            subprocess.run(["rm", "-rf", str(directory)], check=True)
+    for i in range(1, count + 1):
+        network = base / f"ns{i}" / "network"
+        if not network.is_dir():
+            network.mkdir(parents=True)
+            (network / "interfaces").write_text(NGINX.replace("eth0", f"nic{i}"))
+
+
+def nics(count: int) -> None:
+    """Veth "NICs" nic1..nicCOUNT in the host namespace (their peers stay here too)."""
+    existing = set(os.listdir("/sys/class/net"))  # the peers stay here: nicI may be in nsI
+    batch = "".join(
+        f"link add nic{i} type veth peer name peer{i}\n" for i in range(1, count + 1) if f"peer{i}" not in existing
+    )
+    if batch:
+        subprocess.run(["ip", "-batch", "-"], input=batch, text=True, check=True)
+
+
+def at_once(commands: list[list[str]], ok: tuple[int, ...] = (0,)) -> tuple[float, float]:
+    """Wall and CPU time (ms, the children's user + system) of COMMANDS all started at once.
+
+    An exit code not in OK ends the benchmark.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    procs = [subprocess.Popen(c, stdout=subprocess.DEVNULL) for c in commands]
+    codes = [p.wait() for p in procs]
+    wall = (time.perf_counter() - t0) * 1000
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    for command, code in zip(commands, codes, strict=True):
+        if code not in ok:
+            sys.exit(f"bench: {shlex.join(command)} failed (exit code {code})")
+    return wall, (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) * 1000
+
+
+def best(samples: list[tuple[float, float]]) -> tuple[float, float]:
+    """The best of the rounds: the one of least wall time (the machine may be loaded)."""
+    return min(samples)
+
+
+def timed(argv: list[str], runs: int = RUNS, ok: tuple[int, ...] = (0,)) -> tuple[float, float]:
+    """Median wall and CPU time (ms) of ARGV run RUNS times one after another."""
+    samples = [at_once([argv], ok) for _ in range(runs)]
+    return statistics.median(s[0] for s in samples), statistics.median(s[1] for s in samples)
+
+
+def processes(argv: list[str]) -> int:
+    """How many processes ARGV starts: each program it may run is a logging shim first in PATH.
+
+    (Not the sandbox's PIDs: threads take PIDs too.)
+    """
+    shims = Path("/run/bench-shims")
+    shims.mkdir(exist_ok=True)
+    log = shims / "log"
+    for program in ("ip", "mv", "systemctl"):
+        real = shutil.which(program)
+        if real and not (shims / program).exists():
+            (shims / program).write_text(f'#!/bin/sh\necho {program} >>{log}\nexec {real} "$@"\n')
+            (shims / program).chmod(0o755)
+    log.write_text("")
+    env = {**os.environ, "PATH": f"{shims}:{os.environ['PATH']}"}
+    subprocess.run([TOOL, *argv], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return len(log.read_text().splitlines())
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def scale() -> None:
+    """Issue 15: concurrent starts and stops next to their sh plans, planning cost, status at 100."""
+    print(f"scale: best of {ROUNDS} rounds (wall; CPU is the processes' user + system time), ms; {load()}")
+    print(f"{'case':<34} {'tool':>8} {'cpu':>7} {'sh plans':>9} {'cpu':>7}  {'target':<24} met")
+
+    def row(case: str, tool: tuple[float, float], shell: tuple[float, float] | None, target: str, met: bool) -> None:
+        sh_cols = f"{shell[0]:>9.1f} {shell[1]:>7.1f}" if shell else f"{'':>9} {'':>7}"
+        print(f"{case:<34} {tool[0]:>8.1f} {tool[1]:>7.1f} {sh_cols}  {target:<24} {'yes' if met else 'NO'}")
+
+    # Planning: --print-commands start of one namespace, with 1, 40 and 200 configured.
+    nics(40)
+    plan_cost = {}
+    for count in (1, 40, 200):
+        configure(count)
+        plan_cost[count] = timed([TOOL, "--print-commands", "start", "ns1"])
+    for count, cost in plan_cost.items():
+        limit = 1.2 * plan_cost[1][1]
+        target = f"cpu <= 1.2x of 1 ({limit:.0f})" if count > 1 else ""
+        row(f"--print-commands start, {count} conf.", cost, None, target, cost[1] <= limit)
+
+    configure(40)
+    for i in range(1, 41):  # hooks mirrored and resolv.conf written (first start only), as before
+        run(TOOL, "start", f"ns{i}")
+        run(TOOL, "stop", f"ns{i}")
+    for n in (1, 10, 40):
+        names = [f"ns{i}" for i in range(1, n + 1)]
+        starts = [
+            subprocess.run([TOOL, "--print-commands", "start", ns], check=True, capture_output=True, text=True).stdout
+            for ns in names
+        ]
+        for ns, text in zip(names, starts, strict=True):
+            Path(f"/run/start-{ns}.sh").write_text(text)
+        at_once([[TOOL, "start", ns] for ns in names])
+        for ns in names:
+            stop = subprocess.run([TOOL, "--print-commands", "stop", ns], check=True, capture_output=True, text=True)
+            Path(f"/run/stop-{ns}.sh").write_text(stop.stdout)
+        at_once([[TOOL, "stop", ns] for ns in names])
+        samples: dict[str, list[tuple[float, float]]] = {"start": [], "start sh": [], "stop": [], "stop sh": []}
+        for _ in range(ROUNDS):  # in alternation, so that a change of load hits both
+            samples["start"].append(at_once([[TOOL, "start", ns] for ns in names]))
+            samples["stop"].append(at_once([[TOOL, "stop", ns] for ns in names]))
+            samples["start sh"].append(at_once([["sh", f"/run/start-{ns}.sh"] for ns in names]))
+            samples["stop sh"].append(at_once([["sh", f"/run/stop-{ns}.sh"] for ns in names]))
+        for what in ("start", "stop"):
+            tool, shell = best(samples[what]), best(samples[f"{what} sh"])
+            row(f"{what}, {n} at once", tool, shell, f"<= 1.5x sh ({1.5 * shell[0]:.0f})", tool[0] <= 1.5 * shell[0])
+
+    os.makedirs("/run/metrics", exist_ok=True)
+    reads = {
+        "status": ["status"],
+        "metrics": ["metrics", "--textfile-dir=/run/metrics"],
+        "check": ["check"],
+    }
+    for count in (10, 100):
+        nics(count)
+        configure(count)
+        for i in range(1, count + 1):
+            if not os.path.exists(f"/run/netns/ns{i}"):
+                run(TOOL, "start", f"ns{i}")
+        for what, argv in reads.items():
+            cost = timed([TOOL, *argv], runs=max(3, RUNS // 3), ok=(0, 1))  # 1: warnings, drift
+            spawned = processes(argv)
+            met = cost[0] < 300 and spawned <= count + FIXED_QUERIES
+            row(f"{what}, {count} running ({spawned} proc.)", cost, None, "< 300 ms, <= 1 proc./ns", met)
+    print(f"({load()})")
 
 
 def xfrm_routes() -> None:

@@ -8,7 +8,9 @@ patched for the tier, and each test's `fp` goes on top of it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 import pytest
 from pytest_subprocess import FakeProcess
@@ -27,3 +29,13 @@ def fp() -> Iterator[FakeProcess]:
         # Unregistered commands raise ProcessNotRegisteredError.
         process.allow_unregistered(False)
         yield process
+
+
+def in_netns(root: Path, netns: str, pids: Iterable[int]) -> None:
+    """Processes PIDS in namespace NETNS of the throwaway ROOT, as `facts.netns_pids` sees them.
+
+    /proc/PID/ns/net is a hard link of /run/netns/NETNS: the same file, as in the kernel.
+    """
+    for pid in pids:
+        (root / f"proc/{pid}/ns").mkdir(parents=True)
+        os.link(root / "run/netns" / netns, root / f"proc/{pid}/ns/net")

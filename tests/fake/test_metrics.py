@@ -14,6 +14,8 @@ from pytest_subprocess import FakeProcess
 from netns_helper.cli import main
 from netns_helper.metrics import escape_label
 
+from .conftest import in_netns
+
 ODD = 'we"ird\\x'  # a link name the kernel accepts, with the characters labels must escape
 
 
@@ -77,7 +79,7 @@ def families(path: Path) -> dict[str, Any]:
 def test_metrics_parse_as_prometheus_text(root: Path, fp: FakeProcess) -> None:
     (root / "run/netns/nginx").touch()
     fp.register(query_links("nginx"), stdout=json.dumps(LINKS))
-    fp.register(["ip", "netns", "pids", "nginx"], stdout="100\n101\n102\n")
+    in_netns(root, "nginx", (100, 101, 102))
     mv(fp)
     assert main(["metrics", f"--textfile-dir={root}/textfiles"]) == 0
     assert os.listdir(root / "textfiles") == ["netns_helper.prom"]
@@ -114,7 +116,7 @@ def test_label_values_are_escaped(root: Path) -> None:
 def test_print_commands_writes_nothing(root: Path, fp: FakeProcess, capsys: pytest.CaptureFixture[str]) -> None:
     (root / "run/netns/nginx").touch()
     fp.register(query_links("nginx"), stdout=json.dumps(LINKS[:2]))
-    fp.register(["ip", "netns", "pids", "nginx"], stdout="100\n")
+    in_netns(root, "nginx", (100,))
     assert main(["--print-commands", "metrics", f"--textfile-dir={root}/textfiles/"]) == 0
     assert os.listdir(root / "textfiles") == []
     out = capsys.readouterr().out

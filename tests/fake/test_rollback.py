@@ -45,6 +45,7 @@ from netns_helper.interfaces import Interfaces, parse_text
 from netns_helper.ipjson import Link
 from netns_helper.planner import plan_start, plan_stop
 from netns_helper.uplink import block_p2p_uplink
+from netns_helper.values import replace as replace_value
 from netns_helper.xfrm import parse_xfrm_text
 from netns_helper.xfrm_planner import Dest, plan_start_service, plan_stop_service
 from tests.unit.golden import SPEC_XFRM
@@ -555,7 +556,7 @@ README_XFRM = SPEC_XFRM.replace(
 def _wireguard() -> Scenario:
     """wg0 born in the host, wg1 in the running namespace uplink; the host has a wg0 of its own."""
     config = _config("vpn", VPN2)
-    facts = replace(
+    facts = replace_value(
         FACTS, namespaces=frozenset({"uplink"}), host_links={**FACTS.host_links, "wg0": Link("wg0", "wireguard")}
     )
     confs = {item.path: "(keys)" for item in (WG_HOST, WG_UPLINK)}
@@ -719,8 +720,8 @@ def test_start_then_stop_leaves_the_system_as_before(name: str) -> None:
 
 def _without_undo(plan: Plan, forgotten: Callable[[Action], bool]) -> Plan:
     """PLAN with the undo actions FORGOTTEN picks left out."""
-    steps = tuple(replace(s, undo=tuple(a for a in s.undo if not forgotten(a))) for s in plan.steps)
-    return replace(plan, steps=steps)
+    steps = tuple(replace_value(s, undo=tuple(a for a in s.undo if not forgotten(a))) for s in plan.steps)
+    return replace_value(plan, steps=steps)
 
 
 SABOTAGE: dict[str, tuple[Callable[[Action], bool], Callable[[State], bool]]] = {

@@ -1,4 +1,4 @@
-"""`status` against faked `systemctl show`, `ip -j -d addr show` and `ip netns pids`, in a throwaway root."""
+"""`status` against faked `systemctl show` and `ip -j -d addr show`, in a throwaway root (its /proc too)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from pytest_subprocess import FakeProcess
 
 from netns_helper.cli import main
 from netns_helper.dropins import NETNS_CONF, join_dropin
+
+from .conftest import in_netns
 
 NGINX = "auto lo\niface lo inet loopback\n\nauto eth0\niface eth0 inet static\n   address 192.0.2.2/24\n"
 XFRM = "[ipsec0]\nIfId=17\nDestNetNS=tunnel\nPrefixes=10.143.12.0/24\n"
@@ -53,7 +55,7 @@ def show(*units: tuple[str, str, str, int]) -> str:
 def running(root: Path, fp: FakeProcess, name: str, links: list[dict[str, Any]], pids: str = "") -> None:
     (root / "run/netns" / name).touch()
     fp.register(["ip", "-n", name, "-j", "-d", "addr", "show"], stdout=json.dumps(links))
-    fp.register(["ip", "netns", "pids", name], stdout=pids)
+    in_netns(root, name, map(int, pids.split()))
 
 
 def status_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:
@@ -200,7 +202,33 @@ def test_without_systemd_units_are_unknown(root: Path, fp: FakeProcess, capsys: 
         "sub": "unknown",
         "main_pid": None,
     }
-    assert [next(map(str, call)) for call in fp.calls] == ["ip", "ip"]
+    assert [next(map(str, call)) for call in fp.calls] == ["ip"]  # no systemctl; processes are read from /proc
+
+
+def test_one_process_per_namespace_and_pids_from_one_walk_of_proc(
+    root: Path, fp: FakeProcess, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (root / "run/systemd/system").rmdir()
+    for i in range(1, 4):
+        (root / f"etc/netns/ns{i}/network").mkdir(parents=True)
+        (root / f"etc/netns/ns{i}/network/interfaces").write_text(NGINX.replace("eth0", f"eth{i}"))
+        running(root, fp, f"ns{i}", [LO, link(f"eth{i}", "192.0.2.2/24")], f"{i}0\n{i}1\n")
+    running(root, fp, "nginx", [LO, link("eth0", "192.0.2.2/24")], "7\n")
+    (root / "proc/8/ns").mkdir(parents=True)  # a zombie: no ns/net to read
+    (root / "proc/9/ns").mkdir(parents=True)
+    (root / "proc/9/ns/net").write_text("")  # in a namespace of its own
+    (root / "proc/self").symlink_to("9")
+    code, status = status_json(capsys)
+    assert code == 0
+    assert {ns["name"]: ns["pids"] for ns in status["namespaces"]} == {
+        "nginx": [7], "ns1": [10, 11], "ns2": [20, 21], "ns3": [30, 31],
+    }  # fmt: skip
+    assert sorted(list(map(str, call))[2] for call in fp.calls) == [
+        "nginx",
+        "ns1",
+        "ns2",
+        "ns3",
+    ]  # ip -n NAME ... addr show
 
 
 def test_stranded_nic_in_a_namespace_nothing_configures(

@@ -17,6 +17,7 @@ from netns_helper.facts import Paths
 
 from ..graphs import assert_svg_has, red
 from ..unit.golden import SPEC_XFRM
+from .conftest import in_netns
 from .test_status import LO, SHOW, link, show
 
 NGINX = "auto lo\niface lo inet loopback\n\nauto eth0\niface eth0 inet static\n  address 192.0.2.2/24\n"
@@ -43,7 +44,7 @@ def _configure(root: Path, netns: str, text: str) -> None:
 def _running(root: Path, outputs: Outputs, netns: str, links: list[dict[str, Any]], pids: str = "") -> None:
     (root / "run/netns" / netns).touch()
     outputs["ip", "-n", netns, "-j", "-d", "addr", "show"] = json.dumps(links)
-    outputs["ip", "netns", "pids", netns] = pids
+    in_netns(root, netns, map(int, pids.split()))
 
 
 def _units(outputs: Outputs, *units: tuple[str, str, str, int]) -> None:
@@ -125,7 +126,7 @@ def _fake(fp: FakeProcess, outputs: Outputs) -> None:
 
 def graph_from(root: Path, outputs: Outputs) -> topology.Graph:
     """The graph of what the fakes show, built directly."""
-    paths = Paths(etc=f"{root}/etc", run=f"{root}/run")
+    paths = Paths(etc=f"{root}/etc", run=f"{root}/run", proc=f"{root}/proc")
     return topology.graph(status.gather(paths, lambda argv: outputs[tuple(argv)]))
 
 

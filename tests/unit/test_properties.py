@@ -22,7 +22,7 @@ import shlex
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import pytest
 from hypothesis import assume, example, given
@@ -55,6 +55,7 @@ from netns_helper.ipjson import Link
 from netns_helper.names import check_ifname, check_netns_name
 from netns_helper.planner import plan_start, plan_stop
 from netns_helper.uplink import block_p2p_uplink
+from netns_helper.values import replace
 from netns_helper.xfrm import Xfrm, parse_xfrm_text
 from netns_helper.xfrm_planner import Dest, plan_start_service, plan_stop_service
 
