@@ -351,3 +351,25 @@ def test_an_interrupt_during_the_undo_does_not_stop_it(fp: FakeProcess) -> None:
 def test_an_action_the_executor_does_not_know_is_an_error() -> None:
     with pytest.raises(TypeError, match="the executor cannot do"):
         Executor(log=io.StringIO()).do(object())  # type: ignore[arg-type]
+
+
+def test_queries_side_by_side_time_out_in_their_threads_without_touching_signals(fp: FakeProcess) -> None:
+    """query_all's worker threads may not set signal handlers: a hung query is killed by a timed wait."""
+    sent: list[int] = []
+
+    def on_signal(process: Any, sig: int) -> None:
+        sent.append(sig)
+        process.returncode = -sig
+
+    fp.register(["ip", "-n", "a", "link"], wait=0.5, signal_callback=on_signal)  # runs 0.5 s unless killed
+    fp.register(["ip", "-n", "b", "link"], stdout="b's links")
+    ex = Executor(log=io.StringIO())
+    found = executor.query_all(
+        lambda argv: ex._spawn(Run(argv, timeout=0.05), echo=False),
+        [("ip", "-n", "a", "link"), ("ip", "-n", "b", "link")],
+    )
+    assert sent == [KILL]
+    assert isinstance(found[0], CommandFailed)
+    assert found[0].message == "timed out after 0.05 s, killed: (no output)"
+    assert found[1] == "b's links"
+    assert signal.getsignal(signal.SIGALRM) is signal.SIG_DFL
