@@ -386,10 +386,12 @@ def _check_live(name: str, config: Interfaces, world: World, live: Live) -> list
     ends = {pair.ns_end for pair in pairs} | made
     for pair in pairs:
         if pair.ns_end in live.host_links:
+            # A warning: the end is created inside the namespace, so the names never clash, and an
+            # `eth0` end in every namespace beside the host's own eth0 is a common layout.
             problems.append(
                 Problem(
-                    ERROR,
-                    f"link-netns end {pair.ns_end!r} is the name of a host link: the namespace would get "
+                    WARNING,
+                    f"link-netns end {pair.ns_end!r} is also the name of a host link: the namespace gets "
                     "the veth end, not that link",
                     str(pair.loc),
                 )
