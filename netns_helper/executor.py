@@ -16,11 +16,13 @@ from .commands import (
     Arg,
     EndProcesses,
     HardLink,
+    LinkIs,
     MakeDirs,
     OnError,
     Plan,
     RemoveFile,
     RemoveTree,
+    ReplaceFile,
     Run,
     SelfNetns,
     Step,
@@ -134,6 +136,9 @@ class Executor:
         if isinstance(action, Run):
             self._spawn(action)
             return
+        if isinstance(action, LinkIs):
+            self._link_is(action)
+            return
         if self.verbose:
             self.log.write(f"+ {action.sh()}\n")
         try:
@@ -153,12 +158,35 @@ class Executor:
             # "x": an existing file (an admin's) is never overwritten.
             with open(action.path, "x") as f:
                 f.write("".join(line + "\n" for line in action.content.splitlines()))
+        elif isinstance(action, ReplaceFile):
+            tmp = f"{action.path}.tmp"
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+            with open(fd, "w") as f:
+                f.write("".join(line + "\n" for line in action.content.splitlines()))
+            os.replace(tmp, action.path)
         elif isinstance(action, Symlink):
             os.symlink(action.target, action.path)
         elif isinstance(action, HardLink):
             os.link(action.source, action.path)
         elif isinstance(action, EndProcesses):
             self._end_processes(action)
+
+    def _link_is(self, action: LinkIs) -> None:
+        """What the sh form's `ip -o link show dev NAME | grep -Eq -e PATTERN...` does."""
+        import re  # only stop needs it
+
+        kept = "the namespace is kept, not deleted, so that the link is not lost"
+        try:
+            out = self._spawn(Run(action.argv), echo=False)
+        except CommandFailed as e:
+            raise CommandFailed(action, f"{action.name} did not come back ({e.message}); {kept}") from None
+        if not any(re.search(p, line) for p in action.patterns for line in out.splitlines()):
+            ident = " or ".join(
+                ([f"ifindex {action.ifindex}"] if action.ifindex is not None else []) + list(action.macs)
+            )
+            raise CommandFailed(
+                action, f"the link named {action.name} here is another one, not the one given back ({ident}); {kept}"
+            )
 
     def _end_processes(self, action: EndProcesses) -> None:
         """SIGTERM, poll with a short back-off until gone, SIGKILL after TIMEOUT."""

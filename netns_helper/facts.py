@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from . import iproute
+from .record import Record, read
 
 HOOK_DIRS = ("if-pre-up.d", "if-up.d", "if-down.d", "if-post-down.d")
 
@@ -56,6 +57,9 @@ class Link:
     kind: str | None = None  # linkinfo's info_kind; None for a physical NIC
     parent: str | None = None  # the lower device of a VLAN, macvlan, ...
     parent_elsewhere: bool = False  # the lower device is in another namespace
+    ifindex: int | None = None
+    address: str | None = None  # the MAC address now
+    permaddr: str | None = None  # the permanent MAC, where the device has one that differs
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,7 @@ class Facts:
     ns_hook_entries: frozenset[str] = frozenset()  # "if-up.d/name" already in /etc/netns/NAME/network
     resolv_conf_exists: bool = False
     state_dir_exists: bool = False
+    record: Record | None = None  # what the running namespace's start did (None: unknown)
 
 
 Query = Callable[[tuple[str, ...]], str]
@@ -94,6 +99,9 @@ def parse_links(output: str) -> dict[str, Link]:
             kind=info.get("info_kind"),
             parent=entry.get("link"),
             parent_elsewhere="link_netnsid" in entry,
+            ifindex=entry.get("ifindex"),
+            address=entry.get("address"),
+            permaddr=entry.get("permaddr"),
         )
     return links
 
@@ -132,15 +140,20 @@ def ns_hook_entries(paths: Paths, netns: str) -> frozenset[str]:
 
 
 def gather(paths: Paths, netns: str, query: Query, host_links: bool = True) -> Facts:
-    """Everything the planner needs to plan start (or, without HOST_LINKS, stop) of NETNS."""
+    """Everything the planner needs to plan start (or, without HOST_LINKS, stop) of NETNS.
+
+    The host's links are read anyway when NETNS's record has veth pairs (stop deletes their host ends).
+    """
     namespaces = list_namespaces(paths)
     exists = netns in namespaces
+    record = read(paths.state_dir(netns), netns) if exists else None
     return Facts(
         namespaces=namespaces,
-        host_links=parse_links(query(iproute.query_links())) if host_links else {},
+        host_links=parse_links(query(iproute.query_links())) if host_links or (record and record.veths) else {},
         ns_links=parse_links(query(iproute.query_links(netns))) if exists else {},
         host_hooks=host_hooks(paths),
         ns_hook_entries=ns_hook_entries(paths, netns),
         resolv_conf_exists=os.path.lexists(f"{paths.netns_etc(netns)}/resolv.conf"),
         state_dir_exists=os.path.isdir(paths.state_dir(netns)),
+        record=record,
     )

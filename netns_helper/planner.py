@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from . import iproute
+from . import iproute, record
 from .commands import (
     Action,
     EndProcesses,
     HardLink,
+    LinkIs,
     MakeDirs,
     OnError,
     Plan,
@@ -189,29 +190,51 @@ def _hook_steps(netns: str, facts: Facts, paths: Paths) -> list[Step]:
 
 
 def plan_start(
-    netns: str, config: Interfaces, facts: Facts, paths: Paths, host_config: Interfaces | None = None
+    netns: str,
+    config: Interfaces,
+    facts: Facts,
+    paths: Paths,
+    host_config: Interfaces | None = None,
+    dests: tuple[str, ...] = (),
 ) -> Plan:
     """The plan for `start NETNS`; a stale namespace of that name is torn down first.
 
-    HOST_CONFIG is the host's /etc/network/interfaces, for its `link-netns` stanzas.
+    HOST_CONFIG is the host's /etc/network/interfaces, for its `link-netns` stanzas; DESTS are
+    the destination namespaces this start brings up (for the record).
     """
     pairs = veths(netns, config, host_config)
     host_links = dict(facts.host_links)
     stale = Plan(f"start {netns}", ())
+    state = paths.state_dir(netns)
     if netns in facts.namespaces:
         stale = plan_stop(netns, config, facts, paths, host_config)
         stale = Plan(stale.title, stale.steps, (f"namespace {netns} exists already (stale?): stopping it first",))
-        host_links.update({name: link for name, link in facts.ns_links.items() if _returns_to_host(link, config)})
-        for pair in pairs:
-            host_links.pop(pair.host_end, None)  # deleted with the stale namespace
+        given = _given_back(config, facts, {p.ns_end for p in pairs})
+        host_links.update({name: replace(link, name=name) for name, link in given})
+        gone = [p.host_end for p in pairs] + ([v.host_end for v in facts.record.veths] if facts.record else [])
+        for host_end in gone:
+            host_links.pop(host_end, None)  # deleted with the stale namespace
+    elif facts.state_dir_exists:
+        # Left by a namespace deleted behind our back: ifupdown's state there is not true any more.
+        stale = Plan(f"start {netns}", (Step(RemoveTree(state)),))
     check_against_host(pairs, host_links)
     lay = layout(config, host_links, frozenset(p.ns_end for p in pairs))
-    state = paths.state_dir(netns)
     ifup_undo: tuple[Action, ...] = (iproute.ifupdown(netns, state, "ifdown", "-a", "--force"), EndProcesses(netns))
+    rec = record.Record(
+        netns,
+        complete=False,
+        moved=tuple(_moved(host_links[dev]) for dev in lay.moves),
+        created=tuple(vlan.name for vlan in lay.vlans),
+        veths=tuple(record.Veth(p.host_end, p.ns_end, p.host_stanza) for p in pairs),
+        dests=dests,
+    )
     steps = [
+        # The record first, with all that this start will take and create: a crash at any later
+        # step leaves a record that covers what was done.
+        Step(MakeDirs(state), undo=(RemoveTree(state),)),
+        Step(record.write(state, rec)),
         Step(iproute.netns_add(netns), undo=(iproute.netns_delete(netns),)),
         Step(iproute.link_up(netns, "lo")),
-        Step(MakeDirs(state), undo=(RemoveTree(state),)),
         *_hook_steps(netns, facts, paths),
     ]
     if not facts.resolv_conf_exists:
@@ -251,7 +274,12 @@ def plan_start(
             # The host side's address and routes come from the host's own ifupdown configuration.
             host_down = iproute.host_ifupdown("ifdown", "--force", pair.host_end)
             steps.append(Step(iproute.host_ifupdown("ifup", pair.host_end), undo=(host_down,), undo_if_failed=True))
+    steps.append(Step(record.completed(state, rec)))
     return stale + Plan(f"start {netns}", tuple(steps), lay.notes)
+
+
+def _moved(link: Link) -> record.Moved:
+    return record.Moved(link.name, link.kind, link.ifindex, link.address, link.permaddr)
 
 
 def _returns_to_host(link: Link, config: Interfaces | None) -> bool:
@@ -265,38 +293,95 @@ def _returns_to_host(link: Link, config: Interfaces | None) -> bool:
     return config is not None and link.name in claimed(config) and not made_inside(link.name, config)
 
 
+def _given_back(config: Interfaces | None, facts: Facts, ns_ends: set[str]) -> list[tuple[str, Link]]:
+    """(the name to give it back under, the link inside now) for each link stop returns to the host.
+
+    With a record, what start moved in, whatever its name now, and any other physical NIC (the
+    kernel would send it to PID 1's namespace otherwise). Without one, today's configuration decides.
+    """
+    ns_links = facts.ns_links
+    if facts.record is None:
+        return [(n, link) for n, link in ns_links.items() if n not in ns_ends and _returns_to_host(link, config)]
+    found: list[tuple[str, Link]] = []
+    for moved in facts.record.moved:
+        link = record.find(moved, ns_links)
+        if link is not None:
+            found.append((moved.name, link))
+    taken = {link.name for _, link in found}
+    found += [(n, link) for n, link in ns_links.items() if link.kind is None and n != "lo" and n not in taken]
+    return found
+
+
+def _give_back(netns: str, name: str, link: Link, ns_links: Mapping[str, Link]) -> tuple[list[Step], Action]:
+    """The steps that return LINK to the host as NAME, and the check that it arrived."""
+    if link.name == name:
+        steps = [Step(iproute.link_to_self(netns, name), OnError.REPORT)]
+    elif name not in ns_links:
+        # Renamed inside (a `rename` stanza): renamed back there, so it arrives under its own name.
+        steps = [
+            Step(iproute.link_down(netns, link.name), OnError.IGNORE),
+            Step(iproute.link_rename(netns, link.name, name), OnError.REPORT),
+            Step(iproute.link_to_self(netns, name), OnError.REPORT),
+        ]
+    else:
+        steps = [
+            Step(iproute.link_to_self(netns, link.name), OnError.REPORT),
+            Step(iproute.link_rename_here(link.name, name), OnError.REPORT),
+        ]
+    macs = record.macs(link.address, link.permaddr)
+    if link.ifindex is None and not macs:
+        return steps, iproute.link_exists_here(name)
+    return steps, LinkIs(name, link.ifindex, macs)
+
+
 def plan_stop(
     netns: str, config: Interfaces | None, facts: Facts, paths: Paths, host_config: Interfaces | None = None
 ) -> Plan:
-    """The plan for `stop NETNS`: every step runs even when an earlier one fails."""
+    """The plan for `stop NETNS`: every step runs even when an earlier one fails, but the namespace
+    is deleted only when every link it gives back has arrived (deleting it would destroy them).
+
+    What start recorded decides what is given back and deleted; without a record, the
+    configuration as it is now.
+    """
     state = paths.state_dir(netns)
-    pairs = veths(netns, config, host_config)
-    ns_ends = {pair.ns_end for pair in pairs}
     if netns not in facts.namespaces:
         leftover = (Step(RemoveTree(state), OnError.REPORT),) if facts.state_dir_exists else ()
         return Plan(f"stop {netns}", leftover, (f"namespace {netns} is not running: nothing to stop",))
+    rec = facts.record
+    if rec is None:
+        pairs = [(p.host_end, p.ns_end, p.host_stanza) for p in veths(netns, config, host_config)]
+        created = [n for n, link in facts.ns_links.items() if link.kind == "vlan" and link.parent_elsewhere]
+    else:
+        pairs = [(v.host_end, v.ns_end, v.host_stanza) for v in rec.veths]
+        created = list(rec.created)
+    ns_ends = {ns_end for _, ns_end, _ in pairs}
+    notes: list[str] = []
     steps = [
         # ifdown may fail on half-configured interfaces; the steps below clean up regardless.
         Step(iproute.ifupdown(netns, state, "ifdown", "-a"), OnError.IGNORE),
         Step(EndProcesses(netns), OnError.REPORT),
     ]
-    for pair in pairs:
-        if pair.host_stanza:
+    for host_end, _, host_stanza in pairs:
+        if host_stanza:
             # Clears the host's ifupdown state for it; fails harmlessly if it was never up.
-            steps.append(Step(iproute.host_ifupdown("ifdown", "--force", pair.host_end), OnError.IGNORE))
-        if pair.host_end in facts.host_links:
+            steps.append(Step(iproute.host_ifupdown("ifdown", "--force", host_end), OnError.IGNORE))
+        if host_end in facts.host_links:
             # ifdown inside may have deleted it (ifupdown takes `br0..1` for a VLAN): the namespace
             # going deletes a veth anyway, so a failure here strands nothing.
-            steps.append(Step(iproute.link_delete_here(pair.host_end), OnError.IGNORE))
-    for link in facts.ns_links.values():
-        if link.name in ns_ends:
-            continue  # went with its host end
-        if link.kind == "vlan" and link.parent_elsewhere:
+            steps.append(Step(iproute.link_delete_here(host_end), OnError.IGNORE))
+    for name in created:
+        if name in facts.ns_links and name not in ns_ends:
             # Ours, made on a host parent; ifdown may have deleted it already.
-            steps.append(Step(iproute.link_delete(netns, link.name), OnError.IGNORE))
-        elif _returns_to_host(link, config):
-            steps.append(Step(iproute.link_to_self(netns, link.name), OnError.REPORT))
-            steps.append(Step(iproute.link_exists_here(link.name), OnError.REPORT))
+            steps.append(Step(iproute.link_delete(netns, name), OnError.IGNORE))
+    checks: list[Step] = []
+    for name, link in _given_back(config, facts, ns_ends):
+        moves, check = _give_back(netns, name, link, facts.ns_links)
+        steps.extend(moves)
+        checks.append(Step(check))  # a link not back stops the plan here: the namespace stays
+    if rec is not None:
+        missing = [m.name for m in rec.moved if record.find(m, facts.ns_links) is None]
+        notes.extend(f"{name}, which start moved in, is not in namespace {netns}: not given back" for name in missing)
+    steps.extend(checks)
     steps.append(Step(iproute.netns_delete(netns), OnError.REPORT))
     steps.append(Step(RemoveTree(state), OnError.REPORT))
-    return Plan(f"stop {netns}", tuple(steps))
+    return Plan(f"stop {netns}", tuple(steps), tuple(notes))

@@ -89,5 +89,5 @@ def test_failed_xfrm_start_undoes_in_reverse() -> None:
         "ip -n tunnel2 link set dev ipsec1 netns strongswan",
         "ip -n strongswan link delete dev ipsec1",
     ]
-    assert undo[-1] == "ip netns delete strongswan"
+    assert undo[-2:] == ["ip netns delete strongswan", "rm -rf /run/network/netns/strongswan"]
     assert "ip netns delete tunnel2" in undo and "ip netns delete tunnel" in undo

@@ -1,0 +1,145 @@
+"""The record of what start did: stop gives back exactly that, whatever happened to the configuration since."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from .conftest import Host, ipj, sh
+
+RECORD = Path("/run/network/netns/nginx/netns-helper.json")
+
+NGINX = """\
+auto lo
+iface lo inet loopback
+
+auto eth0
+iface eth0 inet static
+    address 192.0.2.2/24
+"""
+
+
+def _link(name: str, netns: str | None = None) -> dict[str, Any]:
+    where = ("-n", netns) if netns else ()
+    (link,) = ipj(*where, "-d", "link", "show", "dev", name)
+    return dict(link)
+
+
+def _identity(link: dict[str, Any]) -> tuple[int, str, str | None]:
+    return link["ifindex"], link["address"], (link.get("linkinfo") or {}).get("info_kind")
+
+
+def _names(netns: str | None = None) -> set[str]:
+    where = ("-n", netns) if netns else ()
+    return {link["ifname"] for link in ipj(*where, "link", "show")}
+
+
+def test_start_records_what_it_moved_in(host: Host) -> None:
+    host.nic("eth0", "peer0")
+    eth0 = _link("eth0")
+    host.configure("nginx", NGINX)
+    host.tool("start", "nginx")
+    record = json.loads(RECORD.read_text())
+    assert record["complete"] is True
+    assert record["netns"] == "nginx"
+    assert [(m["name"], m["ifindex"], m["address"], m["kind"]) for m in record["moved"]] == [
+        ("eth0", eth0["ifindex"], eth0["address"], "veth")
+    ]
+    assert record["created"] == record["veths"] == record["dests"] == []
+    assert not any(p.name.endswith(".tmp") for p in RECORD.parent.iterdir())
+
+
+def test_stop_gives_back_links_the_edited_configuration_no_longer_names(host: Host) -> None:
+    # A veth NIC and a macvlan of a host NIC are moved in; then the admin takes them out of the
+    # file while the namespace runs. Stop by the file alone deleted both with the namespace.
+    host.nic("eth0", "peer0")
+    host.nic("up0", "peer1")
+    sh("ip", "link", "add", "mv0", "link", "up0", "type", "macvlan", "mode", "bridge")
+    before = {name: _identity(_link(name)) for name in ("eth0", "mv0")}
+    snapshot = host.snapshot()
+    path = host.configure("nginx", NGINX + "\nauto mv0\niface mv0 inet manual\n")
+    host.tool("start", "nginx")
+    assert {"eth0", "mv0"} <= _names("nginx")
+    path.write_text("auto lo\niface lo inet loopback\n")
+    host.tool("stop", "nginx")
+    assert {name: _identity(_link(name)) for name in ("eth0", "mv0")} == before
+    assert host.snapshot() == snapshot
+
+
+def test_stop_gives_back_a_nic_under_its_own_name_after_the_file_is_deleted(host: Host) -> None:
+    host.nic("eth0", "peer0")
+    before = _identity(_link("eth0"))
+    path = host.configure("nginx", NGINX)
+    host.tool("start", "nginx")
+    path.unlink()
+    stop = host.tool("stop", "nginx")
+    assert "no usable record" not in stop.stderr
+    assert _identity(_link("eth0")) == before
+    assert os.listdir("/run/netns") == []
+
+
+def test_stop_gives_back_a_nic_that_ifupdown_renamed_inside(host: Host) -> None:
+    host.nic("eth0", "peer0")
+    before = _identity(_link("eth0"))
+    host.configure("nginx", NGINX)
+    host.tool("start", "nginx")
+    # What a `rename eth0=wan0` stanza (or an admin) does inside: by its name alone, the link
+    # is no longer the configuration's, and went with the namespace.
+    sh("ip", "-n", "nginx", "link", "set", "dev", "eth0", "down")
+    sh("ip", "-n", "nginx", "link", "set", "dev", "eth0", "name", "wan0")
+    host.tool("stop", "nginx")
+    assert _identity(_link("eth0")) == before
+    assert "wan0" not in _names()
+
+
+def test_a_missing_or_corrupt_record_falls_back_to_the_configuration_with_a_warning(host: Host) -> None:
+    host.nic("eth0", "peer0")
+    host.configure("nginx", NGINX)
+    for damage, why in (("unlink", "it is missing"), ('{"format": 1, "netns"', "it is corrupt")):
+        host.tool("start", "nginx")
+        if damage == "unlink":
+            RECORD.unlink()
+        else:
+            RECORD.write_text(damage)
+        stop = host.tool("stop", "nginx")
+        assert f"warning: no usable record of what start did in namespace nginx: {RECORD}: {why}" in stop.stderr
+        assert "giving back what the configuration names now" in stop.stderr
+        assert "eth0" in _names()
+        assert os.listdir("/run/netns") == []
+
+
+def test_a_link_that_cannot_be_given_back_keeps_the_namespace(host: Host) -> None:
+    host.nic("eth0", "peer0")
+    before = _identity(_link("eth0"))
+    host.configure("nginx", NGINX)
+    host.tool("start", "nginx")
+    # Another link takes the name meanwhile: the move back fails, and a check by name passed on
+    # the impostor, then the namespace was deleted with the NIC (a veth destroyed) in it.
+    sh("ip", "link", "add", "eth0", "type", "veth", "peer", "name", "imp0")
+    stop = host.tool("stop", "nginx", check=False)
+    assert stop.returncode == 1, stop.stderr
+    assert "the link named eth0 here is another one, not the one given back" in stop.stderr
+    assert "the namespace is kept, not deleted, so that the link is not lost" in stop.stderr
+    assert os.listdir("/run/netns") == ["nginx"]
+    assert _identity(_link("eth0", "nginx")) == before
+    # Once the name is free, stop finishes the job.
+    sh("ip", "link", "delete", "eth0")
+    host.tool("stop", "nginx")
+    assert _identity(_link("eth0")) == before
+    assert os.listdir("/run/netns") == []
+
+
+def test_printed_stop_script_keeps_the_namespace_too(host: Host) -> None:
+    host.nic("eth0", "peer0")
+    host.configure("nginx", NGINX)
+    host.tool("start", "nginx")
+    sh("ip", "link", "add", "eth0", "type", "veth", "peer", "name", "imp0")
+    script = host.tool("--print-commands", "stop", "nginx").stdout
+    assert "ip -o link show dev eth0 | grep -Eq -e" in script
+    run = subprocess.run(["sh", "-c", script], capture_output=True, text=True, check=False)
+    assert run.returncode != 0
+    assert os.listdir("/run/netns") == ["nginx"]
+    assert "eth0" in _names("nginx")

@@ -1,0 +1,90 @@
+"""The record of what start did: its file format, and the stop plans it drives."""
+
+from __future__ import annotations
+
+import pytest
+
+from netns_helper import record
+from netns_helper.commands import LinkIs, OnError
+from netns_helper.facts import Facts, Link, Paths
+from netns_helper.planner import plan_stop
+
+from .golden import check_golden
+
+REC = record.Record(
+    "web",
+    complete=True,
+    moved=(
+        record.Moved("eth0", None, 2, "52:54:00:00:00:02", "52:54:00:00:00:99"),
+        record.Moved("mv0", "macvlan", 9, "02:00:00:00:00:09"),
+    ),
+    created=("eth1.7",),
+    veths=(record.Veth("link0", "link1", True),),
+    dests=("inner",),
+)
+
+
+def test_a_record_reads_back_as_written() -> None:
+    text = record.dumps(REC)
+    assert "\n" not in text
+    assert record.loads(text, "web") == REC
+    assert record.write("/run/network/netns/web", REC).path == "/run/network/netns/web/netns-helper.json"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "{",
+        "[]",
+        '{"format": 2}',
+        record.dumps(REC).replace('"format":1', '"format":2'),
+        record.dumps(REC).replace('"complete":true', '"complete":"yes"'),
+        record.dumps(REC).replace('"ifindex":2', '"ifindex":"2"'),
+        record.dumps(REC).replace('"dests":["inner"]', '"dests":[1]'),
+        record.dumps(REC).replace('"netns":"web"', '"netns":"other"'),
+        record.dumps(REC).replace('"veths":', '"extra":0,"veths":'),
+        record.dumps(REC).replace('"name":"eth0",', ""),
+    ],
+)
+def test_a_corrupt_record_is_refused(text: str) -> None:
+    with pytest.raises(record.Corrupt):
+        record.loads(text, "web")
+
+
+def test_find_knows_a_link_by_permanent_mac_ifindex_mac_then_name() -> None:
+    moved = REC.moved[0]
+    renamed = Link("wan0", None, ifindex=5, address="02:aa:00:00:00:01", permaddr="52:54:00:00:00:99")
+    assert record.find(moved, {"wan0": renamed, "eth0": Link("eth0", ifindex=3)}) == renamed
+    by_index = Link("wan0", None, ifindex=2)
+    assert record.find(moved, {"wan0": by_index}) == by_index
+    # Another kind of link is never taken for it, even under its name.
+    assert record.find(moved, {"eth0": Link("eth0", "veth", ifindex=2)}) is None
+
+
+def test_stop_by_the_record_ignores_the_configuration() -> None:
+    ns_links = {
+        "lo": Link("lo", ifindex=1),
+        "wan0": Link("wan0", ifindex=2, address="52:54:00:00:00:02"),  # eth0, renamed inside
+        "mv0": Link("mv0", "macvlan", parent_elsewhere=True, ifindex=9, address="02:00:00:00:00:09"),
+        "eth1.7": Link("eth1.7", "vlan", "eth1", parent_elsewhere=True, ifindex=10),
+        "link1": Link("link1", "veth", parent_elsewhere=True, ifindex=11),
+        "bond0": Link("bond0", "bond", ifindex=12),  # made inside by ifupdown: goes with the namespace
+    }
+    facts = Facts(
+        namespaces=frozenset({"web"}), host_links={"link0": Link("link0", "veth")}, ns_links=ns_links, record=REC
+    )
+    plan = plan_stop("web", None, facts, Paths())
+    check_golden("stop-recorded", plan)
+    checks = [s.action for s in plan.steps if isinstance(s.action, LinkIs)]
+    assert checks == [LinkIs("eth0", 2, ("52:54:00:00:00:02",)), LinkIs("mv0", 9, ("02:00:00:00:00:09",))]
+    assert all(s.on_error is OnError.FAIL for s in plan.steps if isinstance(s.action, LinkIs))
+
+
+def test_a_recorded_link_that_is_not_inside_is_a_note() -> None:
+    facts = Facts(namespaces=frozenset({"web"}), ns_links={"lo": Link("lo")}, record=REC)
+    plan = plan_stop("web", None, facts, Paths())
+    assert plan.notes == (
+        "eth0, which start moved in, is not in namespace web: not given back",
+        "mv0, which start moved in, is not in namespace web: not given back",
+    )
