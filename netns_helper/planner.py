@@ -202,6 +202,9 @@ def plan_start(
     HOST_CONFIG is the host's /etc/network/interfaces, for its `link-netns` stanzas; DESTS are
     the destination namespaces this start brings up (for the record).
     """
+    if finished(netns, facts):
+        note = f"namespace {netns} is running and its start finished: nothing to do (stop it first to rebuild it)"
+        return Plan(f"start {netns}", (), (note,))
     pairs = veths(netns, config, host_config)
     host_links = dict(facts.host_links)
     stale = Plan(f"start {netns}", ())
@@ -276,6 +279,11 @@ def plan_start(
             steps.append(Step(iproute.host_ifupdown("ifup", pair.host_end), undo=(host_down,), undo_if_failed=True))
     steps.append(Step(record.completed(state, rec)))
     return stale + Plan(f"start {netns}", tuple(steps), lay.notes)
+
+
+def finished(netns: str, facts: Facts) -> bool:
+    """Whether NETNS runs and its start's record says complete: not a crash's leftover."""
+    return netns in facts.namespaces and facts.record is not None and facts.record.complete
 
 
 def _moved(link: Link) -> record.Moved:

@@ -17,7 +17,7 @@ from .commands import OnError, Plan, Run, Step
 from .errors import ConfigError
 from .facts import Facts, Paths
 from .interfaces import Interfaces
-from .planner import claimed, plan_start, plan_stop
+from .planner import claimed, finished, plan_start, plan_stop
 from .xfrm import Xfrm, forwarding_on, routes_batch, routes_delete_batch, xfrm_add, xfrm_move
 
 
@@ -46,7 +46,12 @@ def plan_start_service(
     dests: Sequence[Dest] = (),
 ) -> Plan:
     """`start SERVICE`: its namespace, then each destination and the XFRM interfaces into it."""
-    plan = plan_start(service, config, facts, paths, host_config)
+    plan = plan_start(service, config, facts, paths, host_config, tuple(d.netns for d in dests if not d.running))
+    if finished(service, facts):
+        return plan  # nothing to do, destinations included
+    # The record says complete only once the destinations and XFRM interfaces are done too.
+    *own, completed = plan.steps
+    plan = Plan(plan.title, tuple(own), plan.notes)
     # Destinations take host NICs too, but not the ones the service has just taken.
     taken = claimed(config)
     left = {k: v for k, v in facts.host_links.items() if k not in taken}
@@ -58,7 +63,7 @@ def plan_start_service(
         else:
             plan += plan_start(dest.netns, dest.config, replace(dest.facts, host_links=left), paths, host_config)
         plan += _xfrm_up(service, dest)
-    return plan
+    return plan + Plan(plan.title, (completed,))
 
 
 def _xfrm_up(service: str, dest: Dest) -> Plan:

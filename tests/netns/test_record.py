@@ -143,3 +143,33 @@ def test_printed_stop_script_keeps_the_namespace_too(host: Host) -> None:
     assert run.returncode != 0
     assert os.listdir("/run/netns") == ["nginx"]
     assert "eth0" in _names("nginx")
+
+
+def test_start_of_a_finished_running_namespace_changes_nothing(host: Host) -> None:
+    host.nic("eth0", "peer0")
+    host.configure("nginx", NGINX)
+    host.tool("start", "nginx")
+    inode = os.stat("/run/netns/nginx").st_ino
+    service = subprocess.Popen(["ip", "netns", "exec", "nginx", "sleep", "600"])
+    try:
+        again = host.tool("start", "nginx")
+        assert "note: namespace nginx is running and its start finished: nothing to do" in again.stderr
+        assert service.poll() is None  # the service lives on
+        assert os.stat("/run/netns/nginx").st_ino == inode
+        assert "eth0" in _names("nginx")
+    finally:
+        service.kill()
+        service.wait()
+
+
+def test_start_after_a_crash_halfway_replaces_the_leftover(host: Host) -> None:
+    host.nic("eth0", "peer0")
+    host.configure("nginx", NGINX)
+    host.tool("start", "nginx")
+    inode = os.stat("/run/netns/nginx").st_ino
+    # What a start killed before its last step leaves: the record of what it was doing.
+    RECORD.write_text(RECORD.read_text().replace('"complete":true', '"complete":false'))
+    again = host.tool("start", "nginx")
+    assert "exists already (stale?): stopping it first" in again.stderr
+    assert os.stat("/run/netns/nginx").st_ino != inode
+    assert json.loads(RECORD.read_text())["complete"] is True

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from netns_helper import record
 from netns_helper.commands import LinkIs, OnError
 from netns_helper.facts import Facts, Link, Paths
-from netns_helper.planner import plan_stop
+from netns_helper.interfaces import parse_text
+from netns_helper.planner import plan_start, plan_stop
 
 from .golden import check_golden
 
@@ -88,3 +91,17 @@ def test_a_recorded_link_that_is_not_inside_is_a_note() -> None:
         "eth0, which start moved in, is not in namespace web: not given back",
         "mv0, which start moved in, is not in namespace web: not given back",
     )
+
+
+def test_start_of_a_finished_namespace_is_a_note_and_a_leftover_is_stopped_first() -> None:
+    config = parse_text("auto eth0\niface eth0 inet manual\n", "/etc/netns/web/network/interfaces")
+    running = Facts(namespaces=frozenset({"web"}), ns_links={"eth0": Link("eth0")}, record=REC)
+    plan = plan_start("web", config, running, Paths())
+    assert plan.steps == ()
+    assert plan.notes == (
+        "namespace web is running and its start finished: nothing to do (stop it first to rebuild it)",
+    )
+    for leftover in (replace(REC, complete=False), None):
+        plan = plan_start("web", config, replace(running, record=leftover), Paths())
+        assert plan.notes[0] == "namespace web exists already (stale?): stopping it first"
+        assert plan.steps[0].action.sh() == "ip netns exec web ifdown -a --state-dir=/run/network/netns/web"
