@@ -84,6 +84,7 @@ class Facts:
     resolv_conf_exists: bool = False
     state_dir_exists: bool = False
     record: Record | None = None  # what the running namespace's start did (None: unknown)
+    stale_entry: bool = False  # /run/netns/NAME is a plain file, not a namespace (a killed `ip netns add`)
 
 
 Query = Callable[[tuple[str, ...]], str]
@@ -107,10 +108,27 @@ def parse_links(output: str) -> dict[str, Link]:
 
 
 def list_namespaces(paths: Paths) -> frozenset[str]:
+    """The namespaces of /run/netns: its entries that are namespace mounts (see `is_namespace`)."""
     try:
-        return frozenset(os.listdir(paths.run_netns))
+        names = os.listdir(paths.run_netns)
+        here = os.stat(paths.run_netns).st_dev
     except FileNotFoundError:
         return frozenset()
+    return frozenset(name for name in names if is_namespace(f"{paths.run_netns}/{name}", here))
+
+
+def is_namespace(path: str, dir_dev: int) -> bool:
+    """Whether PATH, an entry of /run/netns (on device DIR_DEV), is a namespace mount.
+
+    `ip netns add` creates a plain file, then bind-mounts the namespace on it; killed in
+    between (systemd's timeout or stop during a start), it leaves the plain file, on the
+    directory's own file system. A mounted namespace is on nsfs. An entry that vanishes
+    meanwhile is no namespace either.
+    """
+    try:
+        return os.stat(path).st_dev != dir_dev
+    except OSError:
+        return False
 
 
 def host_hooks(paths: Paths) -> tuple[Hook, ...]:
@@ -156,4 +174,5 @@ def gather(paths: Paths, netns: str, query: Query, host_links: bool = True) -> F
         resolv_conf_exists=os.path.lexists(f"{paths.netns_etc(netns)}/resolv.conf"),
         state_dir_exists=os.path.isdir(paths.state_dir(netns)),
         record=record,
+        stale_entry=not exists and os.path.lexists(f"{paths.run_netns}/{netns}"),
     )

@@ -217,9 +217,8 @@ def plan_start(
         gone = [p.host_end for p in pairs] + ([v.host_end for v in facts.record.veths] if facts.record else [])
         for host_end in gone:
             host_links.pop(host_end, None)  # deleted with the stale namespace
-    elif facts.state_dir_exists:
-        # Left by a namespace deleted behind our back: ifupdown's state there is not true any more.
-        stale = Plan(f"start {netns}", (Step(RemoveTree(state)),))
+    else:
+        stale = _not_running_leftovers(netns, facts, paths, OnError.FAIL)
     check_against_host(pairs, host_links)
     lay = layout(config, host_links, frozenset(p.ns_end for p in pairs))
     ifup_undo: tuple[Action, ...] = (iproute.ifupdown(netns, state, "ifdown", "-a", "--force"), EndProcesses(netns))
@@ -301,6 +300,23 @@ def _returns_to_host(link: Link, config: Interfaces | None) -> bool:
     return config is not None and link.name in claimed(config) and not made_inside(link.name, config)
 
 
+def _not_running_leftovers(netns: str, facts: Facts, paths: Paths, on_error: OnError) -> Plan:
+    """What a namespace that is not running may have left: a plain file in /run/netns, a state directory.
+
+    ifupdown's state there is not true any more (the namespace went behind our back), and the
+    plain file, left by a killed `ip netns add`, makes `ip netns add` fail.
+    """
+    steps: list[Step] = []
+    notes: list[str] = []
+    if facts.stale_entry:
+        entry = f"{paths.run_netns}/{netns}"
+        steps.append(Step(RemoveFile(entry), on_error))
+        notes.append(f"{entry} is a plain file, not a namespace (left by a killed `ip netns add`): removing it")
+    if facts.state_dir_exists:
+        steps.append(Step(RemoveTree(paths.state_dir(netns)), on_error))
+    return Plan(f"start {netns}", tuple(steps), tuple(notes))
+
+
 def _given_back(config: Interfaces | None, facts: Facts, ns_ends: set[str]) -> list[tuple[str, Link]]:
     """(the name to give it back under, the link inside now) for each link stop returns to the host.
 
@@ -353,8 +369,10 @@ def plan_stop(
     """
     state = paths.state_dir(netns)
     if netns not in facts.namespaces:
-        leftover = (Step(RemoveTree(state), OnError.REPORT),) if facts.state_dir_exists else ()
-        return Plan(f"stop {netns}", leftover, (f"namespace {netns} is not running: nothing to stop",))
+        leftovers = _not_running_leftovers(netns, facts, paths, OnError.REPORT)
+        return Plan(
+            f"stop {netns}", leftovers.steps, (f"namespace {netns} is not running: nothing to stop", *leftovers.notes)
+        )
     rec = facts.record
     if rec is None:
         pairs = [(p.host_end, p.ns_end, p.host_stanza) for p in veths(netns, config, host_config)]

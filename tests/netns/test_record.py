@@ -173,3 +173,21 @@ def test_start_after_a_crash_halfway_replaces_the_leftover(host: Host) -> None:
     assert "exists already (stale?): stopping it first" in again.stderr
     assert os.stat("/run/netns/nginx").st_ino != inode
     assert json.loads(RECORD.read_text())["complete"] is True
+
+
+def test_a_plain_file_left_by_a_killed_ip_netns_add_is_cleaned_up(host: Host) -> None:
+    host.nic("eth0", "peer0")
+    host.configure("nginx", NGINX)
+    note = "/run/netns/nginx is a plain file, not a namespace (left by a killed `ip netns add`): removing it"
+    Path("/run/netns/nginx").touch()  # what `ip netns add` leaves, killed before its mount
+    assert host.tool("check", "nginx").returncode == 0
+    stop = host.tool("stop", "nginx")
+    assert note in stop.stderr
+    assert os.listdir("/run/netns") == []
+    Path("/run/netns/nginx").touch()
+    start = host.tool("start", "nginx")
+    assert note in start.stderr
+    assert "eth0" in _names("nginx")
+    assert os.stat("/run/netns/nginx").st_dev != os.stat("/run/netns").st_dev  # a real namespace now
+    host.tool("stop", "nginx")
+    assert os.listdir("/run/netns") == []
