@@ -237,6 +237,13 @@ def run_plan(ctx: Context, plan: Plan) -> int:
 
 def _start_stop(ctx: Context, opts: args.Args) -> int:
     check_netns_name(opts.name)
+    if ctx.executor.processes.in_netns(os.getpid(), f"{ctx.paths.run_netns}/{opts.name}"):
+        # It would end its own process (stop) or stop the namespace it stands in (a leftover's start).
+        sys.stderr.write(
+            f"{PROG}: refusing to {opts.command} {opts.name} from inside namespace {opts.name}"
+            f" (ip netns exec?): it would end itself halfway; run it in the host's namespace\n"
+        )
+        return EXIT_CONFIG
     if ctx.print_commands:
         return run_plan(ctx, _plan(opts.command, opts.name, ctx.paths, ctx.executor, None))
     try:

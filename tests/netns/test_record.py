@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from .conftest import Host, ipj, sh
+from .conftest import TOOL, Host, ipj, sh
 
 RECORD = Path("/run/network/netns/nginx/netns-helper.json")
 
@@ -191,3 +191,19 @@ def test_a_plain_file_left_by_a_killed_ip_netns_add_is_cleaned_up(host: Host) ->
     assert os.stat("/run/netns/nginx").st_dev != os.stat("/run/netns").st_dev  # a real namespace now
     host.tool("stop", "nginx")
     assert os.listdir("/run/netns") == []
+
+
+def test_start_and_stop_from_inside_the_namespace_are_refused(host: Host) -> None:
+    host.nic("eth0", "peer0")
+    host.configure("nginx", NGINX)
+    host.tool("start", "nginx")
+    for command in ("stop", "start"):
+        inside = sh("ip", "netns", "exec", "nginx", str(TOOL), command, "nginx", check=False)
+        assert inside.returncode == 2, inside.stderr
+        assert inside.stderr == (
+            f"netns-helper: refusing to {command} nginx from inside namespace nginx (ip netns exec?):"
+            " it would end itself halfway; run it in the host's namespace\n"
+        )
+        assert "eth0" in _names("nginx")
+    host.tool("stop", "nginx")
+    assert "eth0" in _names()
