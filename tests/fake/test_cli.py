@@ -102,7 +102,7 @@ def test_missing_nic_exits_2_after_read_only_queries(
     )
 
 
-@pytest.mark.parametrize("name", ["", ".", "..", "a/b", "x y", "ngin$x", "é", "a" * 256])
+@pytest.mark.parametrize("name", ["", ".", "..", "a/b", "x y", "ngin$x", "é", "a" * 234, "a" * 251, "a" * 256])
 def test_bad_namespace_names(root: Path, fp: FakeProcess, capsys: pytest.CaptureFixture[str], name: str) -> None:
     assert main(["start", "--", name]) == 2
     assert "namespace name" in capsys.readouterr().err
