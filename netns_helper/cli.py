@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from . import __version__, args, check, facts, interfaces, links, lock, planner
+from . import __version__, args, check, facts, interfaces, iproute, links, lock, planner
 from .commands import Plan, script
 from .errors import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, ConfigError
 from .executor import CommandFailed, Executor
@@ -170,7 +170,8 @@ def _dests(
             if starting
             else _stop_facts(paths, dest, config, host, executor)
         )
-        dests.append(tunnels.Dest(dest, config, live, items, xfrm.block_p2p_uplink(items, config), users))
+        busy = not starting and dest in running and bool(executor.query(iproute.query_pids(dest)).split())
+        dests.append(tunnels.Dest(dest, config, live, items, xfrm.block_p2p_uplink(items, config), users, busy))
     return tuple(dests)
 
 

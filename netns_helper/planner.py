@@ -196,19 +196,26 @@ def plan_start(
     paths: Paths,
     host_config: Interfaces | None = None,
     dests: tuple[str, ...] = (),
+    for_service: str | None = None,
 ) -> Plan:
     """The plan for `start NETNS`; a stale namespace of that name is torn down first.
 
     HOST_CONFIG is the host's /etc/network/interfaces, for its `link-netns` stanzas; DESTS are
-    the destination namespaces this start brings up (for the record).
+    the destination namespaces this start brings up, FOR_SERVICE the IPsec service that brings
+    NETNS up as its destination (both for the record).
     """
+    state = paths.state_dir(netns)
     if finished(netns, facts):
         note = f"namespace {netns} is running and its start finished: nothing to do (stop it first to rebuild it)"
+        rec = facts.record
+        if rec is not None and rec.for_service is not None and for_service is None:
+            # Started now on its own: it no longer goes with the service that brought it up.
+            note += f"; it now runs on its own, not only as {rec.for_service}'s destination"
+            return Plan(f"start {netns}", (Step(record.write(state, replace(rec, for_service=None))),), (note,))
         return Plan(f"start {netns}", (), (note,))
     pairs = veths(netns, config, host_config)
     host_links = dict(facts.host_links)
     stale = Plan(f"start {netns}", ())
-    state = paths.state_dir(netns)
     if netns in facts.namespaces:
         stale = plan_stop(netns, config, facts, paths, host_config)
         stale = Plan(stale.title, stale.steps, (f"namespace {netns} exists already (stale?): stopping it first",))
@@ -229,6 +236,7 @@ def plan_start(
         created=tuple(vlan.name for vlan in lay.vlans),
         veths=tuple(record.Veth(p.host_end, p.ns_end, p.host_stanza) for p in pairs),
         dests=dests,
+        for_service=for_service,
     )
     steps = [
         # The record first, with all that this start will take and create: a crash at any later

@@ -54,6 +54,7 @@ class Record:
     created: tuple[str, ...] = ()  # links start created inside (VLANs of host parents)
     veths: tuple[Veth, ...] = ()
     dests: tuple[str, ...] = ()  # destination namespaces this start brought up
+    for_service: str | None = None  # the IPsec service whose start brought this destination up
 
 
 class Corrupt(ValueError):
@@ -81,6 +82,7 @@ def loads(text: str, netns: str) -> Record:
             created=tuple(data.pop("created")),
             veths=tuple(Veth(**v) for v in data.pop("veths")),
             dests=tuple(data.pop("dests")),
+            for_service=data.pop("for_service"),
         )
     except (ValueError, KeyError, TypeError, AttributeError) as e:
         raise Corrupt(f"{type(e).__name__}: {e}") from None
@@ -89,6 +91,8 @@ def loads(text: str, netns: str) -> Record:
     names = [record.netns, *record.created, *record.dests, *(m.name for m in record.moved)]
     names += [end for v in record.veths for end in (v.host_end, v.ns_end)]
     if not all(isinstance(n, str) for n in names) or not isinstance(record.complete, bool):
+        raise Corrupt("a name that is not a string")
+    if not isinstance(record.for_service, str | None):
         raise Corrupt("a name that is not a string")
     if not all(isinstance(m.ifindex, int | None) and isinstance(m.address, str | None) for m in record.moved):
         raise Corrupt("a moved link's ifindex or address is of the wrong type")

@@ -31,6 +31,7 @@ class Dest:
     items: tuple[Xfrm, ...]  # this service's interfaces into DEST
     uplink: str | None  # the interface BlockP2P rules match (None without BlockP2P)
     users: frozenset[str] = frozenset()  # other running namespaces whose xfrm file names DEST
+    busy: bool = False  # processes run in DEST (a joined service, or one of its own)
 
     @property
     def running(self) -> bool:
@@ -61,7 +62,8 @@ def plan_start_service(
                 if item.name in dest.facts.ns_links:
                     raise ConfigError(f"namespace {dest.netns} already has an interface named {item.name}", item.loc)
         else:
-            plan += plan_start(dest.netns, dest.config, replace(dest.facts, host_links=left), paths, host_config)
+            dest_facts = replace(dest.facts, host_links=left)
+            plan += plan_start(dest.netns, dest.config, dest_facts, paths, host_config, for_service=service)
         plan += _xfrm_up(service, dest)
     return plan + Plan(plan.title, (completed,))
 
@@ -101,22 +103,44 @@ def plan_stop_service(
     host_config: Interfaces | None,
     dests: Sequence[Dest] = (),
 ) -> Plan:
-    """`stop SERVICE`: its XFRM interfaces and rules, its namespace, then unused destinations."""
+    """`stop SERVICE`: its XFRM interfaces and rules, its namespace, then the destinations that
+    a service's start brought up and nothing else uses now."""
     steps: list[Step] = []
+    goes = {dest.netns: _goes(dest) for dest in dests}
     for dest in dests:
         if not dest.running:
             continue
         for item in dest.items:
             if item.name in dest.facts.ns_links:
                 steps.append(Step(iproute.link_delete(dest.netns, item.name), OnError.REPORT))
-        if dest.users:
-            # The destination stays for its other users: take out this service's rules.
+        if not goes[dest.netns]:
+            # The destination stays: take out this service's rules.
             steps.extend(
                 Step(batch, OnError.IGNORE) for batch in routes_delete_batch(dest.netns, dest.items, dest.uplink)
             )
     own = plan_stop(service, config, facts, paths, host_config)
     plan = Plan(own.title, (*steps, *own.steps), own.notes)
     for dest in dests:
-        if dest.running and not dest.users:
+        if goes[dest.netns]:
             plan += plan_stop(dest.netns, dest.config, dest.facts, paths, host_config)
+        elif dest.running:
+            plan = Plan(plan.title, plan.steps, (*plan.notes, _kept(dest)))
     return plan
+
+
+def _goes(dest: Dest) -> bool:
+    """Whether stopping a service stops DEST: a service's start brought it up (its record says
+    so; without a record, as before), and nothing else uses it now."""
+    own = dest.facts.record
+    for_a_service = own is None or own.for_service is not None
+    return dest.running and for_a_service and not dest.users and not dest.busy
+
+
+def _kept(dest: Dest) -> str:
+    if dest.users:
+        why = f"{', '.join(sorted(dest.users))} use it too"
+    elif dest.busy:
+        why = "processes run in it"
+    else:
+        why = "it runs on its own (its start was not a service's)"
+    return f"destination namespace {dest.netns} stays: {why}"

@@ -237,6 +237,7 @@ def test_stop_of_last_user_stops_the_destination(root: Path, fp: FakeProcess) ->
     (root / "run/netns/tunnel").touch()
     dest_links = json.dumps([{"ifname": "lo"}, {"ifname": "ipsec0", "linkinfo": {"info_kind": "xfrm"}}])
     fp.register(["ip", "-n", "tunnel", "-j", "-d", "link", "show"], stdout=dest_links)
+    fp.register(["ip", "netns", "pids", "tunnel"], stdout="")  # nothing else uses it
     fp.register(["ip", "-n", "tunnel", "link", "delete", "dev", "ipsec0"])
     # nginx itself is not running: only the destination is torn down.
     fp.register(["ip", "netns", "exec", "tunnel", "ifdown", "-a", f"--state-dir={root}/run/network/netns/tunnel"])
