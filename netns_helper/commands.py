@@ -80,8 +80,12 @@ class WriteFile:
     content: str
 
     def sh(self) -> str:
-        lines = " ".join(shlex.quote(x) for x in self.content.splitlines())
-        return f"printf '%s\\n' {lines} >{shlex.quote(self.path)}"
+        return f"{_printf(self.content)} >{shlex.quote(self.path)}"
+
+
+def _printf(content: str) -> str:
+    """`printf '%s\\n' LINE...`: what writes CONTENT's lines, each with its newline."""
+    return "printf '%s\\n' " + " ".join(shlex.quote(x) for x in content.splitlines())
 
 
 @dataclass(frozen=True)
@@ -92,9 +96,8 @@ class ReplaceFile:
     content: str
 
     def sh(self) -> str:
-        lines = " ".join(shlex.quote(x) for x in self.content.splitlines())
         tmp = shlex.quote(f"{self.path}.tmp")
-        return f"printf '%s\\n' {lines} >|{tmp}; mv -f {tmp} {shlex.quote(self.path)}"
+        return f"{_printf(self.content)} >|{tmp}; mv -f {tmp} {shlex.quote(self.path)}"
 
 
 @dataclass(frozen=True)

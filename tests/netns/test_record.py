@@ -9,17 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from .conftest import TOOL, Host, ipj, sh
+from .test_core import NGINX
 
 RECORD = Path("/run/network/netns/nginx/netns-helper.json")
-
-NGINX = """\
-auto lo
-iface lo inet loopback
-
-auto eth0
-iface eth0 inet static
-    address 192.0.2.2/24
-"""
 
 
 def _link(name: str, netns: str | None = None) -> dict[str, Any]:
