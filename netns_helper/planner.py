@@ -370,7 +370,8 @@ def plan_stop(
     netns: str, config: Interfaces | None, facts: Facts, paths: Paths, host_config: Interfaces | None = None
 ) -> Plan:
     """The plan for `stop NETNS`: every step runs even when an earlier one fails, but the namespace
-    is deleted only when every link it gives back has arrived (deleting it would destroy them).
+    is deleted only when every link it gives back has arrived (deleting it would destroy them),
+    and nothing runs when its record cannot be marked unfinished first.
 
     What start recorded decides what is given back and deleted; without a record, the
     configuration as it is now.
@@ -390,7 +391,12 @@ def plan_stop(
         created = list(rec.created)
     ns_ends = {ns_end for _, ns_end, _ in pairs}
     notes: list[str] = []
+    # From here on the namespace is not a finished start's: a stop that fails halfway (a link
+    # kept) leaves it for the next start to clean up, not to take for complete. A stop that
+    # cannot even say so does nothing (the one step of a stop whose failure ends it).
+    unfinished = [Step(record.write(state, replace(rec, complete=False)))] if rec else []
     steps = [
+        *unfinished,
         # ifdown may fail on half-configured interfaces; the steps below clean up regardless.
         Step(iproute.ifupdown(netns, state, "ifdown", "-a"), OnError.IGNORE),
         Step(EndProcesses(netns), OnError.REPORT),

@@ -117,6 +117,12 @@ def test_a_link_that_cannot_be_given_back_keeps_the_namespace(host: Host) -> Non
     assert "the namespace is kept, not deleted, so that the link is not lost" in stop.stderr
     assert os.listdir("/run/netns") == ["nginx"]
     assert _identity(_link("eth0", "nginx")) == before
+    # Half stopped, it is no finished start any more: start would clean it up, and fails alike.
+    start = host.tool("start", "nginx", check=False)
+    assert start.returncode == 1
+    assert "exists already (stale?): stopping it first" in start.stderr
+    assert "the link named eth0 here is another one" in start.stderr
+    assert _identity(_link("eth0", "nginx")) == before
     # Once the name is free, stop finishes the job.
     sh("ip", "link", "delete", "eth0")
     host.tool("stop", "nginx")
