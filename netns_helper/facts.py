@@ -84,6 +84,7 @@ class Facts:
     resolv_conf_exists: bool = False
     state_dir_exists: bool = False
     record: Record | None = None  # what the running namespace's start did (None: unknown)
+    invocation: str | None = None  # $INVOCATION_ID: the systemd unit activation this runs in
     stale_entry: bool = False  # /run/netns/NAME is a plain file, not a namespace (a killed `ip netns add`)
 
 
@@ -174,5 +175,6 @@ def gather(paths: Paths, netns: str, query: Query, host_links: bool = True) -> F
         resolv_conf_exists=os.path.lexists(f"{paths.netns_etc(netns)}/resolv.conf"),
         state_dir_exists=os.path.isdir(paths.state_dir(netns)),
         record=record,
+        invocation=os.environ.get("INVOCATION_ID") or None,
         stale_entry=not exists and os.path.lexists(f"{paths.run_netns}/{netns}"),
     )

@@ -211,14 +211,17 @@ def plan_start(
         if rec is not None and rec.for_service is not None and for_service is None:
             # Started now on its own: it no longer goes with the service that brought it up.
             note += f"; it now runs on its own, not only as {rec.for_service}'s destination"
-            return Plan(f"start {netns}", (Step(record.write(state, replace(rec, for_service=None))),), (note,))
+            adopted = replace(rec, for_service=None, invocation=facts.invocation)
+            return Plan(f"start {netns}", (Step(record.write(state, adopted)),), (note,))
         return Plan(f"start {netns}", (), (note,))
     pairs = veths(netns, config, host_config)
     host_links = dict(facts.host_links)
     stale = Plan(f"start {netns}", ())
     if netns in facts.namespaces:
         stale = plan_stop(netns, config, facts, paths, host_config)
-        stale = Plan(stale.title, stale.steps, (f"namespace {netns} exists already (stale?): stopping it first",))
+        stale = Plan(
+            stale.title, stale.steps, (f"namespace {netns} exists already (stale?): stopping it first", *stale.notes)
+        )
         given = _given_back(config, facts, {p.ns_end for p in pairs})
         host_links.update({name: replace(link, name=name) for name, link in given})
         gone = [p.host_end for p in pairs] + ([v.host_end for v in facts.record.veths] if facts.record else [])
@@ -237,6 +240,7 @@ def plan_start(
         veths=tuple(record.Veth(p.host_end, p.ns_end, p.host_stanza) for p in pairs),
         dests=dests,
         for_service=for_service,
+        invocation=facts.invocation,
     )
     steps = [
         # The record first, with all that this start will take and create: a crash at any later
@@ -289,8 +293,16 @@ def plan_start(
 
 
 def finished(netns: str, facts: Facts) -> bool:
-    """Whether NETNS runs and its start's record says complete: not a crash's leftover."""
-    return netns in facts.namespaces and facts.record is not None and facts.record.complete
+    """Whether NETNS runs and its start's record says complete: not a crash's leftover.
+
+    Under systemd, a namespace that another activation of the unit built is a leftover too:
+    that activation's stop never ran (it failed to spawn, or the unit was reset). A destination
+    that a service built is taken over by its own unit, not rebuilt under the service.
+    """
+    rec = facts.record
+    if netns not in facts.namespaces or rec is None or not rec.complete:
+        return False
+    return rec.for_service is not None or facts.invocation is None or rec.invocation == facts.invocation
 
 
 def _moved(link: Link) -> record.Moved:

@@ -55,6 +55,7 @@ class Record:
     veths: tuple[Veth, ...] = ()
     dests: tuple[str, ...] = ()  # destination namespaces this start brought up
     for_service: str | None = None  # the IPsec service whose start brought this destination up
+    invocation: str | None = None  # the systemd unit activation ($INVOCATION_ID) whose start it was
 
 
 class Corrupt(ValueError):
@@ -83,6 +84,7 @@ def loads(text: str, netns: str) -> Record:
             veths=tuple(Veth(**v) for v in data.pop("veths")),
             dests=tuple(data.pop("dests")),
             for_service=data.pop("for_service"),
+            invocation=data.pop("invocation"),
         )
     except (ValueError, KeyError, TypeError, AttributeError) as e:
         raise Corrupt(f"{type(e).__name__}: {e}") from None
@@ -92,7 +94,7 @@ def loads(text: str, netns: str) -> Record:
     names += [end for v in record.veths for end in (v.host_end, v.ns_end)]
     if not all(isinstance(n, str) for n in names) or not isinstance(record.complete, bool):
         raise Corrupt("a name that is not a string")
-    if not isinstance(record.for_service, str | None):
+    if not all(isinstance(v, str | None) for v in (record.for_service, record.invocation)):
         raise Corrupt("a name that is not a string")
     if not all(isinstance(m.ifindex, int | None) and isinstance(m.address, str | None) for m in record.moved):
         raise Corrupt("a moved link's ifindex or address is of the wrong type")

@@ -205,3 +205,24 @@ def test_start_and_stop_from_inside_the_namespace_are_refused(host: Host) -> Non
         assert "eth0" in _names("nginx")
     host.tool("stop", "nginx")
     assert "eth0" in _names()
+
+
+def test_a_new_activation_of_the_unit_rebuilds_what_an_earlier_one_left(host: Host) -> None:
+    # Under systemd: a restart whose ExecStop failed to spawn left the namespace; the next
+    # activation's start rebuilds it, while a start by hand (no $INVOCATION_ID) leaves it.
+    host.nic("eth0", "peer0")
+    host.configure("nginx", NGINX)
+
+    def start(invocation: str | None) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if k != "INVOCATION_ID"}
+        env.update({"INVOCATION_ID": invocation} if invocation else {})
+        return subprocess.run([str(TOOL), "start", "nginx"], capture_output=True, text=True, env=env, check=True)
+
+    start("1111")
+    inode = os.stat("/run/netns/nginx").st_ino
+    assert "nothing to do" in start(None).stderr
+    assert "nothing to do" in start("1111").stderr
+    assert os.stat("/run/netns/nginx").st_ino == inode
+    assert "exists already (stale?): stopping it first" in start("2222").stderr
+    assert os.stat("/run/netns/nginx").st_ino != inode
+    assert json.loads(RECORD.read_text())["invocation"] == "2222"

@@ -110,3 +110,19 @@ def test_start_of_a_finished_namespace_is_a_note_and_a_leftover_is_stopped_first
         else:  # by its record, marked unfinished first
             assert first[0] == record.write("/run/network/netns/web", leftover)
             assert first[1].sh() == "ip netns exec web ifdown -a --state-dir=/run/network/netns/web"
+
+
+def test_under_systemd_a_namespace_of_another_activation_of_its_unit_is_a_leftover() -> None:
+    # systemctl restart whose ExecStop never ran (it failed to spawn): the new activation rebuilds.
+    config = parse_text("auto eth0\niface eth0 inet manual\n", "/etc/netns/web/network/interfaces")
+    rec = replace(REC, invocation="a1")
+    running = Facts(namespaces=frozenset({"web"}), ns_links={"eth0": Link("eth0")}, record=rec)
+    for invocation, rebuilt in (("b2", True), ("a1", False), (None, False)):
+        plan = plan_start("web", config, replace(running, invocation=invocation), Paths())
+        assert (plan.notes[0] == "namespace web exists already (stale?): stopping it first") == rebuilt
+    # A destination a service built is taken over by its own unit's start, not rebuilt.
+    dest = replace(running, record=replace(rec, for_service="strongswan"), invocation="c3")
+    plan = plan_start("web", config, dest, Paths())
+    assert [s.action for s in plan.steps] == [
+        record.write("/run/network/netns/web", replace(rec, for_service=None, invocation="c3"))
+    ]

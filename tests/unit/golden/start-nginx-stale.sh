@@ -21,7 +21,7 @@ ip link show dev eth0 >/dev/null
 ip netns delete nginx || rc=1
 rm -rf /run/network/netns/nginx || rc=1
 mkdir -p /run/network/netns/nginx
-printf '%s\n' '{"complete":false,"created":[],"dests":[],"for_service":null,"format":1,"moved":[{"address":null,"ifindex":null,"kind":null,"name":"eth0","permaddr":null}],"netns":"nginx","veths":[]}' >|/run/network/netns/nginx/netns-helper.json.tmp; mv -f /run/network/netns/nginx/netns-helper.json.tmp /run/network/netns/nginx/netns-helper.json
+printf '%s\n' '{"complete":false,"created":[],"dests":[],"for_service":null,"format":1,"invocation":null,"moved":[{"address":null,"ifindex":null,"kind":null,"name":"eth0","permaddr":null}],"netns":"nginx","veths":[]}' >|/run/network/netns/nginx/netns-helper.json.tmp; mv -f /run/network/netns/nginx/netns-helper.json.tmp /run/network/netns/nginx/netns-helper.json
 ip netns add nginx
 ip -n nginx link set dev lo up
 mkdir -p /etc/netns/nginx/network/if-pre-up.d
@@ -30,5 +30,5 @@ mkdir -p /etc/netns/nginx/network/if-down.d
 mkdir -p /etc/netns/nginx/network/if-post-down.d
 ip link set dev eth0 netns nginx
 ip netns exec nginx ifup -a --state-dir=/run/network/netns/nginx
-printf '%s\n' '{"complete":true,"created":[],"dests":[],"for_service":null,"format":1,"moved":[{"address":null,"ifindex":null,"kind":null,"name":"eth0","permaddr":null}],"netns":"nginx","veths":[]}' >|/run/network/netns/nginx/netns-helper.json.tmp; mv -f /run/network/netns/nginx/netns-helper.json.tmp /run/network/netns/nginx/netns-helper.json
+printf '%s\n' '{"complete":true,"created":[],"dests":[],"for_service":null,"format":1,"invocation":null,"moved":[{"address":null,"ifindex":null,"kind":null,"name":"eth0","permaddr":null}],"netns":"nginx","veths":[]}' >|/run/network/netns/nginx/netns-helper.json.tmp; mv -f /run/network/netns/nginx/netns-helper.json.tmp /run/network/netns/nginx/netns-helper.json
 exit "$rc"

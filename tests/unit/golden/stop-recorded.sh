@@ -13,7 +13,7 @@ end_processes() { # NAMESPACE SECONDS: SIGTERM, wait, SIGKILL what is left, wait
 	[ -z "$(ip netns pids "$1")" ]
 }
 # stop web
-printf '%s\n' '{"complete":false,"created":["eth1.7"],"dests":["inner"],"for_service":null,"format":1,"moved":[{"address":"52:54:00:00:00:02","ifindex":2,"kind":null,"name":"eth0","permaddr":"52:54:00:00:00:99"},{"address":"02:00:00:00:00:09","ifindex":9,"kind":"macvlan","name":"mv0","permaddr":null}],"netns":"web","veths":[{"host_end":"link0","host_stanza":true,"ns_end":"link1"}]}' >|/run/network/netns/web/netns-helper.json.tmp; mv -f /run/network/netns/web/netns-helper.json.tmp /run/network/netns/web/netns-helper.json
+printf '%s\n' '{"complete":false,"created":["eth1.7"],"dests":["inner"],"for_service":null,"format":1,"invocation":null,"moved":[{"address":"52:54:00:00:00:02","ifindex":2,"kind":null,"name":"eth0","permaddr":"52:54:00:00:00:99"},{"address":"02:00:00:00:00:09","ifindex":9,"kind":"macvlan","name":"mv0","permaddr":null}],"netns":"web","veths":[{"host_end":"link0","host_stanza":true,"ns_end":"link1"}]}' >|/run/network/netns/web/netns-helper.json.tmp; mv -f /run/network/netns/web/netns-helper.json.tmp /run/network/netns/web/netns-helper.json
 ip netns exec web ifdown -a --state-dir=/run/network/netns/web || :
 end_processes web 5 || rc=1
 ifdown --force link0 || :
