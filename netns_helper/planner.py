@@ -223,7 +223,7 @@ def plan_start(
             stale.title, stale.steps, (f"namespace {netns} exists already (stale?): stopping it first", *stale.notes)
         )
         given = _given_back(config, facts, {p.ns_end for p in pairs})
-        host_links.update({name: replace(link, name=name) for name, link in given})
+        host_links.update({name: replace(link, name=name) for name, link, _ in given})
         gone = [p.host_end for p in pairs] + ([v.host_end for v in facts.record.veths] if facts.record else [])
         for host_end in gone:
             host_links.pop(host_end, None)  # deleted with the stale namespace
@@ -337,27 +337,33 @@ def _not_running_leftovers(netns: str, facts: Facts, paths: Paths, on_error: OnE
     return Plan(f"start {netns}", tuple(steps), tuple(notes))
 
 
-def _given_back(config: Interfaces | None, facts: Facts, ns_ends: set[str]) -> list[tuple[str, Link]]:
-    """(the name to give it back under, the link inside now) for each link stop returns to the host.
+def _given_back(
+    config: Interfaces | None, facts: Facts, ns_ends: set[str]
+) -> list[tuple[str, Link, tuple[str | None, ...]]]:
+    """(the name to give it back under, the link inside now, the MACs it had on the host) for each
+    link stop returns to the host.
 
     With a record, what start moved in, whatever its name now, and any other physical NIC (the
     kernel would send it to PID 1's namespace otherwise). Without one, today's configuration decides.
     """
     ns_links = facts.ns_links
     if facts.record is None:
-        return [(n, link) for n, link in ns_links.items() if n not in ns_ends and _returns_to_host(link, config)]
-    found: list[tuple[str, Link]] = []
+        return [(n, link, ()) for n, link in ns_links.items() if n not in ns_ends and _returns_to_host(link, config)]
+    found: list[tuple[str, Link, tuple[str | None, ...]]] = []
     for moved in facts.record.moved:
         link = record.find(moved, ns_links)
         if link is not None:
-            found.append((moved.name, link))
-    taken = {link.name for _, link in found}
-    found += [(n, link) for n, link in ns_links.items() if link.kind is None and n != "lo" and n not in taken]
+            found.append((moved.name, link, (moved.address, moved.permaddr)))
+    taken = {link.name for _, link, _ in found}
+    found += [(n, link, ()) for n, link in ns_links.items() if link.kind is None and n != "lo" and n not in taken]
     return found
 
 
-def _give_back(netns: str, name: str, link: Link, ns_links: Mapping[str, Link]) -> tuple[list[Step], Action]:
-    """The steps that return LINK to the host as NAME, and the check that it arrived."""
+def _give_back(
+    netns: str, name: str, link: Link, host_macs: tuple[str | None, ...], ns_links: Mapping[str, Link]
+) -> tuple[list[Step], Action]:
+    """The steps that return LINK to the host as NAME, and the check that it arrived (by its
+    ifindex, or its MAC now or on the host: a bond it left restores its own)."""
     if link.name == name:
         steps = [Step(iproute.link_to_self(netns, name), OnError.REPORT)]
     elif name not in ns_links:
@@ -372,7 +378,7 @@ def _give_back(netns: str, name: str, link: Link, ns_links: Mapping[str, Link]) 
             Step(iproute.link_to_self(netns, link.name), OnError.REPORT),
             Step(iproute.link_rename_here(link.name, name), OnError.REPORT),
         ]
-    macs = record.macs(link.address, link.permaddr)
+    macs = record.macs(link.address, link.permaddr, *host_macs)
     if link.ifindex is None and not macs:
         return steps, iproute.link_exists_here(name)
     return steps, LinkIs(name, link.ifindex, macs)
@@ -426,8 +432,8 @@ def plan_stop(
             # Ours, made on a host parent; ifdown may have deleted it already.
             steps.append(Step(iproute.link_delete(netns, name), OnError.IGNORE))
     checks: list[Step] = []
-    for name, link in _given_back(config, facts, ns_ends):
-        moves, check = _give_back(netns, name, link, facts.ns_links)
+    for name, link, host_macs in _given_back(config, facts, ns_ends):
+        moves, check = _give_back(netns, name, link, host_macs, facts.ns_links)
         steps.extend(moves)
         checks.append(Step(check))  # a link not back stops the plan here: the namespace stays
     if rec is not None:

@@ -23,7 +23,7 @@ ip -n web link set dev wan0 down || :
 ip -n web link set dev wan0 name eth0 || rc=1
 ip -n web link set dev eth0 netns "$$" || rc=1
 ip -n web link set dev mv0 netns "$$" || rc=1
-ip -o link show dev eth0 | grep -Eq -e '^2: ' -e ' 52:54:00:00:00:02( |$)'
+ip -o link show dev eth0 | grep -Eq -e '^2: ' -e ' 52:54:00:00:00:02( |$)' -e ' 52:54:00:00:00:99( |$)'
 ip -o link show dev mv0 | grep -Eq -e '^9: ' -e ' 02:00:00:00:00:09( |$)'
 ip netns delete web || rc=1
 rm -rf /run/network/netns/web || rc=1
