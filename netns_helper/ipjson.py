@@ -18,6 +18,9 @@ class Link:
     operstate: str = "UNKNOWN"  # UP, DOWN, UNKNOWN (lo), LOWERLAYERDOWN...
     addresses: tuple[str, ...] = ()  # "local/prefixlen" (addr show)
     counters: tuple[tuple[str, int], ...] = ()  # ("rx_bytes", n)... (needs -s)
+    ifindex: int | None = None
+    address: str | None = None  # the MAC address now (other link types have other addresses)
+    permaddr: str | None = None  # the permanent MAC, where the device has one that differs
 
     @property
     def admin_up(self) -> bool:
@@ -59,5 +62,8 @@ def links(output: str) -> dict[str, Link]:
             operstate=entry.get("operstate", "UNKNOWN"),
             addresses=tuple(f"{a['local']}/{a['prefixlen']}" for a in entry.get("addr_info", ()) if "local" in a),
             counters=_counters(entry),
+            ifindex=entry.get("ifindex"),
+            address=entry.get("address"),
+            permaddr=entry.get("permaddr"),
         )
     return found

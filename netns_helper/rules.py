@@ -14,13 +14,14 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from . import ipjson, iproute
+from . import ipjson, iproute, record
 from .errors import ERROR, WARNING, ConfigError, Loc, Problem
 from .facts import Facts, Paths, list_namespaces
 from .interfaces import Iface, Interfaces
 from .ipjson import Link
 from .links import veths
 from .planner import claimed, made_inside, start_layout, vlan_of
+from .record import Record
 from .world import World
 
 Query = Callable[[tuple[str, ...]], str]
@@ -34,19 +35,25 @@ class Live:
     ns_links: Mapping[str, Mapping[str, Link]] = field(default_factory=dict)  # of running namespaces
     default_devs: frozenset[str] = frozenset()  # links carrying the host's default routes
     ssh_dev: str | None = None  # the link this SSH session came in on
+    records: Mapping[str, Record] = field(default_factory=dict)  # what the starts of running namespaces did
 
 
 def gather_live(paths: Paths, query: Query) -> Live:
     """The facts of the live rules for every namespace (`check`)."""
-    ns_links = {netns: ipjson.links(query(iproute.query_links(netns))) for netns in sorted(list_namespaces(paths))}
+    running = sorted(list_namespaces(paths))
+    ns_links = {netns: ipjson.links(query(iproute.query_links(netns))) for netns in running}
     host_links = ipjson.links(query(iproute.query_links()))
-    return Live(host_links, ns_links, default_route_devs(f"{paths.proc}/net"), _ssh_dev(query))
+    # Quietly: `status` and stop say when a record is missing; check only uses what there is.
+    found = {netns: record.read(paths.state_dir(netns), netns, quiet=True) for netns in running}
+    records = {netns: rec for netns, rec in found.items() if rec is not None}
+    return Live(host_links, ns_links, default_route_devs(f"{paths.proc}/net"), _ssh_dev(query), records)
 
 
 def start_live(paths: Paths, query: Query, netns: str, facts: Facts) -> Live:
     """The same facts for the rules of NETNS, from what start has read already (nothing asked twice)."""
     ns_links = {netns: facts.ns_links} if netns in facts.namespaces else {}
-    return Live(facts.host_links, ns_links, default_route_devs(f"{paths.proc}/net"), _ssh_dev(query))
+    records = {netns: facts.record} if facts.record is not None else {}
+    return Live(facts.host_links, ns_links, default_route_devs(f"{paths.proc}/net"), _ssh_dev(query), records)
 
 
 def default_route_devs(proc: str) -> frozenset[str]:
@@ -192,7 +199,9 @@ def _check_live(name: str, config: Interfaces, world: World, live: Live) -> list
         taken = claimed(config)
     except ConfigError:
         return []  # a file rule reports it
-    problems = list(start_layout(config, live.host_links, live.ns_links.get(name), pairs).problems)
+    problems = list(
+        start_layout(config, live.host_links, live.ns_links.get(name), pairs, live.records.get(name)).problems
+    )
     ends = {pair.ns_end for pair in pairs}
     for dev, loc in taken.items():
         if dev in ends or dev not in live.host_links or made_inside(dev, config):
