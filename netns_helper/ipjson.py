@@ -26,6 +26,7 @@ class Link:
     address: str = ""  # the MAC address
     broadcast: str = ""
     ifalias: str = ""
+    permaddr: str | None = None  # the permanent MAC, where the device has one that differs
 
     @property
     def admin_up(self) -> bool:
@@ -75,5 +76,6 @@ def links(output: str) -> dict[str, Link]:
             address=entry.get("address", ""),
             broadcast=entry.get("broadcast", ""),
             ifalias=entry.get("ifalias", ""),
+            permaddr=entry.get("permaddr"),
         )
     return found

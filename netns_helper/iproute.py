@@ -108,6 +108,18 @@ def host_ifupdown(verb: str, *args: str) -> Run:
     return Run((verb, *args), timeout=IFUPDOWN_TIMEOUTS[verb])
 
 
+def link_down(netns: str, dev: str) -> Run:
+    return Run((IP, "-n", netns, "link", "set", "dev", dev, "down"))
+
+
+def link_rename(netns: str, dev: str, new: str) -> Run:
+    return Run((IP, "-n", netns, "link", "set", "dev", dev, "name", new))
+
+
+def link_rename_here(dev: str, new: str) -> Run:
+    return Run((IP, "link", "set", "dev", dev, "name", new))
+
+
 # --- XFRM interfaces, their routes and BlockP2P rules ---------------------------------------------
 
 

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from . import hostnet, ipjson, iproute
+from . import hostnet, ipjson, iproute, record
 from .errors import ERROR, WARNING, ConfigError, Loc, Problem
 from .executor import CommandFailed
 from .facts import HOOK_DIRS, Facts, Paths, list_namespaces
@@ -26,6 +26,7 @@ from .interfaces import Interfaces
 from .ipjson import Link
 from .links import Veth, veths
 from .planner import claimed, made_inside, start_layout, vlan_of
+from .record import Record
 from .world import World, host_error_severity
 
 Query = Callable[[tuple[str, ...]], str]
@@ -41,6 +42,7 @@ class Live:
     ssh_dev: str | None = None  # the link this SSH session came in on
     upper_addresses: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # of the host's uppers
     namespaces: frozenset[str] = frozenset()  # the running ones
+    records: Mapping[str, Record] = field(default_factory=dict)  # what the starts of running namespaces did
 
 
 def gather_live(paths: Paths, query: Query) -> Live:
@@ -57,6 +59,9 @@ def gather_live(paths: Paths, query: Query) -> Live:
         except CommandFailed as e:
             sys.stderr.write(f"netns-helper: warning: skipping {paths.run_netns}/{netns}: {e.message}\n")
     host_links = ipjson.links(query(iproute.query_links()))
+    # Quietly: `status` and stop say when a record is missing; check only uses what there is.
+    found = {netns: record.read(paths.state_dir(netns), netns, quiet=True) for netns in sorted(ns_links)}
+    records = {netns: rec for netns, rec in found.items() if rec is not None}
     return Live(
         host_links,
         ns_links,
@@ -64,6 +69,7 @@ def gather_live(paths: Paths, query: Query) -> Live:
         _ssh_dev(query),
         _upper_addresses(host_links, query),
         frozenset(running),
+        records,
     )
 
 
@@ -72,7 +78,10 @@ def start_live(paths: Paths, query: Query, netns: str, facts: Facts) -> Live:
     ns_links = {netns: facts.ns_links} if netns in facts.namespaces else {}
     addresses = _upper_addresses(facts.host_links, query)
     proc = f"{paths.proc}/net"
-    return Live(facts.host_links, ns_links, default_route_devs(proc), _ssh_dev(query), addresses, facts.namespaces)
+    records = {netns: facts.record} if facts.record is not None else {}
+    return Live(
+        facts.host_links, ns_links, default_route_devs(proc), _ssh_dev(query), addresses, facts.namespaces, records
+    )
 
 
 def _uppers(dev: str, host_links: Mapping[str, Link]) -> list[Link]:
@@ -378,7 +387,8 @@ def _check_live(name: str, config: Interfaces, world: World, live: Live) -> list
     except ConfigError:
         return []  # a file rule reports it
     made = _made(world, name)
-    problems = list(start_layout(config, live.host_links, live.ns_links.get(name), pairs, made).problems)
+    stale = live.ns_links.get(name)
+    problems = list(start_layout(config, live.host_links, stale, pairs, made, live.records.get(name)).problems)
     if world.wireguard.get(name):
         from .wireguard import birth_problems
 

@@ -34,6 +34,7 @@ from netns_helper.commands import (
     Plan,
     RemoveFile,
     RemoveTree,
+    ReplaceFile,
     Run,
     Step,
     Symlink,
@@ -373,6 +374,10 @@ class Kernel:
             if files.get(action.path, "") is None:
                 raise IsADirectoryError(21, "Is a directory")
             files.pop(action.path, None)
+        elif isinstance(action, ReplaceFile):  # written beside, then renamed over
+            if files.get(os.path.dirname(action.path), "") is not None:
+                raise FileNotFoundError(2, "No such file or directory")
+            files[action.path] = action.content
         elif isinstance(action, WriteFile | Symlink | CopyFile):
             if files.get(os.path.dirname(action.path), "") is not None:
                 raise FileNotFoundError(2, "No such file or directory")
