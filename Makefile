@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # netns-helper: run systemd services in their own network namespaces.
 # `make demo` and `make check` are the two commands of the README's Quick start.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Commands as data: the actions a plan is made of, and their POSIX sh form.
 
 The executor runs these values; `--print-commands` prints the same values with

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The one place that starts processes and changes the system."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Read-only facts about the live system, the planner's only view of it."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """`hotplug add|remove IFACE`: a device that a running namespace claims with `allow-hotplug` joins it.
 
 udev runs `hotplug add` for every network device that appears on the host, so the common

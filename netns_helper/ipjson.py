@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The one reader of `ip -j` output: every link, as one record, from `link show` or `addr show`."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Pure builders of iproute2 and ifupdown commands. They run nothing."""
 
 from __future__ import annotations

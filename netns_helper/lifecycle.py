@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Start, stop and reload of a namespace: configuration + facts -> checks -> plan -> run, under its lock."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Validation of the names that end up in paths and in `ip` arguments."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Turns parsed configuration plus read-only facts into ordered plans. Pure: runs nothing."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """What `start` did, kept as state: stop and a stale-namespace cleanup give back exactly that.
 
 The record is one JSON line in the namespace's state directory, written by steps of the start

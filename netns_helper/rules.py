@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The one rule set: every located problem of the configuration, for `check` and for `start`.
 
 File rules need only the configuration world; live rules also need `Live`, the read-only facts

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """`status`: each namespace the tool manages, as it is, and what differs from its configuration.
 
 Namespaces are those configured (`/etc/netns/NAME/network/interfaces`) and those running

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """XFRM interfaces of an IPsec service, moved into destination namespaces. Pure: runs nothing.
 
 A service's `xfrm` file names, for each XFRM interface, a destination namespace. Start

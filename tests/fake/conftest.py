@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Fake tier: processes are faked by pytest-subprocess (the `fp` fixture), where an unexpected one
 fails the test. A test without `fp` runs no process at all: tests/conftest.py fails one that would.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """`check NAME` predicts `start NAME`: fact-dependent cases through both commands, one verdict each.
 
 Each case is the namespace's file, the host's file, the host's links, the links of a running

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The command line end to end against faked processes, in a throwaway root."""
 
 from __future__ import annotations

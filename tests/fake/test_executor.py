@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Executor against faked processes: failures, undo, logging, ending processes."""
 
 from __future__ import annotations

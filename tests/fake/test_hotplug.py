@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """`hotplug add|remove IFACE`: the decision and its plan, against faked processes in a throwaway root."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Fault injection at every step of real start plans, against a model of the kernel, ifupdown and files.
 
 The model interprets what the plan's actions ask for (namespaces, links, veth pairs, VLANs, XFRM

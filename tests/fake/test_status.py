@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """`status` against faked `systemctl show`, `ip -j -d addr show` and `ip netns pids`, in a throwaway root."""
 
 from __future__ import annotations

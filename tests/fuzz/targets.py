@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Fuzz targets: every configuration reader, fed arbitrary bytes, says only ConfigError with a place.
 
 Each target takes one input and raises AssertionError on a finding (any other exception, or a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The spec's nginx example and the core's promises, with the real ip and ifupdown."""
 
 from __future__ import annotations

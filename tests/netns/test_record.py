@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The record of what start did: stop gives back exactly that, whatever happened to the configuration since."""
 
 from __future__ import annotations

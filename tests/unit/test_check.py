@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """`check`: every problem at once, each as path:line: severity: message."""
 
 from __future__ import annotations

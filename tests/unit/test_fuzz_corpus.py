@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Replays the fuzz targets' saved inputs (tests/fuzz/seeds and crashes): what atheris found stays fixed."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The per-namespace lock: serializes, times out with a clear message, leaves no file."""
 
 from __future__ import annotations

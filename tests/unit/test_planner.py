@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Planner: golden plans for the spec's examples, and the errors it finds in facts."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Property tests: whatever the parser and planner accept, the printed script is what the executor runs.
 
 Interfaces files are generated with names from a broad alphabet (shell metacharacters, quotes,

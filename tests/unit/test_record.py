@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The record of what start did: its file format, and the stop plans it drives."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """XFRM interfaces into destination namespaces: golden plans for the spec's example."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Helpers shared by the scenarios (sourced; the check program runs each scenario with
 # `sh -eux`, so any failing command fails the scenario and the trace shows which).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The record on a real kernel: a VLAN that already existed on the host and was moved in comes
 # back to the host at stop, even after the admin took it out of the file, while the VLAN that
 # start created on a host parent is deleted; a dummy NIC that ifupdown renamed inside comes

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # WireGuard starts that must change nothing, or undo what they did:
 # 1. a wrong key file (not a key; readable by others) and a birth namespace that does not
 #    exist are refused before any change (exit 2);

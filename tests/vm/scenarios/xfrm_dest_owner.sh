@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Stopping an IPsec service stops a destination namespace only if a service's start brought it
 # up (its record says so) and nothing else uses it now: not one started on its own (before the
 # service, or since), not one a process (a joined service) still runs in.

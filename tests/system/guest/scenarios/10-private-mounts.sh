@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Why the template unit has no PrivateTmp=, ProtectHome=, ProtectSystem= or the like: each gives
 # the unit a mount namespace of its own, where `ip netns add` mounts /run/netns/NAME out of the
 # sight of systemd and of the service that is to join it. probe, on a NIC of its own (eth8),
