@@ -65,6 +65,12 @@ logged() {
     journalctl --no-pager --unit="$1" | grep -E "$2"
 }
 
+# logged_anywhere PATTERN: a line of this boot's journal matches PATTERN. For what a process
+# that dies at once logs: journald may not learn its unit in time, and --unit misses the line.
+logged_anywhere() {
+    journalctl --no-pager --boot | grep -E "$1"
+}
+
 # unit_is UNIT STATE: UNIT is in STATE (active, inactive, failed...).
 unit_is() {
     [ "$(systemctl is-active "$1")" = "$2" ]
