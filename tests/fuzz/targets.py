@@ -39,13 +39,13 @@ def _located(call: Callable[[], object]) -> None:
     try:
         call()
     except ConfigError as e:
-        assert e.loc is not None or e.message.startswith("/"), f"ConfigError without a place: {e}"
-        assert e.loc is None or e.loc.line >= 1, f"ConfigError at line {e.loc.line}: {e}"
+        _collected([e])
 
 
 def _collected(errors: list[ConfigError]) -> None:
+    """Each of ERRORS names its file (and line, where the file has lines)."""
     for error in errors:
-        assert error.loc is not None or error.message.startswith("/"), f"collected ConfigError without a place: {error}"
+        assert error.loc is not None or error.message.startswith("/"), f"ConfigError without a place: {error}"
         assert error.loc is None or error.loc.line >= 1, f"ConfigError at line {error.loc.line}: {error}"
 
 
