@@ -67,7 +67,7 @@ def test_the_lock_never_opens_through_a_symlink(tmp_path: Path) -> None:
     os.symlink(victim, lock_path(paths, "web"))
     refused = pytest.raises(Busy, match=r"cannot lock namespace web: .*web\.lock: Too many levels of symbolic links")
     with refused, locked(paths, "web", wait=0):
-        pass
+        pytest.fail("locked through a symbolic link")
     assert not victim.exists()
 
 
@@ -79,7 +79,7 @@ def test_the_lock_directory_is_not_a_symlink(tmp_path: Path) -> None:
         pytest.raises(Busy, match=r"netns-helper: Not a directory \(a symbolic link\?\)"),
         locked(paths, "web", wait=0),
     ):
-        pass
+        pytest.fail("locked in a symlinked directory")
     assert os.listdir(tmp_path / "elsewhere") == []
 
 
