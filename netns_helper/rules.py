@@ -269,6 +269,7 @@ def _check_namespace(
     ends = {pair.ns_end for pair in pairs} | _made(world, name)
     problems += _name_problems(pairs, taken)
     host_up = _host_brought_up(world.host)
+    ns_auto = {dev for dev, _ in config.allowed("auto")}
     ports = _host_ports(world.host)
     for dev, loc in taken.items():
         if dev == "lo" or ":" in dev or dev in ends:
@@ -285,7 +286,13 @@ def _check_namespace(
             problems.append(Problem(ERROR, f"{dev} is also taken by namespace {', '.join(others)}", str(loc)))
         if dev in host_up:
             how, where = host_up[dev]
-            problems.append(Problem(ERROR, f"{dev} is also brought up by the host ({how} at {where})", str(loc)))
+            if how == "allow-hotplug" and dev not in ns_auto:
+                # Both only hot-plug it: netns-helper's udev rule runs before the host's ifup@
+                # and takes the device in first (issue 18). Present at boot, the host takes it.
+                msg = f"{dev} is also hot-plugged by the host ({how} at {where}): present at boot, the host takes it"
+                problems.append(Problem(WARNING, msg, str(loc)))
+            else:
+                problems.append(Problem(ERROR, f"{dev} is also brought up by the host ({how} at {where})", str(loc)))
         port = next((p for p in ports if p[0].fullmatch(dev)), None)
         if port is not None:
             _, master, option, where = port
