@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # netns-helper: run systemd services in their own network namespaces.
 # `make demo` and `make check` are the two commands of the README's Quick start.
 
@@ -126,7 +127,7 @@ tier-mark-%:
 # Coverage-guided fuzzing (atheris) of every configuration reader, FUZZ_SECONDS each (not in
 # `make check`, which replays the saved inputs of tests/fuzz/ instead). Findings: build/fuzz/TARGET/.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := interfaces host xfrm
+FUZZ_TARGETS := interfaces host xfrm wireguard inside
 fuzz: venv
 	for t in $(FUZZ_TARGETS); do tests/fuzz/run $$t $(FUZZ_SECONDS) || exit 1; done
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # `make demo`: the spec's nginx example, end to end, inside tests/sandbox (never the host).
 # A veth pair plays the front-office NIC: eth0 goes into the namespace, peer0 stays as "the LAN".
 set -euo pipefail

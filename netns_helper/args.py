@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A small command-line parser: argparse alone costs more start-up time than a boot-time tool should pay."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """`check`: report every problem of the rule set at once (text or JSON), changing nothing."""
 
 from __future__ import annotations

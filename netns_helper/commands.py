@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Commands as data: the actions a plan is made of, and their POSIX sh form.
 
 The executor runs these values; `--print-commands` prints the same values with
@@ -103,8 +104,51 @@ class WriteFile:
     content: str
 
     def sh(self) -> str:
-        lines = " ".join(shlex.quote(x) for x in self.content.splitlines())
-        return f"printf '%s\\n' {lines} >{shlex.quote(self.path)}"
+        return f"{_printf(self.content)} >{shlex.quote(self.path)}"
+
+
+def _printf(content: str) -> str:
+    """`printf '%s\\n' LINE...`: what writes CONTENT's lines, each with its newline."""
+    return "printf '%s\\n' " + " ".join(shlex.quote(x) for x in content.splitlines())
+
+
+@value
+class ReplaceFile:
+    """Replace PATH with CONTENT atomically: written to PATH.tmp, then renamed over PATH."""
+
+    path: str
+    content: str
+
+    def sh(self) -> str:
+        tmp = shlex.quote(f"{self.path}.tmp")
+        return f"{_printf(self.content)} >|{tmp}; mv -f {tmp} {shlex.quote(self.path)}"
+
+
+@value
+class LinkIs:
+    """Fails unless link NAME is here and is the one known by IFINDEX or by one of MACS.
+
+    The check that a link given back by a namespace really arrived: another link may have taken
+    its name meanwhile, and then the move fails while a check by name would pass.
+    """
+
+    name: str
+    ifindex: int | None
+    macs: tuple[str, ...]
+
+    @property
+    def argv(self) -> tuple[str, ...]:
+        return ("ip", "-o", "link", "show", "dev", self.name)
+
+    @property
+    def patterns(self) -> tuple[str, ...]:
+        """Extended regular expressions, one of which a line of argv's output matches."""
+        index = (f"^{self.ifindex}: ",) if self.ifindex is not None else ()
+        return index + tuple(f" {mac}( |$)" for mac in self.macs)
+
+    def sh(self) -> str:
+        patterns = " ".join(f"-e {shlex.quote(p)}" for p in self.patterns)
+        return f"{shlex.join(self.argv)} | grep -Eq {patterns}"
 
 
 @value
@@ -140,7 +184,7 @@ class EndProcesses:
         return shlex.join(("end_processes", self.netns, str(int(self.timeout) or 1)))
 
 
-Action = Run | MakeDirs | RemoveTree | RemoveFile | WriteFile | Symlink | CopyFile | EndProcesses
+Action = Run | MakeDirs | RemoveTree | RemoveFile | WriteFile | ReplaceFile | Symlink | CopyFile | EndProcesses | LinkIs
 
 
 class OnError(enum.Enum):

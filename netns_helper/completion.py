@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The bash completion script, generated from the command table (`make completion`).
 
 The shipped file, share/bash-completion/netns-helper, is this module's output; a unit test

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Private DHCP client state for each namespace: which paths ifupdown's clients use, and where ours live.
 
 ifupdown runs its DHCP client with fixed paths under /run and /var/lib, which every namespace

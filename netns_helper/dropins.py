@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """`enable`, `join` and `disable`: the drop-ins that run a service inside a namespace.
 
 What the commands write, and all that `disable` removes:

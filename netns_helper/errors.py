@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Errors the command line turns into messages and exit codes."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The one place that starts processes and changes the system."""
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from .commands import (
     Arg,
     CopyFile,
     EndProcesses,
+    LinkIs,
     MakeDirs,
     OnError,
     Plan,
     RemoveFile,
     RemoveTree,
+    ReplaceFile,
     Run,
     SelfNetns,
     Step,
@@ -40,7 +43,7 @@ if TYPE_CHECKING:
 # stopped, and an admin's Ctrl-C. A child that ignores our SIGTERM gets SIGKILL after KILL_GRACE.
 INTERRUPTS = (signal.SIGTERM, signal.SIGINT)
 # The actions that change files, or signal processes, without starting a program.
-FileAction = MakeDirs | RemoveTree | RemoveFile | WriteFile | Symlink | CopyFile | EndProcesses
+FileAction = MakeDirs | RemoveTree | RemoveFile | WriteFile | ReplaceFile | Symlink | CopyFile | EndProcesses
 KILL_GRACE = 5.0
 
 
@@ -226,7 +229,18 @@ class Executor:
         match action:
             case Run():
                 self._spawn(action)
-            case MakeDirs() | RemoveTree() | RemoveFile() | WriteFile() | Symlink() | CopyFile() | EndProcesses():
+            case LinkIs():
+                self._link_is(action)
+            case (
+                MakeDirs()
+                | RemoveTree()
+                | RemoveFile()
+                | WriteFile()
+                | ReplaceFile()
+                | Symlink()
+                | CopyFile()
+                | EndProcesses()
+            ):
                 if self.verbose:
                     self.log.write(f"+ {action.sh()}\n")
                 try:
@@ -250,6 +264,12 @@ class Executor:
                 # "x": an existing file (an admin's) is never overwritten.
                 with open(path, "x") as f:
                     f.write("".join(line + "\n" for line in content.splitlines()))
+            case ReplaceFile(path, content):
+                tmp = f"{path}.tmp"
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+                with open(fd, "w") as f:
+                    f.write("".join(line + "\n" for line in content.splitlines()))
+                os.replace(tmp, path)
             case Symlink(target, path):
                 os.symlink(target, path)
             case CopyFile(source, path):
@@ -258,6 +278,23 @@ class Executor:
                 self._end_processes(action)
             case _:
                 _unknown(action)
+
+    def _link_is(self, action: LinkIs) -> None:
+        """What the sh form's `ip -o link show dev NAME | grep -Eq -e PATTERN...` does."""
+        import re  # only stop needs it
+
+        kept = "the namespace is kept, not deleted, so that the link is not lost"
+        try:
+            out = self._spawn(Run(action.argv), echo=False)
+        except CommandFailed as e:
+            raise CommandFailed(action, f"{action.name} did not come back ({e.message}); {kept}") from None
+        if not any(re.search(p, line) for p in action.patterns for line in out.splitlines()):
+            ident = " or ".join(
+                ([f"ifindex {action.ifindex}"] if action.ifindex is not None else []) + list(action.macs)
+            )
+            raise CommandFailed(
+                action, f"the link named {action.name} here is another one, not the one given back ({ident}); {kept}"
+            )
 
     def _end_processes(self, action: EndProcesses) -> None:
         """SIGTERM, poll with a short back-off until gone, SIGKILL after TIMEOUT."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Read-only facts about the live system, the planner's only view of it."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 from . import ipjson, iproute
 from .dhcp import CLIENTS, DHCLIENT_HOOK_DIRS
 from .ipjson import Link
+from .record import Record, read
 from .values import field, value
 
 HOOK_DIRS = ("if-pre-up.d", "if-up.d", "if-down.d", "if-post-down.d")
@@ -105,16 +107,36 @@ class Facts:
     dhcp_clients: frozenset[str] = frozenset()  # the DHCP clients ifupdown could run (dhcp.CLIENTS)
     dhcp_run_entries: frozenset[str] | None = None  # what is in the namespace's dhcp_run_dir, if it exists
     dhcp_hooks: tuple[tuple[str, str, str], ...] = ()  # the host's dhclient hooks: (directory, name, content)
+    record: Record | None = None  # what the running namespace's start did (None: unknown)
+    invocation: str | None = None  # $INVOCATION_ID: the systemd unit activation this runs in
+    stale_entry: bool = False  # /run/netns/NAME is a plain file, not a namespace (a killed `ip netns add`)
 
 
 Query = Callable[[tuple[str, ...]], str]
 
 
 def list_namespaces(paths: Paths) -> frozenset[str]:
+    """The namespaces of /run/netns: its entries that are namespace mounts (see `is_namespace`)."""
     try:
-        return frozenset(os.listdir(paths.run_netns))
+        names = os.listdir(paths.run_netns)
+        here = os.stat(paths.run_netns).st_dev
     except FileNotFoundError:
         return frozenset()
+    return frozenset(name for name in names if is_namespace(f"{paths.run_netns}/{name}", here))
+
+
+def is_namespace(path: str, dir_dev: int) -> bool:
+    """Whether PATH, an entry of /run/netns (on device DIR_DEV), is a namespace mount.
+
+    `ip netns add` creates a plain file, then bind-mounts the namespace on it; killed in
+    between (systemd's timeout or stop during a start), it leaves the plain file, on the
+    directory's own file system. A mounted namespace is on nsfs. An entry that vanishes
+    meanwhile is no namespace either.
+    """
+    try:
+        return os.stat(path).st_dev != dir_dev
+    except OSError:
+        return False
 
 
 def fingerprint(path: str) -> str | None:
@@ -248,14 +270,18 @@ def _entries(path: str) -> frozenset[str] | None:
 
 
 def gather(paths: Paths, netns: str, query: Query, host_links: bool = True) -> Facts:
-    """Everything the planner needs to plan start (or, without HOST_LINKS, stop) of NETNS."""
+    """Everything the planner needs to plan start (or, without HOST_LINKS, stop) of NETNS.
+
+    The host's links are read anyway when NETNS's record has veth pairs (stop deletes their host ends).
+    """
     namespaces = list_namespaces(paths)
     exists = netns in namespaces
     hooks = host_hooks(paths)
     clients = dhcp_clients()
+    record = read(paths.state_dir(netns), netns) if exists else None
     return Facts(
         namespaces=namespaces,
-        host_links=ipjson.links(query(iproute.query_links())) if host_links else {},
+        host_links=ipjson.links(query(iproute.query_links())) if host_links or (record and record.veths) else {},
         ns_links=ipjson.links(query(iproute.query_links(netns))) if exists else {},
         host_hooks=hooks,
         ns_hook_entries=ns_hook_entries(paths, netns, hooks),
@@ -265,4 +291,7 @@ def gather(paths: Paths, netns: str, query: Query, host_links: bool = True) -> F
         dhcp_clients=clients,
         dhcp_hooks=dhcp_hooks(paths) if "dhclient" in clients else (),
         dhcp_run_entries=_entries(paths.dhcp_run_dir(netns)),
+        record=record,
+        invocation=os.environ.get("INVOCATION_ID") or None,
+        stale_entry=not exists and os.path.lexists(f"{paths.run_netns}/{netns}"),
     )

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The host's own network managers, from their files: which of them would manage a given NIC.
 
 systemd-networkd configures every link a `.network` file's `[Match] Name=` matches, and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """`hotplug add|remove IFACE`: a device that a running namespace claims with `allow-hotplug` joins it.
 
 udev runs `hotplug add` for every network device that appears on the host, so the common
@@ -26,7 +27,7 @@ import os
 import sys
 from dataclasses import dataclass
 
-from . import iproute
+from . import iproute, record
 from .commands import OnError, Plan, Run, Step
 from .errors import EXIT_FAILED, ConfigError
 from .facts import Paths, list_namespaces
@@ -38,6 +39,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .args import Args
     from .facts import Query
+    from .ipjson import Link
     from .runtime import Context
 
 UNIT = "netns-helper-hotplug@{}.service"
@@ -83,13 +85,15 @@ class Where:
     on_host: bool
     inside: bool
     configured: bool  # ifupdown's state inside has it up
+    host_link: Link | None = None  # the device on the host (ON_HOST), as the record keeps it
 
 
 def where(paths: Paths, netns: str, iface: str, query: Query) -> Where:
     """Only when IFACE is not on the host is the namespace looked into (udev's sandbox cannot)."""
-    on_host = iface in parse_links(query(iproute.query_links()))
+    host_link = parse_links(query(iproute.query_links())).get(iface)
+    on_host = host_link is not None
     inside = not on_host and iface in parse_links(query(iproute.query_links(netns)))
-    return Where(on_host, inside, configured(paths, netns, iface))
+    return Where(on_host, inside, configured(paths, netns, iface), host_link)
 
 
 def unit_escape(iface: str) -> str:
@@ -109,14 +113,19 @@ def _down(paths: Paths, netns: str, iface: str) -> Step:
     return Step(iproute.ifupdown(netns, paths.state_dir(netns), "ifdown", "--force", iface), OnError.REPORT)
 
 
-def plan_add(paths: Paths, netns: str, iface: str, now: Where, here: bool) -> Plan:
-    """Bring IFACE into NETNS and up there; HERE: run ifup in this process, not in the unit."""
+def plan_add(paths: Paths, netns: str, iface: str, now: Where, here: bool, rec: record.Record | None = None) -> Plan:
+    """Bring IFACE into NETNS and up there; HERE: run ifup in this process, not in the unit.
+
+    The device joins NETNS's record REC first (what start did, and hot-plug since): stop gives it back.
+    """
     title = f"hotplug add {iface}"
     state = paths.state_dir(netns)
     if not now.on_host and not now.inside:
         return Plan(title, (), (f"{iface} is neither on the host nor in namespace {netns}: nothing to do",))
     steps: list[Step] = []
     if now.on_host:
+        if rec is not None and now.host_link is not None:
+            steps.append(Step(record.write(state, record.with_moved(rec, now.host_link))))
         steps.append(Step(iproute.link_to_netns(iface, netns), undo=(iproute.link_to_self(netns, iface),)))
     if paths.systemd_booted and not here:
         steps.append(Step(Run(("systemctl", "--no-block", "restart", UNIT.format(unit_escape(iface))))))
@@ -223,5 +232,8 @@ def run(ctx: Context, opts: Args) -> int:
 def _plan(ctx: Context, verb: str, netns: str, iface: str, here: bool) -> Plan:
     """The plan of VERB; for `watch`, what it runs once IFACE has left."""
     if verb == "add":
-        return plan_add(ctx.paths, netns, iface, where(ctx.paths, netns, iface, ctx.executor.query), here)
+        now = where(ctx.paths, netns, iface, ctx.executor.query)
+        # Quietly: without a record (an older version's start), stop goes by the configuration, which claims IFACE.
+        rec = record.read(ctx.paths.state_dir(netns), netns, quiet=True) if now.on_host else None
+        return plan_add(ctx.paths, netns, iface, now, here, rec)
     return plan_remove(ctx.paths, netns, iface, Where(False, False, configured(ctx.paths, netns, iface)))

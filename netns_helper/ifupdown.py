@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """What ifupdown itself accepts: its address families, methods, required options and value shapes.
 
 One table (`METHODS`) drives every check: the families and methods the parser accepts, the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """What a namespace asks of its own kernel: its nftables ruleset and its sysctls.
 
 `world.load` reads them (`load`) for a namespace that has `/etc/netns/NAME/nftables.conf` or

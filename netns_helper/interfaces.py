@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Parser for ifupdown's interfaces(5) files, plus our `link-netns` stanza.
 
 The parser keeps every stanza with its file and line, so that every later error

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The one reader of `ip -j` output: every link, as one record, from `link show` or `addr show`."""
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class Link:
     address: str = ""  # the MAC address
     broadcast: str = ""
     ifalias: str = ""
+    permaddr: str | None = None  # the permanent MAC, where the device has one that differs
 
     @property
     def admin_up(self) -> bool:
@@ -76,5 +78,6 @@ def links(output: str) -> dict[str, Link]:
             address=entry.get("address", ""),
             broadcast=entry.get("broadcast", ""),
             ifalias=entry.get("ifalias", ""),
+            permaddr=entry.get("permaddr"),
         )
     return found

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Pure builders of iproute2 and ifupdown commands. They run nothing."""
 
 from __future__ import annotations
@@ -106,6 +107,18 @@ def link_up_here(dev: str) -> Run:
 def host_ifupdown(verb: str, *args: str) -> Run:
     """The host's own ifup/ifdown, with the host's configuration and state."""
     return Run((verb, *args), timeout=IFUPDOWN_TIMEOUTS[verb])
+
+
+def link_down(netns: str, dev: str) -> Run:
+    return Run((IP, "-n", netns, "link", "set", "dev", dev, "down"))
+
+
+def link_rename(netns: str, dev: str, new: str) -> Run:
+    return Run((IP, "-n", netns, "link", "set", "dev", dev, "name", new))
+
+
+def link_rename_here(dev: str, new: str) -> Run:
+    return Run((IP, "link", "set", "dev", dev, "name", new))
 
 
 # --- XFRM interfaces, their routes and BlockP2P rules ---------------------------------------------

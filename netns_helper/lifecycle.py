@@ -1,14 +1,16 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Start, stop and reload of a namespace: configuration + facts -> checks -> plan -> run, under its lock."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from collections.abc import Sequence
 
-from . import args, facts, interfaces, links, lock, planner, rules
+from . import args, facts, interfaces, iproute, links, lock, planner, rules
 from .commands import Plan
-from .errors import ERROR, EXIT_FAILED, WARNING, ConfigError, Problem
+from .errors import ERROR, EXIT_CONFIG, EXIT_FAILED, WARNING, ConfigError, Problem
 from .executor import Executor
 from .names import check_netns_name
 from .runtime import PROG, Context, run_plan, warn
@@ -117,11 +119,9 @@ def _dests(
             if starting
             else _stop_facts(paths, dest, config, host, executor)
         )
-        dests.append(
-            xfrm_planner.Dest(
-                dest, config, live, items, uplink.block_p2p_uplink(items, config), users, world.insides.get(dest)
-            )
-        )
+        busy = not starting and dest in running and bool(executor.query(iproute.query_pids(dest)).split())
+        block = uplink.block_p2p_uplink(items, config)
+        dests.append(xfrm_planner.Dest(dest, config, live, items, block, users, world.insides.get(dest), busy))
     return tuple(dests)
 
 
@@ -165,6 +165,13 @@ def plan(command: str, name: str, paths: facts.Paths, executor: Executor, locks:
 def run(ctx: Context, opts: args.Args) -> int:
     """The handler of `start NAME` and `stop NAME`."""
     check_netns_name(opts.name)
+    if ctx.executor.processes.in_netns(os.getpid(), f"{ctx.paths.run_netns}/{opts.name}"):
+        # It would end its own process (stop) or stop the namespace it stands in (a leftover's start).
+        sys.stderr.write(
+            f"{PROG}: refusing to {opts.command} {opts.name} from inside namespace {opts.name}"
+            f" (ip netns exec?): it would end itself halfway; run it in the host's namespace\n"
+        )
+        return EXIT_CONFIG
     if ctx.print_commands:
         return run_plan(ctx, plan(opts.command, opts.name, ctx.paths, ctx.executor, None))
     try:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """veth pairs between the host and a namespace: `link-netns` stanzas and `BRIDGE..ID` ports."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """One start or stop of a namespace at a time: flock on /run/netns-helper/NAME.lock."""
 
 from __future__ import annotations

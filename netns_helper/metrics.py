@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """`metrics`: Prometheus metrics of the namespaces, for node-exporter's textfile collector.
 
 node-exporter reads every `*.prom` file of its textfile directory at each scrape; the file is

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Validation of the names that end up in paths and in `ip` arguments."""
 
 from __future__ import annotations
@@ -8,6 +9,12 @@ from .errors import ConfigError, Loc
 
 # Linux IFNAMSIZ is 16 bytes including the terminating NUL.
 IFNAME_MAX = 15
+# A namespace's name is the instance of its unit, and systemd's unit names have at most 255
+# bytes: 233 for NAME in systemd-netns@NAME.service. (Its other files are shorter:
+# NAME.lock, SERVICE.service.d/, /run/netns/NAME.)
+UNIT_NAME_MAX = 255
+TEMPLATE_UNIT = "systemd-netns@{name}.service"
+NETNS_NAME_MAX = UNIT_NAME_MAX - len(TEMPLATE_UNIT.format(name=""))
 
 _NETNS_RE = re.compile(r"[A-Za-z0-9_.-]+")
 # The kernel refuses '/', ':' and white space in device names (ifupdown's `name:label`
@@ -26,8 +33,12 @@ def check_netns_name(name: str, loc: Loc | None = None) -> str:
             loc,
             hint="a namespace name is a file in /run/netns: use letters, digits, '_', '.' and '-'",
         )
-    if len(name.encode()) > 255:
-        raise ConfigError(f"namespace name {name[:20]!r}... is longer than 255 bytes", loc)
+    if len(name.encode()) > NETNS_NAME_MAX:
+        raise ConfigError(
+            f"namespace name {name[:20]!r}... is longer than {NETNS_NAME_MAX} bytes",
+            loc,
+            hint=f"its unit {TEMPLATE_UNIT.format(name='NAME')} must fit systemd's {UNIT_NAME_MAX}-byte unit names",
+        )
     return name
 
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A namespace's firewall: `/etc/netns/NAME/nftables.conf`, loaded with nftables' own `nft`.
 
 `start` loads it right after `ip netns add`, before any interface is in the namespace or up;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Turns parsed configuration plus read-only facts into ordered plans. Pure: runs nothing."""
 
 from __future__ import annotations
@@ -6,11 +7,12 @@ import json
 import re
 from collections.abc import Mapping
 
-from . import dhcp, iproute
+from . import dhcp, iproute, record
 from .commands import (
     Action,
     CopyFile,
     EndProcesses,
+    LinkIs,
     MakeDirs,
     OnError,
     Plan,
@@ -27,7 +29,7 @@ from .interfaces import Iface, Interfaces
 from .ipjson import Link
 from .links import Veth, host_problems, veths
 from .names import split_vlan
-from .values import value
+from .values import field, replace, value
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -61,6 +63,8 @@ class Layout:
     vlans: tuple[Vlan, ...]  # VLANs of host parents, created inside
     hotplug: tuple[str, ...]  # allow-hotplug interfaces present, brought up after `ifup -a`
     problems: tuple[Problem, ...] = ()  # what the live host says against this configuration
+    # The host's links this layout was decided on (after a stale namespace's stop): start records them.
+    links: Mapping[str, Link] = field(default_factory=dict, compare=False)
 
 
 def _members(config: Interfaces) -> dict[str, Loc]:
@@ -183,20 +187,24 @@ def start_layout(
     stale_links: Mapping[str, Link] | None,
     pairs: tuple[Veth, ...],
     made: frozenset[str] = frozenset(),
+    stale_record: record.Record | None = None,
 ) -> Layout:
     """The layout start decides on these facts, with every problem the live host raises against it.
 
-    A stale namespace of that name (its STALE_LINKS) is stopped first: its NICs come back to the host,
-    and the host ends of its veth pairs go with it. MADE: interfaces start creates and moves in
-    itself (WireGuard's), never looked for on the host.
+    A stale namespace of that name (its STALE_LINKS, and STALE_RECORD of what its start did) is
+    stopped first: the links it gives back come to the host under their own names, and the host
+    ends of its veth pairs go with it. MADE: interfaces start creates and moves in itself
+    (WireGuard's), never looked for on the host.
     """
     links = dict(host_links)
     if stale_links is not None:
-        links.update({name: link for name, link in stale_links.items() if _returns_to_host(link, config)})
-        for pair in pairs:
-            links.pop(pair.host_end, None)
+        given = _given_back(config, stale_links, stale_record, {p.ns_end for p in pairs})
+        links.update({name: replace(link, name=name) for name, link, _ in given})
+        gone = [p.host_end for p in pairs] + ([v.host_end for v in stale_record.veths] if stale_record else [])
+        for host_end in gone:
+            links.pop(host_end, None)  # deleted with the stale namespace
     lay = layout(config, links, frozenset(p.ns_end for p in pairs) | made)
-    return Layout(lay.moves, lay.vlans, lay.hotplug, (*host_problems(pairs, links), *lay.problems))
+    return Layout(lay.moves, lay.vlans, lay.hotplug, (*host_problems(pairs, links), *lay.problems), links)
 
 
 def resolv_conf(netns: str, config: Interfaces) -> str:
@@ -277,23 +285,40 @@ def plan_start(
     host_config: Interfaces | None = None,
     wireguard: tuple[WireGuard, ...] = (),
     inside: Inside | None = None,
+    dests: tuple[str, ...] = (),
+    for_service: str | None = None,
 ) -> Plan:
     """The plan for `start NETNS`; a stale namespace of that name is torn down first.
 
     HOST_CONFIG is the host's /etc/network/interfaces, for its `link-netns` stanzas; WIREGUARD
     the namespace's WireGuard interfaces (start creates them in their birth namespaces); INSIDE
-    the namespace's own ruleset and sysctls.
+    the namespace's own ruleset and sysctls; DESTS the destination namespaces this start brings
+    up, FOR_SERVICE the IPsec service that brings NETNS up as its destination (both for the record).
     """
+    state = paths.state_dir(netns)
+    if finished(netns, facts):
+        note = f"namespace {netns} is running and its start finished: nothing to do (stop it first to rebuild it)"
+        rec = facts.record
+        if rec is not None and rec.for_service is not None and for_service is None:
+            # Started now on its own: it no longer goes with the service that brought it up.
+            note += f"; it now runs on its own, not only as {rec.for_service}'s destination"
+            adopted = replace(rec, for_service=None, invocation=facts.invocation)
+            return Plan(f"start {netns}", (Step(record.write(state, adopted)),), (note,))
+        return Plan(f"start {netns}", (), (note,))
     pairs = veths(netns, config, host_config)
     stale = Plan(f"start {netns}", ())
     running = netns in facts.namespaces
     if running:
         stale = plan_stop(netns, config, facts, paths, host_config)
-        stale = Plan(stale.title, stale.steps, (f"namespace {netns} exists already (stale?): stopping it first",))
+        stale = Plan(
+            stale.title, stale.steps, (f"namespace {netns} exists already (stale?): stopping it first", *stale.notes)
+        )
+    else:
+        stale = _not_running_leftovers(netns, facts, paths, OnError.FAIL)
     made = frozenset(wg.name for wg in wireguard)
-    lay = start_layout(config, facts.host_links, facts.ns_links if running else None, pairs, made)
+    stale_links = facts.ns_links if running else None
+    lay = start_layout(config, facts.host_links, stale_links, pairs, made, facts.record)
     raise_first_error(lay.problems)  # start's rule set (rules.py) has refused them already
-    state = paths.state_dir(netns)
     ifaces = dhcp.dhcp_interfaces(config)
     binds = dhcp.binds(paths, netns, facts.dhcp_clients, ifaces) if ifaces else ()
     ifdown = iproute.ifupdown(netns, state, "ifdown", "-a", "--force", binds=binds)
@@ -304,11 +329,24 @@ def plan_start(
         from .inside import firewall_steps, sysctl_steps
 
         firewall, sysctls = firewall_steps(netns, inside), sysctl_steps(netns, inside)
+    rec = record.Record(
+        netns,
+        complete=False,
+        moved=tuple(record.Moved.of(lay.links[dev]) for dev in lay.moves),
+        created=tuple(vlan.name for vlan in lay.vlans),
+        veths=tuple(record.Veth(p.host_end, p.ns_end, p.host_stanza) for p in pairs),
+        dests=dests,
+        for_service=for_service,
+        invocation=facts.invocation,
+    )
     steps = [
+        # The record first, with all that this start will take and create: a crash at any later
+        # step leaves a record that covers what was done.
+        Step(MakeDirs(state), undo=(RemoveTree(state),)),
+        Step(record.write(state, rec)),
         Step(iproute.netns_add(netns), undo=(iproute.netns_delete(netns),)),
         *firewall,  # fail closed: before any interface is in, or up
         Step(iproute.link_up(netns, "lo")),
-        Step(MakeDirs(state), undo=(RemoveTree(state),)),
         *_hook_steps(netns, facts, paths),
     ]
     if binds:
@@ -358,8 +396,22 @@ def plan_start(
                 undo_if_failed=True,
             )
         )
+    steps.append(Step(record.completed(state, rec)))
     # Titled by the command typed (a failure reads `start NETNS failed`), the stale stop a section of its own.
     return joined(f"start {netns}", stale, Plan(f"start {netns}", tuple(steps)))
+
+
+def finished(netns: str, facts: Facts) -> bool:
+    """Whether NETNS runs and its start's record says complete: not a crash's leftover.
+
+    Under systemd, a namespace that another activation of the unit built is a leftover too:
+    that activation's stop never ran (it failed to spawn, or the unit was reset). A destination
+    that a service built is taken over by its own unit, not rebuilt under the service.
+    """
+    rec = facts.record
+    if netns not in facts.namespaces or rec is None or not rec.complete:
+        return False
+    return rec.for_service is not None or facts.invocation is None or rec.invocation == facts.invocation
 
 
 def _returns_to_host(link: Link, config: Interfaces | None) -> bool:
@@ -373,45 +425,133 @@ def _returns_to_host(link: Link, config: Interfaces | None) -> bool:
     return config is not None and link.name in claimed(config) and not made_inside(link.name, config)
 
 
+def _not_running_leftovers(netns: str, facts: Facts, paths: Paths, on_error: OnError) -> Plan:
+    """What a namespace that is not running may have left: a plain file in /run/netns, a state directory.
+
+    ifupdown's state there is not true any more (the namespace went behind our back), and the
+    plain file, left by a killed `ip netns add`, makes `ip netns add` fail.
+    """
+    steps: list[Step] = []
+    notes: list[str] = []
+    if facts.stale_entry:
+        entry = f"{paths.run_netns}/{netns}"
+        steps.append(Step(RemoveFile(entry), on_error))
+        notes.append(f"{entry} is a plain file, not a namespace (left by a killed `ip netns add`): removing it")
+    if facts.state_dir_exists:
+        steps.append(Step(RemoveTree(paths.state_dir(netns)), on_error))
+    return Plan(f"start {netns}", tuple(steps), tuple(notes))
+
+
+def _given_back(
+    config: Interfaces | None, ns_links: Mapping[str, Link], rec: record.Record | None, ns_ends: set[str]
+) -> list[tuple[str, Link, tuple[str | None, ...]]]:
+    """(the name to give it back under, the link inside now, the MACs it had on the host) for each
+    link stop returns to the host.
+
+    With a record, what start moved in, whatever its name now, and any other physical NIC (the
+    kernel would send it to PID 1's namespace otherwise). Without one, today's configuration decides.
+    """
+    if rec is None:
+        return [(n, link, ()) for n, link in ns_links.items() if n not in ns_ends and _returns_to_host(link, config)]
+    found: list[tuple[str, Link, tuple[str | None, ...]]] = []
+    for moved in rec.moved:
+        link = record.find(moved, ns_links)
+        if link is not None:
+            found.append((moved.name, link, (moved.address, moved.permaddr)))
+    taken = {link.name for _, link, _ in found}
+    found += [(n, link, ()) for n, link in ns_links.items() if link.kind is None and n != "lo" and n not in taken]
+    return found
+
+
+def _give_back(
+    netns: str, name: str, link: Link, host_macs: tuple[str | None, ...], ns_links: Mapping[str, Link]
+) -> tuple[list[Step], Action]:
+    """The steps that return LINK to the host as NAME, and the check that it arrived (by its
+    ifindex, or its MAC now or on the host: a bond it left restores its own)."""
+    if link.name == name:
+        steps = [Step(iproute.link_to_self(netns, name), OnError.REPORT)]
+    elif name not in ns_links:
+        # Renamed inside (a `rename` stanza): renamed back there, so it arrives under its own name.
+        steps = [
+            Step(iproute.link_down(netns, link.name), OnError.IGNORE),
+            Step(iproute.link_rename(netns, link.name, name), OnError.REPORT),
+            Step(iproute.link_to_self(netns, name), OnError.REPORT),
+        ]
+    else:
+        steps = [
+            Step(iproute.link_to_self(netns, link.name), OnError.REPORT),
+            Step(iproute.link_rename_here(link.name, name), OnError.REPORT),
+        ]
+    macs = record.macs(link.address, link.permaddr, *host_macs)
+    if link.ifindex is None and not macs:
+        return steps, iproute.link_exists_here(name)
+    return steps, LinkIs(name, link.ifindex, macs)
+
+
 def plan_stop(
     netns: str, config: Interfaces | None, facts: Facts, paths: Paths, host_config: Interfaces | None = None
 ) -> Plan:
-    """The plan for `stop NETNS`: every step runs even when an earlier one fails."""
+    """The plan for `stop NETNS`: every step runs even when an earlier one fails, but the namespace
+    is deleted only when every link it gives back has arrived (deleting it would destroy them),
+    and nothing runs when its record cannot be marked unfinished first.
+
+    What start recorded decides what is given back and deleted; without a record, the
+    configuration as it is now.
+    """
     state = paths.state_dir(netns)
-    pairs = veths(netns, config, host_config)
-    ns_ends = {pair.ns_end for pair in pairs}
     if netns not in facts.namespaces:
-        leftover = (Step(RemoveTree(state), OnError.REPORT),) if facts.state_dir_exists else ()
-        return Plan(f"stop {netns}", leftover, (f"namespace {netns} is not running: nothing to stop",))
+        leftovers = _not_running_leftovers(netns, facts, paths, OnError.REPORT)
+        return Plan(
+            f"stop {netns}", leftovers.steps, (f"namespace {netns} is not running: nothing to stop", *leftovers.notes)
+        )
     # What start bound (its private run directory says), not what the configuration says now.
     entries = facts.dhcp_run_entries
     ifaces = dhcp.interfaces_of_pid_files(entries) if entries is not None else ()
     binds = dhcp.binds(paths, netns, facts.dhcp_clients, ifaces) if entries is not None else ()
+    rec = facts.record
+    if rec is None:
+        pairs = [(p.host_end, p.ns_end, p.host_stanza) for p in veths(netns, config, host_config)]
+        created = [n for n, link in facts.ns_links.items() if link.kind == "vlan" and link.parent_elsewhere]
+    else:
+        pairs = [(v.host_end, v.ns_end, v.host_stanza) for v in rec.veths]
+        created = list(rec.created)
+    ns_ends = {ns_end for _, ns_end, _ in pairs}
+    notes: list[str] = []
+    # From here on the namespace is not a finished start's: a stop that fails halfway (a link
+    # kept) leaves it for the next start to clean up, not to take for complete. A stop that
+    # cannot even say so does nothing (the one step of a stop whose failure ends it).
+    unfinished = [Step(record.write(state, replace(rec, complete=False)))] if rec else []
     steps = [
+        *unfinished,
         # ifdown may fail on half-configured interfaces; the steps below clean up regardless.
         Step(iproute.ifupdown(netns, state, "ifdown", "-a", binds=binds), OnError.IGNORE),
         Step(EndProcesses(netns), OnError.REPORT),
     ]
-    for pair in pairs:
-        if pair.host_stanza:
+    for host_end, _, host_stanza in pairs:
+        if host_stanza:
             # Clears the host's ifupdown state for it; fails harmlessly if it was never up.
-            steps.append(Step(iproute.host_ifupdown("ifdown", "--force", pair.host_end), OnError.IGNORE))
-        if pair.host_end in facts.host_links:
+            steps.append(Step(iproute.host_ifupdown("ifdown", "--force", host_end), OnError.IGNORE))
+        if host_end in facts.host_links:
             # ifdown inside may have deleted it (ifupdown takes `br0..1` for a VLAN): the namespace
             # going deletes a veth anyway, so a failure here strands nothing.
-            steps.append(Step(iproute.link_delete_here(pair.host_end), OnError.IGNORE))
-    for link in facts.ns_links.values():
-        if link.name in ns_ends:
-            continue  # went with its host end
-        if link.kind == "vlan" and link.parent_elsewhere:
+            steps.append(Step(iproute.link_delete_here(host_end), OnError.IGNORE))
+    for name in created:
+        if name in facts.ns_links and name not in ns_ends:
             # Ours, made on a host parent; ifdown may have deleted it already.
-            steps.append(Step(iproute.link_delete(netns, link.name), OnError.IGNORE))
-        elif link.kind == "wireguard":
+            steps.append(Step(iproute.link_delete(netns, name), OnError.IGNORE))
+    for name, link in facts.ns_links.items():
+        if link.kind == "wireguard":
             # Made by start (its socket is in its birth namespace): deleted, never moved out.
-            steps.append(Step(iproute.link_delete(netns, link.name), OnError.REPORT))
-        elif _returns_to_host(link, config):
-            steps.append(Step(iproute.link_to_self(netns, link.name), OnError.REPORT))
-            steps.append(Step(iproute.link_exists_here(link.name), OnError.REPORT))
+            steps.append(Step(iproute.link_delete(netns, name), OnError.REPORT))
+    checks: list[Step] = []
+    for name, link, host_macs in _given_back(config, facts.ns_links, rec, ns_ends):
+        moves, check = _give_back(netns, name, link, host_macs, facts.ns_links)
+        steps.extend(moves)
+        checks.append(Step(check))  # a link not back stops the plan here: the namespace stays
+    if rec is not None:
+        missing = [m.name for m in rec.moved if record.find(m, facts.ns_links) is None]
+        notes.extend(f"{name}, which start moved in, is not in namespace {netns}: not given back" for name in missing)
+    steps.extend(checks)
     steps.append(Step(iproute.netns_delete(netns), OnError.REPORT))
     steps.append(Step(RemoveTree(state), OnError.REPORT))
-    return Plan(f"stop {netns}", tuple(steps))
+    return Plan(f"stop {netns}", tuple(steps), tuple(notes))

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """`publish` and `unpublish`: a namespaced service's TCP port, reachable on the host without a veth or NAT.
 
 `publish SERVICE [ADDRESS:]PORT [TARGET:PORT]` writes two units into /etc/systemd/system:

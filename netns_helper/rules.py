@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The one rule set: every located problem of the configuration, for `check` and for `start`.
 
 File rules need only the configuration world; live rules also need `Live`, the read-only facts
@@ -16,7 +17,7 @@ import stat
 import sys
 from collections.abc import Callable, Iterable, Mapping
 
-from . import hostnet, ipjson, iproute
+from . import hostnet, ipjson, iproute, record
 from .errors import ERROR, WARNING, ConfigError, Loc, Problem
 from .executor import CommandFailed, query_all
 from .facts import HOOK_DIRS, Facts, Paths, list_namespaces
@@ -25,6 +26,7 @@ from .interfaces import Interfaces, parse_file
 from .ipjson import Link
 from .links import Veth, veths
 from .planner import claimed, made_inside, start_layout, vlan_of
+from .record import Record
 from .values import field, value
 from .world import World, host_error_severity, load
 
@@ -41,6 +43,7 @@ class Live:
     ssh_dev: str | None = None  # the link this SSH session came in on
     upper_addresses: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # of the host's uppers
     namespaces: frozenset[str] = frozenset()  # the running ones
+    records: Mapping[str, Record] = field(default_factory=dict)  # what the starts of running namespaces did
 
 
 def gather_live(paths: Paths, query: Query) -> Live:
@@ -58,6 +61,9 @@ def gather_live(paths: Paths, query: Query) -> Live:
         else:
             ns_links[netns] = ipjson.links(out)
     host_links = ipjson.links(query(iproute.query_links()))
+    # Quietly: `status` and stop say when a record is missing; check only uses what there is.
+    found = {netns: record.read(paths.state_dir(netns), netns, quiet=True) for netns in sorted(ns_links)}
+    records = {netns: rec for netns, rec in found.items() if rec is not None}
     return Live(
         host_links,
         ns_links,
@@ -65,6 +71,7 @@ def gather_live(paths: Paths, query: Query) -> Live:
         _ssh_dev(query),
         _upper_addresses(host_links, query),
         frozenset(running),
+        records,
     )
 
 
@@ -73,7 +80,10 @@ def start_live(paths: Paths, query: Query, netns: str, facts: Facts) -> Live:
     ns_links = {netns: facts.ns_links} if netns in facts.namespaces else {}
     addresses = _upper_addresses(facts.host_links, query)
     proc = f"{paths.proc}/net"
-    return Live(facts.host_links, ns_links, default_route_devs(proc), _ssh_dev(query), addresses, facts.namespaces)
+    records = {netns: facts.record} if facts.record is not None else {}
+    return Live(
+        facts.host_links, ns_links, default_route_devs(proc), _ssh_dev(query), addresses, facts.namespaces, records
+    )
 
 
 def _uppers(dev: str, host_links: Mapping[str, Link]) -> list[Link]:
@@ -298,6 +308,7 @@ def _check_namespace(
     ends = {pair.ns_end for pair in pairs} | _made(world, name)
     problems += _name_problems(pairs, taken)
     host_up = _host_brought_up(world.host)
+    ns_auto = {dev for dev, _ in config.allowed("auto")}
     ports = _host_ports(world.host)
     for dev, loc in taken.items():
         if dev == "lo" or ":" in dev or dev in ends:
@@ -314,7 +325,13 @@ def _check_namespace(
             problems.append(Problem(ERROR, f"{dev} is also taken by namespace {', '.join(others)}", str(loc)))
         if dev in host_up:
             how, where = host_up[dev]
-            problems.append(Problem(ERROR, f"{dev} is also brought up by the host ({how} at {where})", str(loc)))
+            if how == "allow-hotplug" and dev not in ns_auto:
+                # Both only hot-plug it: netns-helper's udev rule runs before the host's ifup@
+                # and takes the device in first (issue 18). Present at boot, the host takes it.
+                msg = f"{dev} is also hot-plugged by the host ({how} at {where}): present at boot, the host takes it"
+                problems.append(Problem(WARNING, msg, str(loc)))
+            else:
+                problems.append(Problem(ERROR, f"{dev} is also brought up by the host ({how} at {where})", str(loc)))
         port = next((p for p in ports if p[0].fullmatch(dev)), None)
         if port is not None:
             _, master, option, where = port
@@ -417,7 +434,8 @@ def _check_live(name: str, config: Interfaces, world: World, live: Live) -> list
     except ConfigError:
         return []  # a file rule reports it
     made = _made(world, name)
-    problems = list(start_layout(config, live.host_links, live.ns_links.get(name), pairs, made).problems)
+    stale = live.ns_links.get(name)
+    problems = list(start_layout(config, live.host_links, stale, pairs, made, live.records.get(name)).problems)
     if world.wireguard.get(name):
         from .wireguard import birth_problems
 
@@ -425,10 +443,12 @@ def _check_live(name: str, config: Interfaces, world: World, live: Live) -> list
     ends = {pair.ns_end for pair in pairs} | made
     for pair in pairs:
         if pair.ns_end in live.host_links:
+            # A warning: the end is created inside the namespace, so the names never clash, and an
+            # `eth0` end in every namespace beside the host's own eth0 is a common layout.
             problems.append(
                 Problem(
-                    ERROR,
-                    f"link-netns end {pair.ns_end!r} is the name of a host link: the namespace would get "
+                    WARNING,
+                    f"link-netns end {pair.ns_end!r} is also the name of a host link: the namespace gets "
                     "the veth end, not that link",
                     str(pair.loc),
                 )

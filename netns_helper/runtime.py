@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """What every command's handler gets (`Context`), and the one way to run or print a plan."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """`status`: each namespace the tool manages, as it is, and what differs from its configuration.
 
 Namespaces are those configured (`/etc/netns/NAME/network/interfaces`) and those running
@@ -292,8 +293,10 @@ def _namespace(world: _World, name: str) -> Namespace:
 def _unit_problems(world: _World, name: str, unit: Unit, links: Sequence[Link], dest_of: Sequence[str]) -> list[str]:
     running = name in world.running
     if dest_of:
-        # A destination is built by the start of a service routing into it, not by a unit of its own.
-        if running and not any(s in world.running for s in dest_of):
+        # A destination is built by the start of a service routing into it, or started on its own
+        # (its unit); a service's stop leaves it while processes run in it.
+        in_use = unit.active == "active" or world.pids.get(name)
+        if running and not in_use and not any(s in world.running for s in dest_of):
             return [f"leftover: destination namespace {name} runs, but none of {', '.join(dest_of)} does"]
         return []
     if name not in world.configured:

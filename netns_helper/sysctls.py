@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A namespace's sysctls: `/etc/netns/NAME/sysctl.d/*.conf`, then `/etc/netns/NAME/sysctl.conf`.
 
 sysctl.conf(5) format: `KEY = VALUE` lines, `#` and `;` comments, a leading `-` to ignore a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """`status --dot`: what runs, as a Graphviz graph; `--svg=FILE` renders it with `dot`.
 
 The graph is a value (clusters of nodes, and edges) built from `status`'s reading of the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The uplink of a destination namespace: the interface of its interfaces file that carries the
 default route (a `gateway`, or an `up ip route add default ...` line). BlockP2P's rules need it."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The command table: each command's operands, flags, options and help.
 
 One table drives the argument parser, --help, and the bash completion (completion.py).

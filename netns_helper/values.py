@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Immutable value classes for the start path: frozen dataclasses' behaviour, at less start-up cost.
 
 `@value` gives a class what `@dataclass(frozen=True)` gives it (an `__init__` of its annotated
@@ -135,3 +136,14 @@ def replace(obj: T, **changes: Any) -> T:
         raise TypeError(f"{type(obj).__qualname__} has no field {', '.join(sorted(unknown))}")
     state = obj.__dict__
     return type(obj)(**{n: changes[n] if n in changes else state[n] for n in names})
+
+
+def asdict(obj: object) -> Any:
+    """OBJ's fields as a dict, values within it too, tuples as lists (as `dataclasses.asdict` for JSON)."""
+    names = getattr(obj, "__value_fields__", None)
+    if names is not None:
+        state = obj.__dict__
+        return {n: asdict(state[n]) for n in names}
+    if isinstance(obj, tuple | list):
+        return [asdict(x) for x in obj]
+    return obj

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """WireGuard interfaces of a namespace: their files, the rules they must follow, the commands.
 
 `/etc/netns/NAME/wireguard/WG.conf` in wg(8)'s `setconf` format makes interface WG of NAME's

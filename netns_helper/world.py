@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The configuration world: every file netns-helper reads, found once and parsed once per command.
 
 The host's /etc/network/interfaces (with what it sources), each /etc/netns/NAME/network/interfaces

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The `xfrm` file: XFRM interfaces of an IPsec service, and the commands that set them up.
 
 `/etc/netns/SERVICE/network/xfrm` is an INI file with one section per interface:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Conflicts between XFRM interfaces bound for one destination namespace, in one xfrm file or
 across the files of services that share a destination."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """XFRM interfaces of an IPsec service, moved into destination namespaces. Pure: runs nothing.
 
 A service's `xfrm` file names, for each XFRM interface, a destination namespace. Start
@@ -10,7 +11,6 @@ address family. Stop removes them, and the destination once no other running ser
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from . import iproute
 from .commands import OnError, Plan, Run, Step, joined
@@ -18,8 +18,8 @@ from .errors import ConfigError
 from .facts import Facts, Paths
 from .interfaces import Interfaces
 from .iproute import forwarding_on, routes_batch, routes_delete_batch, xfrm_add, xfrm_move
-from .planner import claimed, plan_start, plan_stop
-from .values import replace
+from .planner import claimed, finished, plan_start, plan_stop
+from .values import replace, value
 from .xfrm import Xfrm
 
 TYPE_CHECKING = False
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from .wireguard import WireGuard
 
 
-@dataclass(frozen=True)
+@value
 class Dest:
     """One destination namespace as one service sees it."""
 
@@ -39,6 +39,7 @@ class Dest:
     uplink: str | None  # the interface BlockP2P rules match (None without BlockP2P)
     users: frozenset[str] = frozenset()  # other running namespaces whose xfrm file names DEST
     inside: Inside | None = None  # DEST's own ruleset and sysctls
+    busy: bool = False  # processes run in DEST (a joined service, or one of its own)
 
     @property
     def running(self) -> bool:
@@ -59,7 +60,14 @@ def plan_start_service(
 
     INSIDE is SERVICE's own ruleset and sysctls; each destination's are its own (Dest.inside).
     """
-    plan = plan_start(service, config, facts, paths, host_config, wireguard=wireguard, inside=inside)
+    brought_up = tuple(d.netns for d in dests if not d.running)
+    plan = plan_start(service, config, facts, paths, host_config, wireguard=wireguard, inside=inside, dests=brought_up)
+    if finished(service, facts):
+        return plan  # nothing to do, destinations included
+    # The record says complete only once the destinations and XFRM interfaces are done too.
+    *sections, last = plan.sections
+    *own, completed = last.steps
+    plan = joined(plan.title, *sections, Plan(last.title, tuple(own), last.notes))
     # Destinations take host NICs too, but not the ones the service has just taken.
     taken = claimed(config)
     left = {k: v for k, v in facts.host_links.items() if k not in taken}
@@ -70,9 +78,11 @@ def plan_start_service(
                     raise ConfigError(f"namespace {dest.netns} already has an interface named {item.name}", item.loc)
         else:
             dest_facts = replace(dest.facts, host_links=left)
-            plan += plan_start(dest.netns, dest.config, dest_facts, paths, host_config, inside=dest.inside)
+            plan += plan_start(
+                dest.netns, dest.config, dest_facts, paths, host_config, inside=dest.inside, for_service=service
+            )
         plan += _xfrm_up(service, dest)
-    return plan
+    return plan + Plan(f"{plan.title}: complete", (completed,))
 
 
 def _xfrm_up(service: str, dest: Dest) -> Plan:
@@ -115,22 +125,44 @@ def plan_stop_service(
     host_config: Interfaces | None,
     dests: Sequence[Dest] = (),
 ) -> Plan:
-    """`stop SERVICE`: its XFRM interfaces and rules, its namespace, then unused destinations."""
+    """`stop SERVICE`: its XFRM interfaces and rules, its namespace, then the destinations that
+    a service's start brought up and nothing else uses now."""
     steps: list[Step] = []
+    goes = {dest.netns: _goes(dest) for dest in dests}
     for dest in dests:
         if not dest.running:
             continue
         for item in dest.items:
             if item.name in dest.facts.ns_links:
                 steps.append(Step(iproute.link_delete(dest.netns, item.name), OnError.REPORT))
-        if dest.users:
-            # The destination stays for its other users: take out this service's rules.
+        if not goes[dest.netns]:
+            # The destination stays: take out this service's rules.
             steps.extend(
                 Step(batch, OnError.IGNORE) for batch in routes_delete_batch(dest.netns, dest.items, dest.uplink)
             )
     own = plan_stop(service, config, facts, paths, host_config)
     plan = joined(own.title, Plan(f"xfrm interfaces of {service}", tuple(steps)), own)
     for dest in dests:
-        if dest.running and not dest.users:
+        if goes[dest.netns]:
             plan += plan_stop(dest.netns, dest.config, dest.facts, paths, host_config)
+        elif dest.running:
+            plan += Plan(f"destination {dest.netns}", (), (_kept(dest),))
     return plan
+
+
+def _goes(dest: Dest) -> bool:
+    """Whether stopping a service stops DEST: a service's start brought it up (its record says
+    so; without a record, as before), and nothing else uses it now."""
+    own = dest.facts.record
+    for_a_service = own is None or own.for_service is not None
+    return dest.running and for_a_service and not dest.users and not dest.busy
+
+
+def _kept(dest: Dest) -> str:
+    if dest.users:
+        why = f"{', '.join(sorted(dest.users))} use it too"
+    elif dest.busy:
+        why = "processes run in it"
+    else:
+        why = "it runs on its own (its start was not a service's)"
+    return f"destination namespace {dest.netns} stays: {why}"

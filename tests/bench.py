@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """`make bench`: start/stop timings in the sandbox, next to the same plan run by sh.
 
 Run inside tests/sandbox only. Prints a table of medians; targets are in the last column.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Shared by every tier: under CI=true a skipped test is a failed run, never a quiet pass.
 
 Below the netns tier no test starts a real process unless it says so with

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Checks of a rendered topology (`status --svg`): every cluster, node and edge of the graph is in the SVG."""
 
 from __future__ import annotations

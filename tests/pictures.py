@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """`make pictures`: the README's pictures of the spec's examples, drawn by status's graph and Graphviz's dot.
 
 The state drawn is what the fake tier's test_topology.py feeds `status` for the spec's

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Fake tier: processes are faked by pytest-subprocess (the `fp` fixture), where an unexpected one
 fails the test. A test without `fp` runs no process at all: tests/conftest.py fails one that would.
 
@@ -14,6 +15,17 @@ from pathlib import Path
 
 import pytest
 from pytest_subprocess import FakeProcess
+
+from netns_helper import facts
+
+
+@pytest.fixture(autouse=True)
+def plain_files_are_namespaces(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A throwaway root cannot mount namespaces: a file in its run/netns stands for one here.
+
+    (The real test, a mount on another file system, is the netns tier's.)
+    """
+    monkeypatch.setattr(facts, "is_namespace", lambda path, dir_dev: os.path.exists(path))
 
 
 @pytest.fixture(scope="package", autouse=True)

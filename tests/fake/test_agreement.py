@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """`check NAME` predicts `start NAME`: fact-dependent cases through both commands, one verdict each.
 
 Each case is the namespace's file, the host's file, the host's links, the links of a running
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 from pytest_subprocess import FakeProcess
 
+from netns_helper import record
 from netns_helper.cli import main
 
 NAME = "web"
@@ -29,6 +31,7 @@ class Case:
     host: str = ""  # the host's /etc/network/interfaces
     links: tuple[str, ...] = ("eth1", "eth2")  # host links besides lo; "NAME:KIND" gives a kind
     stale: tuple[str, ...] | None = None  # the links of a running namespace NAME ("NAME:KIND:elsewhere")
+    stale_veths: tuple[tuple[str, str], ...] = ()  # its veth pairs (host end, inside end), for its record
     default_via: str | None = None  # the link of the host's default route
 
 
@@ -73,6 +76,7 @@ CASES = {
         host=LO + "link-netns web l0 l1\n",
         links=("eth1", "l0:veth"),
         stale=("l1:veth:elsewhere",),
+        stale_veths=(("l0", "l1"),),
     ),
     "vlan-made-inside-the-stale-namespace-is-not-a-nic": Case(
         "auto eth9\niface eth9 inet manual\n",
@@ -129,6 +133,22 @@ def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+def _record_crashed_start(case: Case, root: Path) -> None:
+    """The record a start of the stale namespace left when it crashed: what it took and made."""
+    assert case.stale is not None
+    links = [[*w.split(":"), "", ""] for w in case.stale]
+    rec = record.Record(
+        NAME,
+        complete=False,
+        moved=tuple(record.Moved(n, None, None, None) for n, kind, *_ in links if not kind and n != "lo"),
+        created=tuple(n for n, kind, where, *_ in links if kind == "vlan" and where),
+        veths=tuple(record.Veth(host, inside, False) for host, inside in case.stale_veths),
+    )
+    state = root / f"run/network/netns/{NAME}"
+    state.mkdir(parents=True)
+    (state / record.FILENAME).write_text(record.dumps(rec) + "\n")
+
+
 def _install(case: Case, root: Path, fp: FakeProcess) -> Path:
     config = root / f"etc/netns/{NAME}/network/interfaces"
     config.parent.mkdir(parents=True)
@@ -141,6 +161,7 @@ def _install(case: Case, root: Path, fp: FakeProcess) -> Path:
     fp.register(["ip", "-j", "-d", "link", "show"], stdout=json.dumps(host), occurrences=2)
     if case.stale is not None:
         (root / f"run/netns/{NAME}").touch()
+        _record_crashed_start(case, root)
         stale = json.dumps([_link(w) for w in case.stale])
         fp.register(["ip", "-n", NAME, "-j", "-d", "link", "show"], stdout=stale, occurrences=2)
     if case.default_via:

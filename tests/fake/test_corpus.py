@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Malformed and hostile configuration files: refused with their file and line before any process runs.
 
 Each file under corpus/ is one realistic mistake or attack; EXPECTED names the line and the words

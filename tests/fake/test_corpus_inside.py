@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Malformed and hostile nftables and sysctl files: refused with their file and line before any process runs.
 
 corpus-inside/nft/CASE is /etc/netns/frontoffice/nftables.conf (a directory: files of

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """`enable`, `join` and `disable` end to end, in a throwaway root, with systemctl faked."""
 
 from __future__ import annotations

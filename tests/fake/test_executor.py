@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Executor against faked processes: failures, undo, logging, ending processes."""
 
 from __future__ import annotations
@@ -7,13 +8,25 @@ import os
 import signal
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pytest_subprocess import FakeProcess
 
 from netns_helper import executor
-from netns_helper.commands import IFUPDOWN_TIMEOUTS, PROCESS_TIMEOUT, SELF_NETNS, EndProcesses, OnError, Plan, Run, Step
+from netns_helper.commands import (
+    IFUPDOWN_TIMEOUTS,
+    PROCESS_TIMEOUT,
+    SELF_NETNS,
+    EndProcesses,
+    LinkIs,
+    OnError,
+    Plan,
+    ReplaceFile,
+    Run,
+    Step,
+)
 from netns_helper.executor import CommandFailed, Executor, Processes
 from netns_helper.facts import Facts, Paths
 from netns_helper.interfaces import parse_text
@@ -351,6 +364,49 @@ def test_an_interrupt_during_the_undo_does_not_stop_it(fp: FakeProcess) -> None:
 def test_an_action_the_executor_does_not_know_is_an_error() -> None:
     with pytest.raises(TypeError, match="the executor cannot do"):
         Executor(log=io.StringIO()).do(object())  # type: ignore[arg-type]
+
+
+ETH0 = (
+    "5: eth0@if4: <BROADCAST,MULTICAST> mtu 1500 qdisc noop state DOWN mode DEFAULT group default qlen 1000"
+    "\\    link/ether 02:00:00:00:00:05 brd ff:ff:ff:ff:ff:ff permaddr 52:54:00:00:00:05\n"
+)
+SHOW_ETH0 = ["ip", "-o", "link", "show", "dev", "eth0"]
+
+
+@pytest.mark.parametrize(
+    "check",
+    [LinkIs("eth0", 5, ()), LinkIs("eth0", None, ("02:00:00:00:00:05",)), LinkIs("eth0", 9, ("52:54:00:00:00:05",))],
+)
+def test_link_is_passes_on_the_ifindex_or_a_mac(fp: FakeProcess, check: LinkIs) -> None:
+    fp.register(SHOW_ETH0, stdout=ETH0)
+    assert Executor(log=io.StringIO()).execute(_plan(Step(check))).ok
+
+
+def test_link_is_fails_on_another_link_of_that_name_and_on_none(fp: FakeProcess) -> None:
+    fp.register(SHOW_ETH0, stdout=ETH0)
+    fp.register(SHOW_ETH0, returncode=1, stderr='Device "eth0" does not exist.\n')
+    check = Step(LinkIs("eth0", 7, ("02:00:00:00:00:07",)))
+    kept = "the namespace is kept, not deleted, so that the link is not lost"
+    impostor = Executor(log=io.StringIO()).execute(_plan(check))
+    assert impostor.failures == [
+        f"{check.action.sh()}: the link named eth0 here is another one, not the one given back"
+        f" (ifindex 7 or 02:00:00:00:00:07); {kept}"
+    ]
+    gone = Executor(log=io.StringIO()).execute(_plan(check))
+    assert gone.failures == [
+        f'{check.action.sh()}: eth0 did not come back (exit code 1: Device "eth0" does not exist.); {kept}'
+    ]
+
+
+def test_replace_file_replaces_atomically_and_leaves_no_temporary(tmp_path: Path) -> None:
+    path = tmp_path / "record.json"
+    path.write_text("old\n")
+    Executor(log=io.StringIO()).do(ReplaceFile(str(path), '{"new": 1}\n'))
+    assert path.read_text() == '{"new": 1}\n'
+    assert os.listdir(tmp_path) == ["record.json"]
+    os.symlink("/nonexistent", tmp_path / "record.json.tmp")  # never written through
+    with pytest.raises(CommandFailed, match="Too many levels of symbolic links"):
+        Executor(log=io.StringIO()).do(ReplaceFile(str(path), "x\n"))
 
 
 def test_queries_side_by_side_time_out_in_their_threads_without_touching_signals(fp: FakeProcess) -> None:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """`hotplug add|remove IFACE`: the decision and its plan, against faked processes in a throwaway root."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 from pytest_subprocess import FakeProcess
 
+from netns_helper import record
 from netns_helper.cli import main
 
 USB = "auto lo\niface lo inet loopback\n\nallow-hotplug eth2\niface eth2 inet static\n  address 192.0.2.2/24\n"
@@ -75,6 +77,27 @@ def test_claimed_device_is_moved_in_and_brought_up(root: Path, fp: FakeProcess) 
     assert main(["hotplug", "add", "eth2"]) == 0
     assert _calls(fp) == [QUERY_HOST, _move_in(), up]
     assert not (root / "run/netns-helper/usb.lock").exists()
+
+
+def test_a_device_moved_in_joins_the_record_first_so_that_stop_gives_it_back(root: Path, fp: FakeProcess) -> None:
+    state = root / "run/network/netns/usb"
+    old = record.Moved("eth2", None, 3, "52:54:00:00:00:03")  # the device unplugged since
+    started = record.Record("usb", True, moved=(record.Moved("eth1", None, 2, "52:54:00:00:00:02"), old))
+    (state / record.FILENAME).write_text(record.dumps(started) + "\n")
+    host = [{"ifname": "lo"}, {"ifname": "eth2", "ifindex": 7, "address": "52:54:00:00:00:07"}]
+    fp.register(QUERY_HOST, stdout=json.dumps(host))
+
+    def recorded_before_the_move(process: object) -> None:
+        rec = record.loads((state / record.FILENAME).read_text(), "usb")
+        assert rec.moved == (started.moved[0], record.Moved("eth2", None, 7, "52:54:00:00:00:07"))
+        assert rec.complete
+
+    fp.register(_move_in(), callback=recorded_before_the_move)
+    up = _ifupdown(root, "ifup", "--allow=hotplug", "eth2")
+    fp.register(up)
+    assert main(["hotplug", "add", "eth2"]) == 0
+    assert _calls(fp) == [QUERY_HOST, _move_in(), up]
+    assert os.listdir(state) == [record.FILENAME]
 
 
 def test_stale_state_of_a_previous_device_is_cleared_first(root: Path, fp: FakeProcess) -> None:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """start, check and reload with a namespace's ruleset and sysctls, against faked processes."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """`metrics` against faked `ip`, its file parsed by the real Prometheus text-format parser."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """`publish` and `unpublish` end to end in a throwaway root, systemctl faked; the host's listeners read for real."""
 
 from __future__ import annotations

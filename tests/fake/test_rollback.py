@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Fault injection at every step of real start plans, against a model of the kernel, ifupdown and files.
 
 The model interprets what the plan's actions ask for (namespaces, links, veth pairs, VLANs, XFRM
@@ -34,6 +35,7 @@ from netns_helper.commands import (
     Plan,
     RemoveFile,
     RemoveTree,
+    ReplaceFile,
     Run,
     Step,
     Symlink,
@@ -374,6 +376,10 @@ class Kernel:
             if files.get(action.path, "") is None:
                 raise IsADirectoryError(21, "Is a directory")
             files.pop(action.path, None)
+        elif isinstance(action, ReplaceFile):  # written beside, then renamed over
+            if files.get(os.path.dirname(action.path), "") is not None:
+                raise FileNotFoundError(2, "No such file or directory")
+            files[action.path] = action.content
         elif isinstance(action, WriteFile | Symlink | CopyFile):
             if files.get(os.path.dirname(action.path), "") is not None:
                 raise FileNotFoundError(2, "No such file or directory")

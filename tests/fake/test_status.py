@@ -1,4 +1,5 @@
-"""`status` against faked `systemctl show` and `ip -j -d addr show`, in a throwaway root (its /proc too)."""
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""`status` against faked `systemctl show`, `ip -j -d addr show` and `ip netns pids`, in a throwaway root."""
 
 from __future__ import annotations
 
@@ -341,3 +342,29 @@ def test_nothing_managed(
     monkeypatch.setenv("NETNS_HELPER_ROOT", str(tmp_path))
     assert main(["status"]) == 0
     assert capsys.readouterr().out == "no namespace is configured or running\n"
+
+
+@pytest.mark.parametrize(
+    ("unit_state", "pids", "leftover"),
+    [("inactive", "", True), ("active", "", False), ("inactive", "300\n", False)],
+    ids=["unused", "started-on-its-own", "in-use"],
+)
+def test_a_destination_its_service_left_running_is_a_leftover_only_when_unused(
+    root: Path, fp: FakeProcess, capsys: pytest.CaptureFixture[str], unit_state: str, pids: str, leftover: bool
+) -> None:
+    (root / "etc/netns/nginx/network/xfrm").write_text(XFRM)
+    fp.register(
+        [*SHOW, "systemd-netns@nginx.service", "systemd-netns@tunnel.service", "nginx.service"],
+        stdout=show(
+            ("systemd-netns@nginx.service", "inactive", "dead", 0),
+            ("systemd-netns@tunnel.service", unit_state, "exited" if unit_state == "active" else "dead", 0),
+            ("nginx.service", "inactive", "dead", 0),
+        ),
+    )
+    running(root, fp, "tunnel", [LO], pids)
+    code, status = status_json(capsys)
+    tunnel = status["namespaces"][1]
+    assert tunnel["name"] == "tunnel"
+    problem = "leftover: destination namespace tunnel runs, but none of nginx does"
+    assert tunnel["problems"] == ([problem] if leftover else [])
+    assert code == (1 if leftover else 0)

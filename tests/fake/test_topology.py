@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """`status --dot` and `--svg`: the spec's examples as graphs, rendered by the real Graphviz dot."""
 
 from __future__ import annotations

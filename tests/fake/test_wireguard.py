@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """WireGuard in `status` and `metrics`: `wg show all dump` output, faked, parsed for both."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """`python -m tests.fuzz.atheris_main TARGET [libFuzzer options] [corpus dirs]`: atheris drives one target."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Fuzz targets: every configuration reader, fed arbitrary bytes, says only ConfigError with a place.
 
 Each target takes one input and raises AssertionError on a finding (any other exception, or a
@@ -12,6 +13,7 @@ import os
 import tempfile
 from collections.abc import Callable
 
+from netns_helper import inside, wireguard
 from netns_helper.check import check
 from netns_helper.errors import ConfigError
 from netns_helper.facts import Paths
@@ -38,8 +40,14 @@ def _located(call: Callable[[], object]) -> None:
     try:
         call()
     except ConfigError as e:
-        assert e.loc is not None or e.message.startswith("/"), f"ConfigError without a place: {e}"
-        assert e.loc is None or e.loc.line >= 1, f"ConfigError at line {e.loc.line}: {e}"
+        _collected([e])
+
+
+def _collected(errors: list[ConfigError]) -> None:
+    """Each of ERRORS names its file (and line, where the file has lines)."""
+    for error in errors:
+        assert error.loc is not None or error.message.startswith("/"), f"ConfigError without a place: {error}"
+        assert error.loc is None or error.loc.line >= 1, f"ConfigError at line {error.loc.line}: {error}"
 
 
 def _checked(problems: object) -> None:
@@ -77,4 +85,42 @@ def xfrm(data: bytes) -> None:
     os.unlink(path)
 
 
-TARGETS: dict[str, Callable[[bytes], None]] = {"interfaces": interfaces, "host": host, "xfrm": xfrm}
+_WG_INTERFACES = _CLEAN + b"auto wg0\niface wg0 inet manual\n  wireguard-birth-netns up1\n"
+WG_DIR = wireguard.conf_dir(PATHS.netns_etc(NS))
+os.makedirs(WG_DIR, exist_ok=True)
+
+
+def wireguard_conf(data: bytes) -> None:
+    """A namespace's wireguard/WG.conf (wg setconf's format), read alone and with its interfaces file."""
+    _write(f"{NETWORK}/interfaces", _WG_INTERFACES)
+    path = _write(f"{WG_DIR}/wg0.conf", data)
+    os.chmod(path, 0o600)
+    errors: list[ConfigError] = []
+    try:
+        wireguard.parse(path, "wg0", None, errors)
+        wireguard.load(NS, PATHS.netns_etc(NS), parse_file(f"{NETWORK}/interfaces"), errors)
+    finally:
+        os.unlink(path)  # the other targets' check() must not meet it
+    _collected(errors)
+
+
+def inside_files(data: bytes) -> None:
+    """The same bytes as the namespace's nftables.conf (its include scan) and as a sysctl file, through inside.load."""
+    etc = PATHS.netns_etc(NS)
+    os.makedirs(f"{etc}/sysctl.d", exist_ok=True)
+    files = (_write(f"{etc}/nftables.conf", data), _write(f"{etc}/sysctl.d/10-fuzz.conf", data))
+    try:
+        _loaded, errors = inside.load(PATHS, NS)
+    finally:
+        for path in files:
+            os.unlink(path)  # the other targets' check() would run nft on it
+    _collected(errors)
+
+
+TARGETS: dict[str, Callable[[bytes], None]] = {
+    "interfaces": interfaces,
+    "host": host,
+    "xfrm": xfrm,
+    "wireguard": wireguard_conf,
+    "inside": inside_files,
+}

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Netns tier: the real `ip` and `ifup`, inside the private sandbox of tests/sandbox.
 
 Each test gets a fresh /run (tmpfs) and a fresh overlay over /etc, inside the

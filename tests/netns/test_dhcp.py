@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """DHCP clients inside namespaces: each namespace's client state is its own (dnsmasq as the server).
 
 The server runs in a namespace of the sandbox, on a bridge of the sandbox's root namespace (the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The host keeps what it needs, and one run of the tool never spoils another's files."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """hotplug with the real ip and ifup: a NIC that appears after start joins its namespace, and leaves with stop."""
 
 from __future__ import annotations

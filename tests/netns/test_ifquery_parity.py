@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Differential test: the tool reads a namespace's interfaces file exactly as ifupdown inside does.
 
 The oracle is Debian's own `ifquery`, run by `ip netns exec` (so /etc/netns/NAME/network is

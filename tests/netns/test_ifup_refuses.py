@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """What check refuses as "ifup would fail", the real ifup refuses too; what it accepts, ifup accepts.
 
 netns_helper/ifupdown.py holds ifupdown's method tables and value rules; this proves them against

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A namespace's own nftables ruleset and sysctls, with the real nft, ip and ifupdown."""
 
 from __future__ import annotations

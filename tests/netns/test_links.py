@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """link-netns veth pairs and BRIDGE..ID ports, with the real ip and ifupdown on both sides."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Start reads a namespace's file as ifupdown inside will: each of these moved the wrong NIC before."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Transactional start, concurrency and repetition, with the real ip and ifupdown."""
 
 from __future__ import annotations

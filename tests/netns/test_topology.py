@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """status --svg of the real thing: the demo's nginx and a link-netns service with a bridge port, drawn by dot."""
 
 from __future__ import annotations

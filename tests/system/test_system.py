@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Test tier 4, "system": the README's workflows with systemd as PID 1.
 
 One boot of a Debian guest per release of ``tests/releases.py`` (``tests/system/run RELEASE``:

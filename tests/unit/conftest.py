@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Unit tier.
 
 The Debian package build also runs this tier (debian/rules), with Debian's python3-pytest and

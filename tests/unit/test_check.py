@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """`check`: every problem at once, each as path:line: severity: message."""
 
 from __future__ import annotations
@@ -325,7 +326,7 @@ def test_names_start_creates_must_be_the_names_written(root: Path) -> None:
         f"{host}:2: error: 'lo' cannot be an end of a link-netns pair: every namespace has one",
         f"{host}:2: error: cannot create link 'lo': a link of that name already exists on this host",
         f"{host}:3: error: 'v%d': no '%' in an interface name (the kernel expands it into a number)",
-        f"{host}:4: error: link-netns end 'eth1' is the name of a host link: the namespace would get the veth end, "
+        f"{host}:4: warning: link-netns end 'eth1' is also the name of a host link: the namespace gets the veth end, "
         "not that link",
         f"{host}:5: error: 'v=1': no '=' in an interface name (ifup reads NAME=LOGICAL)",
     ]
@@ -425,4 +426,18 @@ def test_start_of_an_ipsec_service_judges_its_destinations_ruleset_and_sysctls(
         f"{dest}/network/interfaces: error: no such file",
         f"{dest}/sysctl.conf:1: warning: net.ipv4.ip_forward = 0 wins over the forwarding that the XFRM "
         "destination vpn needs: its IPv4 routes will not forward",
+    ]
+
+
+def test_a_nic_both_the_host_and_the_namespace_only_hot_plug_is_a_warning(root: Path) -> None:
+    # netns-helper's udev rule takes a hot-plugged device in before the host's ifup@ (issue 18);
+    # a namespace that brings it up with auto takes it from the host at boot: an error (issue 11).
+    host = root / "etc/network/interfaces"
+    a = _ns(root, "a", "allow-hotplug hp0\n" + _manual("hp0"))
+    b = _ns(root, "b", "auto hp1\n" + _manual("hp1"))
+    host.write_text("allow-hotplug hp0 hp1\niface hp0 inet dhcp\niface hp1 inet dhcp\n")
+    assert _check(root, None, None) == [
+        f"{a}:1: warning: hp0 is also hot-plugged by the host (allow-hotplug at {host}:1): present at boot, "
+        "the host takes it",
+        f"{b}:1: error: hp1 is also brought up by the host (allow-hotplug at {host}:1)",
     ]

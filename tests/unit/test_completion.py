@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Bash completion: the shipped script is generated from the command table, and completes as it says."""
 
 from __future__ import annotations

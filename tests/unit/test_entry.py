@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The entry point runs isolated: nothing of the caller's environment runs as root with it."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Replays the fuzz targets' saved inputs (tests/fuzz/seeds and crashes): what atheris found stays fixed."""
 
 from __future__ import annotations
@@ -41,3 +42,28 @@ def test_a_target_reports_an_exception_that_is_not_a_config_error(monkeypatch: p
     monkeypatch.setattr(targets, "parse_file", broken)
     with pytest.raises(ValueError, match="traceback"):
         TARGETS["interfaces"](b"auto lo\n")
+
+
+def test_the_wireguard_target_reports_a_collected_error_without_a_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    from netns_helper import wireguard
+    from netns_helper.errors import ConfigError
+
+    def unplaced(path: str, name: str, birth: object, errors: list[ConfigError], interfaces: str = "") -> None:
+        errors.append(ConfigError("bad key"))
+
+    monkeypatch.setattr(wireguard, "parse", unplaced)
+    with pytest.raises(AssertionError, match="without a place"):
+        TARGETS["wireguard"](b"[Interface]\n")
+
+
+def test_the_inside_target_reports_an_exception_and_cleans_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    from netns_helper import inside
+    from tests.fuzz import targets
+
+    def broken(paths: object, netns: str) -> None:
+        raise IndexError("a traceback an admin would see")
+
+    monkeypatch.setattr(inside, "load", broken)
+    with pytest.raises(IndexError, match="traceback"):
+        TARGETS["inside"](b"net.ipv4.ip_forward = 1\n")
+    assert not Path(targets.PATHS.netns_etc(targets.NS), "nftables.conf").exists()

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """What every golden script shares, tested once: valid sh, and the end_processes() helper."""
 
 from __future__ import annotations

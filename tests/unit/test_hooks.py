@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Hook mirrors: copies, never another name of the host's hook; refreshed or removed as the host's hook changes."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """hotplug: unit names as systemd writes them, and stop giving back what hot-plug brought in."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """ifupdown's method tables and value rules: what ifup would refuse, refused before anything runs."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Parser: every construct of interfaces(5) we read, and file:line on every error."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Linters and the architecture's rules, run as tests."""
 
 from __future__ import annotations
@@ -111,3 +112,19 @@ def test_imports_only_go_down() -> None:
 
     for name in sorted(graph):
         below((name,))
+
+
+SPDX = "SPDX-License-Identifier: GPL-3.0-or-later"
+
+
+def test_every_source_file_names_its_licence() -> None:
+    """The package's code, entry point, units and tests carry the SPDX line (after a shebang)."""
+    sources = [
+        *REPO.glob("netns_helper/*.py"),
+        *REPO.glob("bin/*"),
+        *REPO.glob("share/systemd-netns-helper/*"),
+        *REPO.glob("tests/**/*.py"),
+        REPO / "Makefile",
+    ]
+    head = {path: path.read_text().split("\n")[:2] for path in sources}
+    assert [str(p.relative_to(REPO)) for p, lines in head.items() if not any(SPDX in line for line in lines)] == []

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Property tests: whatever the parser and planner accept, the printed script is what the executor runs.
 
 Interfaces files are generated with names from a broad alphabet (shell metacharacters, quotes,
@@ -35,11 +36,13 @@ from netns_helper.commands import (
     Arg,
     CopyFile,
     EndProcesses,
+    LinkIs,
     MakeDirs,
     OnError,
     Plan,
     RemoveFile,
     RemoveTree,
+    ReplaceFile,
     Run,
     SelfNetns,
     Step,
@@ -76,7 +79,7 @@ class _HereDoc:
     delimiter: str
 
 
-PIPE, OR, TO = _Op("|"), _Op("||"), _Op(">")
+PIPE, OR, TO, CLOBBER, SEMI = _Op("|"), _Op("||"), _Op(">"), _Op(">|"), _Op(";")
 _HEREDOC_RE = re.compile(r"<<'([A-Z_]+)'(?= |$)")
 # One word as shlex.quote writes it: safe characters bare, anything else in single quotes, a single
 # quote as '"'"'. Nothing else: a `$`, `;` or `"..."` that sh would expand or split is not read.
@@ -99,6 +102,12 @@ def _lex(line: str) -> list[_Token]:
                 raise ValueError(f"not a here-document Run.sh() writes: {line[at:]!r}")
             tokens.append(_HereDoc(heredoc.group(1)))
             at = heredoc.end()
+        elif line.startswith(">|", at):
+            tokens.append(CLOBBER)
+            at += 2
+        elif line[at] == ";":
+            tokens.append(SEMI)
+            at += 1
         elif line[at] in "|>":
             tokens.append(PIPE if line[at] == "|" else TO)
             at += 1
@@ -149,6 +158,17 @@ def parse_step(text: str) -> Step:
         stdin = "".join(f"{x}\n" for x in body[:-1])
     elif body:
         raise ValueError(f"more than one line: {text!r}")
+    if tokens[:2] == ["printf", "%s\\n"] and SEMI in tokens and stdin is None:  # ... >|TMP; mv -f TMP PATH
+        semi = tokens.index(SEMI)
+        *lines, to, tmp = tokens[2:semi]
+        if to is not CLOBBER or tokens[semi + 1 : semi + 4] != ["mv", "-f", tmp] or len(tokens) != semi + 5:
+            raise ValueError(f"not a ReplaceFile: {line!r}")
+        path = tokens[-1]
+        if not isinstance(path, str) or tmp != f"{path}.tmp":
+            raise ValueError(f"not a ReplaceFile: {line!r}")
+        return Step(ReplaceFile(path, "".join(f"{x}\n" for x in _texts(lines))), on_error)
+    if tokens[:5] == ["ip", "-o", "link", "show", "dev"] and tokens[6:9] == [PIPE, "grep", "-Eq"]:
+        return Step(_link_is(tokens), on_error)
     if tokens[:2] == ["printf", "%s\\n"] and PIPE not in tokens and stdin is None:  # printf '%s\n' LINE... >PATH
         *lines, to, path = tokens[2:]
         if to is not TO or not isinstance(path, str):
@@ -169,6 +189,22 @@ def parse_step(text: str) -> Step:
     if not words:
         raise ValueError(f"no command in {line!r}")
     return Step(Run(words, stdin, quiet), on_error)
+
+
+def _link_is(tokens: list[_Token]) -> LinkIs:
+    """`ip -o link show dev NAME | grep -Eq -e PATTERN...`, as LinkIs.sh() writes it."""
+    name, options = tokens[5], _texts(tokens[9:])
+    if not isinstance(name, str) or options[::2] != ("-e",) * (len(options) // 2) or len(options) % 2:
+        raise ValueError(f"not a LinkIs: {tokens}")
+    patterns = list(options[1::2])
+    index = re.fullmatch(r"\^([0-9]+): ", patterns[0]) if patterns else None
+    if index:
+        patterns.pop(0)
+    macs = tuple(p[1:-5] for p in patterns if p.startswith(" ") and p.endswith("( |$)"))
+    action = LinkIs(name, int(index[1]) if index else None, macs)
+    if action.patterns != options[1::2]:
+        raise ValueError(f"not a LinkIs: {tokens}")
+    return action
 
 
 def _file_action(words: tuple[Arg, ...]) -> Action | None:
@@ -243,6 +279,11 @@ TRICKY_STEPS = [
     Step(CopyFile("/etc/network/if-up.d/'", "/etc/netns/x/network/if-up.d/'")),
     Step(WriteFile("/etc/netns/x/resolv.conf", "# hi; there\nnameserver 192.0.2.1\nsearch $(a) `b` 'c'\n")),
     Step(WriteFile("/dev/null", "\n")),
+    Step(ReplaceFile("/run/network/netns/x/netns-helper.json", '{"a": "b c", "d": ["$(x)"]}\n')),
+    Step(ReplaceFile("/tmp/a b/'; mv -f x", "one\ntwo\n")),
+    Step(LinkIs("eth0", 5, ("02:00:00:00:00:01", "52:54:00:12:34:56"))),
+    Step(LinkIs("a b", None, ("02:00:00:00:00:01",))),
+    Step(LinkIs("é", 7, ())),
     Step(EndProcesses("x.y_z-1"), OnError.REPORT),
 ]
 

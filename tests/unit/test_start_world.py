@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """`rules.start_world`: start NAME parses only the files that can matter to its rules, and judges as check does."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """sysctls: the sysctl.conf(5) reader and the rule of which keys are a network namespace's own."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The executor's timeouts fit the unit's: ours end a hung command first, with time left to undo."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """`systemd-analyze verify` on every shipped unit and drop-in, installed into a throwaway root.
 
 `make install DESTDIR=ROOT` lays out the files as the package does; the host's own units

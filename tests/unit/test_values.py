@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """`values.value`: the start path's frozen value classes behave as frozen dataclasses do."""
 
 from __future__ import annotations

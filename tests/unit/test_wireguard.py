@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """WireGuard: every validation error of a WG.conf file, check's view of them, and golden plans."""
 
 from __future__ import annotations

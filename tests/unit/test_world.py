@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The configuration world: found once, parsed once, errors kept for each command to judge."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The xfrm file: the spec's example, every validation error with file:line, uplinks, builders."""
 
 from __future__ import annotations

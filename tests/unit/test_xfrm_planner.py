@@ -1,15 +1,20 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """XFRM interfaces into destination namespaces: golden plans for the spec's example."""
 
 from __future__ import annotations
 
 import pytest
 
+from netns_helper import record
 from netns_helper.commands import script
 from netns_helper.errors import ConfigError
 from netns_helper.facts import Facts, Paths
 from netns_helper.interfaces import parse_text
 from netns_helper.ipjson import Link
+from netns_helper.planner import plan_start
+from netns_helper.record import Record
 from netns_helper.uplink import block_p2p_uplink
+from netns_helper.values import replace
 from netns_helper.xfrm import parse_xfrm_text
 from netns_helper.xfrm_planner import Dest, plan_start_service, plan_stop_service
 
@@ -47,6 +52,7 @@ def test_golden_start_spec_xfrm_example() -> None:
     assert [line for line in text.splitlines() if line.startswith("# ") and "note:" not in line][1:] == [
         "# start strongswan", "# start tunnel", "# xfrm interfaces of strongswan in tunnel",
         "# start tunnel2", "# xfrm interfaces of strongswan in tunnel2",
+        "# start strongswan: complete",  # its record, last: complete once the destinations are
     ]  # fmt: skip
     # eth2 goes to tunnel2, not into the service's namespace.
     assert "ip link set dev eth2 netns tunnel2\n" in text
@@ -67,6 +73,46 @@ def test_stop_keeps_a_destination_other_services_use() -> None:
     assert "ip netns delete tunnel" not in text
     assert "ip -n tunnel2 link delete dev ipsec1 || rc=1\n" in text
     assert "ip -force -n tunnel2 -4 -batch - <<'EOF' || :\nrule del iif eth2 lookup 1000\nEOF\n" in text
+
+
+@pytest.mark.parametrize(
+    ("for_service", "busy", "stays"),
+    [
+        ("strongswan", False, ()),  # a service's start brought them up; nothing else uses them: stopped
+        ("other", False, ()),  # another service's start did, which has stopped since
+        (None, False, ("tunnel", "tunnel2")),  # started on their own (a record without a service)
+        ("strongswan", True, ("tunnel", "tunnel2")),  # processes run in them (a joined service)
+    ],
+)
+def test_stop_stops_only_destinations_a_service_brought_up_and_nothing_uses(
+    for_service: str | None, busy: bool, stays: tuple[str, ...]
+) -> None:
+    config = parse_text(STRONGSWAN, "/etc/netns/strongswan/network/interfaces")
+    facts = Facts(namespaces=frozenset({"strongswan"}), ns_links={"lo": Link("lo")})
+    running = frozenset({"strongswan", "tunnel", "tunnel2"})
+    dests = tuple(
+        replace(d, busy=busy, facts=replace(d.facts, record=Record(d.netns, True, for_service=for_service)))
+        for d in _dests(running)
+    )
+    plan = plan_stop_service("strongswan", config, facts, PATHS, None, dests)
+    text = script([plan])
+    for dest in ("tunnel", "tunnel2"):
+        assert (f"ip netns delete {dest} ||" not in text) == (dest in stays)
+    why = "processes run in it" if busy else "it runs on its own (its start was not a service's)"
+    assert plan.notes == tuple(f"destination namespace {d} stays: {why}" for d in stays)
+    if "tunnel2" in stays:  # its rules go with this service's interfaces
+        assert "ip -force -n tunnel2 -4 -batch - <<'EOF' || :\nrule del iif eth2 lookup 1000\nEOF\n" in text
+
+
+def test_a_destination_started_on_its_own_later_is_its_own() -> None:
+    config = parse_text(TUNNEL, "/etc/netns/tunnel/network/interfaces")
+    rec = Record("tunnel", True, for_service="strongswan")
+    facts = Facts(namespaces=frozenset({"tunnel"}), record=rec)
+    plan = plan_start("tunnel", config, facts, PATHS)
+    assert [s.action for s in plan.steps] == [record.write(PATHS.state_dir("tunnel"), replace(rec, for_service=None))]
+    assert plan.notes[0].endswith("; it now runs on its own, not only as strongswan's destination")
+    # As its service's start sees it (already running): nothing to do, nothing changes.
+    assert plan_start("tunnel", config, facts, PATHS, for_service="strongswan").steps == ()
 
 
 def test_running_destination_is_reused_not_rebuilt() -> None:
@@ -96,12 +142,11 @@ def test_failed_xfrm_start_undoes_in_reverse() -> None:
         "ip -n tunnel2 link set dev ipsec1 netns strongswan",
         "ip -n strongswan link delete dev ipsec1",
     ]
-    assert undo[-1] == "ip netns delete strongswan"
+    assert undo[-2:] == ["ip netns delete strongswan", "rm -rf /run/network/netns/strongswan"]
     assert "ip netns delete tunnel2" in undo and "ip netns delete tunnel" in undo
 
 
 def test_a_destinations_own_forwarding_sysctl_wins_over_the_one_xfrm_sets() -> None:
-    from dataclasses import replace
 
     from netns_helper.errors import Loc
     from netns_helper.inside import Inside

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Tier 5, vm: the scenarios of tests/vm/scenarios/ in a Debian VM under qemu.
 
 One boot per release of tests/releases.py runs every scenario (see tests/vm/README.md); each

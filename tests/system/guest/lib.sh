@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Helpers shared by the scenarios (sourced; the check program runs each scenario with
 # `sh -eux`, so any failing command fails the scenario and the trace shows which).
 
@@ -62,6 +63,12 @@ in_netns() {
 # logged UNIT REGEX: the journal of UNIT has a line matching the extended REGEX.
 logged() {
     journalctl --no-pager --unit="$1" | grep -E "$2"
+}
+
+# logged_anywhere PATTERN: a line of this boot's journal matches PATTERN. For what a process
+# that dies at once logs: journald may not learn its unit in time, and --unit misses the line.
+logged_anywhere() {
+    journalctl --no-pager --boot | grep -E "$1"
 }
 
 # unit_is UNIT STATE: UNIT is in STATE (active, inactive, failed...).

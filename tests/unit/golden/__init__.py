@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Golden plans: each a POSIX sh script, as --print-commands prints it; UPDATE_GOLDEN=1 rewrites them.
 
 The end_processes() helper that a script with an EndProcesses step carries is left out of the

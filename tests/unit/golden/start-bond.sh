@@ -3,9 +3,10 @@
 set -euC
 rc=0
 # start bond
+mkdir -p /run/network/netns/bond
+printf '%s\n' '{"complete":false,"created":[],"dests":[],"for_service":null,"format":1,"invocation":null,"moved":[{"address":null,"ifindex":null,"kind":null,"name":"eth3","permaddr":null},{"address":null,"ifindex":null,"kind":null,"name":"eth4","permaddr":null}],"netns":"bond","veths":[]}' >|/run/network/netns/bond/netns-helper.json.tmp; mv -f /run/network/netns/bond/netns-helper.json.tmp /run/network/netns/bond/netns-helper.json
 ip netns add bond
 ip -n bond link set dev lo up
-mkdir -p /run/network/netns/bond
 mkdir -p /etc/netns/bond/network/if-pre-up.d
 mkdir -p /etc/netns/bond/network/if-up.d
 mkdir -p /etc/netns/bond/network/if-down.d
@@ -18,4 +19,5 @@ printf '%s\n' '# Written by netns-helper for namespace bond; edit freely, it is 
 ip link set dev eth3 netns bond
 ip link set dev eth4 netns bond
 ip netns exec bond ifup -a --state-dir=/run/network/netns/bond
+printf '%s\n' '{"complete":true,"created":[],"dests":[],"for_service":null,"format":1,"invocation":null,"moved":[{"address":null,"ifindex":null,"kind":null,"name":"eth3","permaddr":null},{"address":null,"ifindex":null,"kind":null,"name":"eth4","permaddr":null}],"netns":"bond","veths":[]}' >|/run/network/netns/bond/netns-helper.json.tmp; mv -f /run/network/netns/bond/netns-helper.json.tmp /run/network/netns/bond/netns-helper.json
 exit "$rc"

@@ -3,9 +3,10 @@
 set -euC
 rc=0
 # start bridge
+mkdir -p /run/network/netns/bridge
+printf '%s\n' '{"complete":false,"created":[],"dests":[],"for_service":null,"format":1,"invocation":null,"moved":[{"address":null,"ifindex":null,"kind":null,"name":"eth1","permaddr":null},{"address":null,"ifindex":null,"kind":null,"name":"eth3","permaddr":null},{"address":null,"ifindex":null,"kind":null,"name":"eth4","permaddr":null}],"netns":"bridge","veths":[]}' >|/run/network/netns/bridge/netns-helper.json.tmp; mv -f /run/network/netns/bridge/netns-helper.json.tmp /run/network/netns/bridge/netns-helper.json
 ip netns add bridge
 ip -n bridge link set dev lo up
-mkdir -p /run/network/netns/bridge
 mkdir -p /etc/netns/bridge/network/if-pre-up.d
 mkdir -p /etc/netns/bridge/network/if-up.d
 mkdir -p /etc/netns/bridge/network/if-down.d
@@ -20,4 +21,5 @@ ip link set dev eth3 netns bridge
 ip link set dev eth4 netns bridge
 ip netns exec bridge ifup -a --state-dir=/run/network/netns/bridge
 ip netns exec bridge ifup --allow=hotplug eth1 --state-dir=/run/network/netns/bridge
+printf '%s\n' '{"complete":true,"created":[],"dests":[],"for_service":null,"format":1,"invocation":null,"moved":[{"address":null,"ifindex":null,"kind":null,"name":"eth1","permaddr":null},{"address":null,"ifindex":null,"kind":null,"name":"eth3","permaddr":null},{"address":null,"ifindex":null,"kind":null,"name":"eth4","permaddr":null}],"netns":"bridge","veths":[]}' >|/run/network/netns/bridge/netns-helper.json.tmp; mv -f /run/network/netns/bridge/netns-helper.json.tmp /run/network/netns/bridge/netns-helper.json
 exit "$rc"

@@ -3,9 +3,10 @@
 set -euC
 rc=0
 # start dhcp
+mkdir -p /run/network/netns/dhcp
+printf '%s\n' '{"complete":false,"created":[],"dests":[],"for_service":null,"format":1,"invocation":null,"moved":[{"address":null,"ifindex":null,"kind":null,"name":"eth0","permaddr":null},{"address":null,"ifindex":null,"kind":null,"name":"eth1","permaddr":null}],"netns":"dhcp","veths":[]}' >|/run/network/netns/dhcp/netns-helper.json.tmp; mv -f /run/network/netns/dhcp/netns-helper.json.tmp /run/network/netns/dhcp/netns-helper.json
 ip netns add dhcp
 ip -n dhcp link set dev lo up
-mkdir -p /run/network/netns/dhcp
 mkdir -p /etc/netns/dhcp/network/if-pre-up.d
 mkdir -p /etc/netns/dhcp/network/if-up.d
 mkdir -p /etc/netns/dhcp/network/if-down.d
@@ -15,4 +16,5 @@ mkdir -p /run/network/netns/dhcp/dhcp/dhclient-exit-hooks.d
 ip link set dev eth0 netns dhcp
 ip link set dev eth1 netns dhcp
 ip netns exec dhcp sh -euc 'while [ "$1" != -- ]; do if [ "$1" = dir ]; then mkdir -p "$2" "$3"; else mkdir -p "${2%/*}"; [ -e "$2" ] || : >"$2"; [ -e "$3" ] || : >"$3"; fi; mount --bind "$2" "$3"; shift 3; done; shift; exec "$@"' netns-helper dir /var/lib/netns-helper/dhcp/dhcp /var/lib/dhcp dir /run/network/netns/dhcp/dhcp/dhclient-enter-hooks.d /etc/dhcp/dhclient-enter-hooks.d dir /run/network/netns/dhcp/dhcp/dhclient-exit-hooks.d /etc/dhcp/dhclient-exit-hooks.d file /run/network/netns/dhcp/dhcp/dhclient.eth0.pid /run/dhclient.eth0.pid file /run/network/netns/dhcp/dhcp/dhclient6.eth0.pid /run/dhclient6.eth0.pid file /run/network/netns/dhcp/dhcp/dhclient.eth1.pid /run/dhclient.eth1.pid file /run/network/netns/dhcp/dhcp/dhclient6.eth1.pid /run/dhclient6.eth1.pid dir /var/lib/netns-helper/dhcp/dhcpcd /var/lib/dhcpcd dir /run/network/netns/dhcp/dhcp/dhcpcd /run/dhcpcd -- ifup -a --state-dir=/run/network/netns/dhcp
+printf '%s\n' '{"complete":true,"created":[],"dests":[],"for_service":null,"format":1,"invocation":null,"moved":[{"address":null,"ifindex":null,"kind":null,"name":"eth0","permaddr":null},{"address":null,"ifindex":null,"kind":null,"name":"eth1","permaddr":null}],"netns":"dhcp","veths":[]}' >|/run/network/netns/dhcp/netns-helper.json.tmp; mv -f /run/network/netns/dhcp/netns-helper.json.tmp /run/network/netns/dhcp/netns-helper.json
 exit "$rc"

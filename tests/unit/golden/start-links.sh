@@ -3,9 +3,10 @@
 set -euC
 rc=0
 # start service1
+mkdir -p /run/network/netns/service1
+printf '%s\n' '{"complete":false,"created":[],"dests":[],"for_service":null,"format":1,"invocation":null,"moved":[],"netns":"service1","veths":[{"host_end":"link0","host_stanza":true,"ns_end":"link1"},{"host_end":"link2","host_stanza":false,"ns_end":"link3"},{"host_end":"service1-7","host_stanza":false,"ns_end":"br0..7"}]}' >|/run/network/netns/service1/netns-helper.json.tmp; mv -f /run/network/netns/service1/netns-helper.json.tmp /run/network/netns/service1/netns-helper.json
 ip netns add service1
 ip -n service1 link set dev lo up
-mkdir -p /run/network/netns/service1
 mkdir -p /etc/netns/service1/network/if-pre-up.d
 mkdir -p /etc/netns/service1/network/if-up.d
 mkdir -p /etc/netns/service1/network/if-down.d
@@ -18,4 +19,5 @@ ip link add name service1-7 type veth peer name br0..7 netns service1
 ip link set dev service1-7 master br0
 ip link set dev service1-7 up
 ip netns exec service1 ifup -a --state-dir=/run/network/netns/service1
+printf '%s\n' '{"complete":true,"created":[],"dests":[],"for_service":null,"format":1,"invocation":null,"moved":[],"netns":"service1","veths":[{"host_end":"link0","host_stanza":true,"ns_end":"link1"},{"host_end":"link2","host_stanza":false,"ns_end":"link3"},{"host_end":"service1-7","host_stanza":false,"ns_end":"br0..7"}]}' >|/run/network/netns/service1/netns-helper.json.tmp; mv -f /run/network/netns/service1/netns-helper.json.tmp /run/network/netns/service1/netns-helper.json
 exit "$rc"

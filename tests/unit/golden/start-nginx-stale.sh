@@ -7,17 +7,19 @@ rc=0
 ip netns exec nginx ifdown -a --state-dir=/run/network/netns/nginx || :
 end_processes nginx 5 || rc=1
 ip -n nginx link set dev eth0 netns "$$" || rc=1
-ip link show dev eth0 >/dev/null || rc=1
+ip link show dev eth0 >/dev/null
 ip netns delete nginx || rc=1
 rm -rf /run/network/netns/nginx || rc=1
 # start nginx
+mkdir -p /run/network/netns/nginx
+printf '%s\n' '{"complete":false,"created":[],"dests":[],"for_service":null,"format":1,"invocation":null,"moved":[{"address":null,"ifindex":null,"kind":null,"name":"eth0","permaddr":null}],"netns":"nginx","veths":[]}' >|/run/network/netns/nginx/netns-helper.json.tmp; mv -f /run/network/netns/nginx/netns-helper.json.tmp /run/network/netns/nginx/netns-helper.json
 ip netns add nginx
 ip -n nginx link set dev lo up
-mkdir -p /run/network/netns/nginx
 mkdir -p /etc/netns/nginx/network/if-pre-up.d
 mkdir -p /etc/netns/nginx/network/if-up.d
 mkdir -p /etc/netns/nginx/network/if-down.d
 mkdir -p /etc/netns/nginx/network/if-post-down.d
 ip link set dev eth0 netns nginx
 ip netns exec nginx ifup -a --state-dir=/run/network/netns/nginx
+printf '%s\n' '{"complete":true,"created":[],"dests":[],"for_service":null,"format":1,"invocation":null,"moved":[{"address":null,"ifindex":null,"kind":null,"name":"eth0","permaddr":null}],"netns":"nginx","veths":[]}' >|/run/network/netns/nginx/netns-helper.json.tmp; mv -f /run/network/netns/nginx/netns-helper.json.tmp /run/network/netns/nginx/netns-helper.json
 exit "$rc"

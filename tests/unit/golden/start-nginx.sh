@@ -3,9 +3,10 @@
 set -euC
 rc=0
 # start nginx
+mkdir -p /run/network/netns/nginx
+printf '%s\n' '{"complete":false,"created":[],"dests":[],"for_service":null,"format":1,"invocation":null,"moved":[{"address":null,"ifindex":null,"kind":null,"name":"eth0","permaddr":null}],"netns":"nginx","veths":[]}' >|/run/network/netns/nginx/netns-helper.json.tmp; mv -f /run/network/netns/nginx/netns-helper.json.tmp /run/network/netns/nginx/netns-helper.json
 ip netns add nginx
 ip -n nginx link set dev lo up
-mkdir -p /run/network/netns/nginx
 mkdir -p /etc/netns/nginx/network/if-pre-up.d
 mkdir -p /etc/netns/nginx/network/if-up.d
 mkdir -p /etc/netns/nginx/network/if-down.d
@@ -17,4 +18,5 @@ printf '%s\n' '{' '"if-pre-up.d/bridge": "link /usr/lib/bridge-utils/ifupdown.sh
 printf '%s\n' '# Written by netns-helper for namespace nginx; edit freely, it is never overwritten.' 'nameserver 192.0.2.53' 'nameserver 192.0.2.54' 'search example.org' >/etc/netns/nginx/resolv.conf
 ip link set dev eth0 netns nginx
 ip netns exec nginx ifup -a --state-dir=/run/network/netns/nginx
+printf '%s\n' '{"complete":true,"created":[],"dests":[],"for_service":null,"format":1,"invocation":null,"moved":[{"address":null,"ifindex":null,"kind":null,"name":"eth0","permaddr":null}],"netns":"nginx","veths":[]}' >|/run/network/netns/nginx/netns-helper.json.tmp; mv -f /run/network/netns/nginx/netns-helper.json.tmp /run/network/netns/nginx/netns-helper.json
 exit "$rc"

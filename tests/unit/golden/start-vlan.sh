@@ -3,9 +3,10 @@
 set -euC
 rc=0
 # start vlan
+mkdir -p /run/network/netns/vlan
+printf '%s\n' '{"complete":false,"created":["eth1.124"],"dests":[],"for_service":null,"format":1,"invocation":null,"moved":[{"address":null,"ifindex":null,"kind":null,"name":"eth2","permaddr":null}],"netns":"vlan","veths":[]}' >|/run/network/netns/vlan/netns-helper.json.tmp; mv -f /run/network/netns/vlan/netns-helper.json.tmp /run/network/netns/vlan/netns-helper.json
 ip netns add vlan
 ip -n vlan link set dev lo up
-mkdir -p /run/network/netns/vlan
 mkdir -p /etc/netns/vlan/network/if-pre-up.d
 mkdir -p /etc/netns/vlan/network/if-up.d
 mkdir -p /etc/netns/vlan/network/if-down.d
@@ -18,4 +19,5 @@ printf '%s\n' '# Written by netns-helper for namespace vlan; edit freely, it is 
 ip link set dev eth2 netns vlan
 ip link add link eth1 name eth1.124 netns vlan type vlan id 124
 ip netns exec vlan ifup -a --state-dir=/run/network/netns/vlan
+printf '%s\n' '{"complete":true,"created":["eth1.124"],"dests":[],"for_service":null,"format":1,"invocation":null,"moved":[{"address":null,"ifindex":null,"kind":null,"name":"eth2","permaddr":null}],"netns":"vlan","veths":[]}' >|/run/network/netns/vlan/netns-helper.json.tmp; mv -f /run/network/netns/vlan/netns-helper.json.tmp /run/network/netns/vlan/netns-helper.json
 exit "$rc"

@@ -3,9 +3,10 @@
 set -euC
 rc=0
 # start vpn
+mkdir -p /run/network/netns/vpn
+printf '%s\n' '{"complete":false,"created":[],"dests":[],"for_service":null,"format":1,"invocation":null,"moved":[],"netns":"vpn","veths":[]}' >|/run/network/netns/vpn/netns-helper.json.tmp; mv -f /run/network/netns/vpn/netns-helper.json.tmp /run/network/netns/vpn/netns-helper.json
 ip netns add vpn
 ip -n vpn link set dev lo up
-mkdir -p /run/network/netns/vpn
 mkdir -p /etc/netns/vpn/network/if-pre-up.d
 mkdir -p /etc/netns/vpn/network/if-up.d
 mkdir -p /etc/netns/vpn/network/if-down.d
@@ -18,4 +19,5 @@ ip -n uplink link add dev nhwged79c265 type wireguard
 ip netns exec uplink wg setconf nhwged79c265 /etc/netns/vpn/wireguard/wg1.conf
 ip -n uplink link set dev nhwged79c265 netns vpn name wg1
 ip netns exec vpn ifup -a --state-dir=/run/network/netns/vpn
+printf '%s\n' '{"complete":true,"created":[],"dests":[],"for_service":null,"format":1,"invocation":null,"moved":[],"netns":"vpn","veths":[]}' >|/run/network/netns/vpn/netns-helper.json.tmp; mv -f /run/network/netns/vpn/netns-helper.json.tmp /run/network/netns/vpn/netns-helper.json
 exit "$rc"

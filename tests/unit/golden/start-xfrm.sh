@@ -3,9 +3,10 @@
 set -euC
 rc=0
 # start strongswan
+mkdir -p /run/network/netns/strongswan
+printf '%s\n' '{"complete":false,"created":[],"dests":["tunnel","tunnel2"],"for_service":null,"format":1,"invocation":null,"moved":[{"address":null,"ifindex":null,"kind":null,"name":"ens5","permaddr":null}],"netns":"strongswan","veths":[]}' >|/run/network/netns/strongswan/netns-helper.json.tmp; mv -f /run/network/netns/strongswan/netns-helper.json.tmp /run/network/netns/strongswan/netns-helper.json
 ip netns add strongswan
 ip -n strongswan link set dev lo up
-mkdir -p /run/network/netns/strongswan
 mkdir -p /etc/netns/strongswan/network/if-pre-up.d
 mkdir -p /etc/netns/strongswan/network/if-up.d
 mkdir -p /etc/netns/strongswan/network/if-down.d
@@ -13,14 +14,16 @@ mkdir -p /etc/netns/strongswan/network/if-post-down.d
 ip link set dev ens5 netns strongswan
 ip netns exec strongswan ifup -a --state-dir=/run/network/netns/strongswan
 # start tunnel
+mkdir -p /run/network/netns/tunnel
+printf '%s\n' '{"complete":false,"created":[],"dests":[],"for_service":"strongswan","format":1,"invocation":null,"moved":[],"netns":"tunnel","veths":[]}' >|/run/network/netns/tunnel/netns-helper.json.tmp; mv -f /run/network/netns/tunnel/netns-helper.json.tmp /run/network/netns/tunnel/netns-helper.json
 ip netns add tunnel
 ip -n tunnel link set dev lo up
-mkdir -p /run/network/netns/tunnel
 mkdir -p /etc/netns/tunnel/network/if-pre-up.d
 mkdir -p /etc/netns/tunnel/network/if-up.d
 mkdir -p /etc/netns/tunnel/network/if-down.d
 mkdir -p /etc/netns/tunnel/network/if-post-down.d
 ip netns exec tunnel ifup -a --state-dir=/run/network/netns/tunnel
+printf '%s\n' '{"complete":true,"created":[],"dests":[],"for_service":"strongswan","format":1,"invocation":null,"moved":[],"netns":"tunnel","veths":[]}' >|/run/network/netns/tunnel/netns-helper.json.tmp; mv -f /run/network/netns/tunnel/netns-helper.json.tmp /run/network/netns/tunnel/netns-helper.json
 # xfrm interfaces of strongswan in tunnel
 ip -n strongswan link add name ipsec0 type xfrm if_id 17
 ip -n strongswan link set dev ipsec0 netns tunnel
@@ -32,15 +35,17 @@ ip -n tunnel -4 -batch - <<'EOF'
 route add 10.143.12.0/24 dev ipsec0
 EOF
 # start tunnel2
+mkdir -p /run/network/netns/tunnel2
+printf '%s\n' '{"complete":false,"created":[],"dests":[],"for_service":"strongswan","format":1,"invocation":null,"moved":[{"address":null,"ifindex":null,"kind":null,"name":"eth2","permaddr":null}],"netns":"tunnel2","veths":[]}' >|/run/network/netns/tunnel2/netns-helper.json.tmp; mv -f /run/network/netns/tunnel2/netns-helper.json.tmp /run/network/netns/tunnel2/netns-helper.json
 ip netns add tunnel2
 ip -n tunnel2 link set dev lo up
-mkdir -p /run/network/netns/tunnel2
 mkdir -p /etc/netns/tunnel2/network/if-pre-up.d
 mkdir -p /etc/netns/tunnel2/network/if-up.d
 mkdir -p /etc/netns/tunnel2/network/if-down.d
 mkdir -p /etc/netns/tunnel2/network/if-post-down.d
 ip link set dev eth2 netns tunnel2
 ip netns exec tunnel2 ifup -a --state-dir=/run/network/netns/tunnel2
+printf '%s\n' '{"complete":true,"created":[],"dests":[],"for_service":"strongswan","format":1,"invocation":null,"moved":[{"address":null,"ifindex":null,"kind":null,"name":"eth2","permaddr":null}],"netns":"tunnel2","veths":[]}' >|/run/network/netns/tunnel2/netns-helper.json.tmp; mv -f /run/network/netns/tunnel2/netns-helper.json.tmp /run/network/netns/tunnel2/netns-helper.json
 # xfrm interfaces of strongswan in tunnel2
 ip -n strongswan link add name ipsec1 type xfrm dev ens5 if_id 18
 ip -n strongswan link set dev ipsec1 netns tunnel2
@@ -53,4 +58,6 @@ route add 10.143.14.0/23 dev ipsec1 table 1000
 route add 10.143.18.0/27 dev ipsec1 table 1000
 rule add iif eth2 lookup 1000
 EOF
+# start strongswan: complete
+printf '%s\n' '{"complete":true,"created":[],"dests":["tunnel","tunnel2"],"for_service":null,"format":1,"invocation":null,"moved":[{"address":null,"ifindex":null,"kind":null,"name":"ens5","permaddr":null}],"netns":"strongswan","veths":[]}' >|/run/network/netns/strongswan/netns-helper.json.tmp; mv -f /run/network/netns/strongswan/netns-helper.json.tmp /run/network/netns/strongswan/netns-helper.json
 exit "$rc"

@@ -6,7 +6,7 @@ rc=0
 ip netns exec nginx ifdown -a --state-dir=/run/network/netns/nginx || :
 end_processes nginx 5 || rc=1
 ip -n nginx link set dev eth0 netns "$$" || rc=1
-ip link show dev eth0 >/dev/null || rc=1
+ip link show dev eth0 >/dev/null
 ip netns delete nginx || rc=1
 rm -rf /run/network/netns/nginx || rc=1
 exit "$rc"

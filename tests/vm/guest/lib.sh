@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Helpers for tier-5 scenarios; every scenario starts with `. /usr/local/lib/vmtest/lib.sh`.
 #
 #   run CMD...           an action: shows the command, its output and its time; when it

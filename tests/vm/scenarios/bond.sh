@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # A bond of two host NICs (`bond-slaves eth3 eth4`): start moves both in and ifenslave's
 # ifupdown hook builds bond0 inside the namespace; stop gives the NICs back.
 . /usr/local/lib/vmtest/lib.sh

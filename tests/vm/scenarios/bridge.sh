@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # A bridge of two host NICs (`bridge_ports eth5 eth6`): start moves both in and
 # bridge-utils' ifupdown hook builds br0 inside the namespace; stop gives the NICs back.
 . /usr/local/lib/vmtest/lib.sh

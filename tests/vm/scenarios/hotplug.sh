@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Hot-plug through the real udev: a dummy link created after the namespace started is moved
 # in by 79-netns-helper.rules and configured by netns-helper-hotplug@hp0.service; the host,
 # whose own configuration (carelessly) says `allow-hotplug hp0` too, never configures it.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The project as `make install` put it in the guest: the command runs, systemd knows the
 # namespace unit, and the drop-in is where the README says.
 . /usr/local/lib/vmtest/lib.sh

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # A real IPsec tunnel through the drop-in: strongswan.service (charon-systemd) runs in
 # namespace strongswan, whose xfrm file puts ipsec0 (if_id 42) into namespace inner. A
 # second charon in namespace peer plays the remote site, over a veth underlay (eth10 in

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The guest kernel has what the host's lacks and the other scenarios need: dummy, VLAN,
 # bond, bridge and XFRM links, and moving a VLAN into a namespace. Uses no project code.
 . /usr/local/lib/vmtest/lib.sh

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The rule of which sysctl keys a namespace may set (netns_helper.sysctls.problem), against
 # Debian's own kernel: no key a fresh network namespace has, writable, is refused. A key the
 # rule allows that this kernel keeps global (one a newer kernel made per namespace) is listed:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The README's VLAN example: `auto eth1.124` in a namespace, with eth1 a NIC of the host
 # that the namespace does not configure. start creates eth1.124 on the host's eth1 and
 # moves it in; eth1 stays on the host; stop deletes eth1.124.

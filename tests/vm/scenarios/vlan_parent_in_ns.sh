@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # A VLAN whose parent the namespace configures itself (`auto eth2` and `auto eth2.7`):
 # start moves eth2 in and ifupdown creates eth2.7 inside. eth2 is one end of a veth pair
 # whose other end (peer2) has VLAN 7 in the root namespace, so a ping proves the tagging.

@@ -1,8 +1,9 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # WireGuard starts that must change nothing, or undo what they did:
 # 1. a wrong key file (not a key; readable by others) and a birth namespace that does not
 #    exist are refused before any change (exit 2);
-# 2. an unreachable birth namespace (/run/netns/ghost is no namespace): creating the
-#    interface fails, the namespace is undone;
+# 2. an unreachable birth namespace (/run/netns/ghost is a plain file, no namespace): start
+#    refuses it before anything runs;
 # 3. `wg setconf` fails (an endpoint name the birth namespace cannot resolve): the
 #    interface it was given is deleted;
 # 4. ifup inside fails after the move: the interface goes back to its birth namespace and
@@ -79,8 +80,8 @@ echo "=== 2. an unreachable birth namespace"
 sed -i 's/wireguard-birth-netns wgup/wireguard-birth-netns ghost/' /etc/netns/rbwg/network/interfaces
 run mkdir -p /run/netns
 run touch /run/netns/ghost
-run_status 1 netns-helper --verbose start rbwg
-check "the failure names the birth namespace" output_has '^error: ip -n ghost link add dev nhwg[0-9a-f]{8} type wireguard'
+run_status 2 netns-helper --verbose start rbwg
+check "the refusal names the birth namespace" output_has 'error: the birth namespace ghost of wg0 does not exist'
 check_undone
 run rm /run/netns/ghost
 

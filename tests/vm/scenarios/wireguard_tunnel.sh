@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # A real WireGuard tunnel through the drop-in, as the README's example: vpn.service runs in
 # namespace vpn, whose only way out is wg0, born in the root namespace (its UDP socket stays
 # there) and moved in by start. The remote site is namespace wgpeer with its own WireGuard

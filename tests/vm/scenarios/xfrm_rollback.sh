@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Starts that fail after creating an XFRM interface are undone, and leave nothing behind:
 # 1. the kernel refuses an IPv6 route (rbdest's own file routes 2001:db8:b::/48 to a
 #    blackhole in table 1000) after the IPv4 routes and BlockP2P rule went in;

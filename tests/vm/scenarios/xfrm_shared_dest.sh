@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Two services whose xfrm files name one destination, `shared` (uplink eth9, BlockP2P in
 # both): the first start creates it, the second reuses it; stopping the first keeps it
 # with the second's interface, routes and rule, stopping the second removes it. Both use

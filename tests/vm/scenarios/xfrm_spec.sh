@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The spec's xfrm example for real: strongswan's namespace takes ens5; ipsec0 (if_id 17)
 # goes into namespace tunnel, ipsec1 (if_id 18, on ens5, BlockP2P) into tunnel2, whose
 # uplink eth7 carries the default route. Then the README's version of the example (an

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # nginx on its own NIC (eth1, a veth whose other end peer1 192.0.2.1/24 stays in the root
 # namespace), set up as the README says.
 . /usr/local/lib/netns-system-test/lib.sh

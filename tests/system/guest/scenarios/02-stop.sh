@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Stopping nginx (scenario 1) tears its namespace down and gives eth1 back.
 . /usr/local/lib/netns-system-test/lib.sh
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Several services on the same interface (README): service2 joins service1's namespace
 # (NIC eth2; its peer2 198.51.100.1/24 stays in the root namespace).
 . /usr/local/lib/netns-system-test/lib.sh

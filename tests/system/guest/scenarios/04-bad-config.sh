@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # A configuration naming a NIC that does not exist: the service does not start, the error
 # names the file and line, and the root namespace is left as it was.
 . /usr/local/lib/netns-system-test/lib.sh

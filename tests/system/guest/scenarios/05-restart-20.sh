@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Restarting nginx (scenarios 1 and 2) 20 times: each time a new namespace, and nothing
 # accumulates in the root namespace.
 . /usr/local/lib/netns-system-test/lib.sh

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # An enabled service whose drop-in was set up before boot (06-boot.prepare) runs in its
 # namespace (NIC eth3; its peer3 203.0.113.1/24 stays in the root namespace) after boot.
 . /usr/local/lib/netns-system-test/lib.sh

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # `netns-helper disable nginx` removes the README's drop-in of scenario 1 (a symlink to the
 # packaged netns.conf is netns-helper's own): nginx is the unit it was before, in the root
 # namespace, and its namespace is gone with eth1 back.

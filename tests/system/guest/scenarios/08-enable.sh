@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # `netns-helper enable --now nginx`: the drop-in, a reload and a restart in one command; then
 # `status --json` shows nginx healthy, with its processes.
 . /usr/local/lib/netns-system-test/lib.sh

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # web2 joins nginx's namespace with `netns-helper join --restart-with`, follows nginx into each
 # new namespace, and leaves with `netns-helper disable`.
 . /usr/local/lib/netns-system-test/lib.sh

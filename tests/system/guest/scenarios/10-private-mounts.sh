@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Why the template unit has no PrivateTmp=, ProtectHome=, ProtectSystem= or the like: each gives
 # the unit a mount namespace of its own, where `ip netns add` mounts /run/netns/NAME out of the
 # sight of systemd and of the service that is to join it. probe, on a NIC of its own (eth8),
@@ -20,7 +21,8 @@ systemctl daemon-reload
 may_start probe.service systemd-netns@probe.service
 systemctl start probe.service || true   # Type=simple: the failure may come after "started"
 wait_for unit_is probe.service failed
-wait_for logged probe.service 'Failed to open network namespace path /run/netns/probe'
+# Logged by probe's process as it fails to join, before it has a unit in journald's eyes.
+wait_for logged_anywhere 'Failed to open network namespace path /run/netns/probe'
 unit_is systemd-netns@probe.service active   # what the unit did is right, where nobody sees it
 
 # Clean up what the broken setup left: the namespace died with the unit's mount namespace, and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The hardened unit still ends every process in its namespace, whoever owns it: stop finds them
 # with `ip netns pids` (CAP_SYS_PTRACE: it reads /proc/PID/ns/net) and signals them (CAP_KILL).
 . /usr/local/lib/netns-system-test/lib.sh

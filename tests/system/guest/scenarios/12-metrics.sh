@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # netns-helper-metrics.timer writes the node-exporter textfile: counters of nginx's eth1 after
 # some traffic, its processes; the host side parses the copy in the results with prometheus_client.
 . /usr/local/lib/netns-system-test/lib.sh

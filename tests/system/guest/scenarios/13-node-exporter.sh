@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Debian's prometheus-node-exporter, its textfile collector on netns-helper's directory, scraped
 # over HTTP on a loopback port: the series of nginx's namespace in node_exporter's own families
 # (node_network_*{netns="nginx",device="eth1"}) beside node_exporter's series of the root

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # `publish`: nginx in a namespace with no link to the host, reached on the host's loopback
 # through a socket unit here and systemd-socket-proxyd inside; a restart of the namespace
 # keeps the port working; `unpublish` removes both units.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # nginx's namespace with a ruleset and sysctls of its own, under the hardened template unit:
 # port 80 in and everything else dropped, forwarding on inside and off on the host;
 # `systemctl reload` (ExecReload=) applies a changed ruleset without restarting nginx and

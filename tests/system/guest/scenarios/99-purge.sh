@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Last: `apt purge` leaves nothing of the package, and no link of its enabled timer (scenario
 # 12). What the admin does first: stop the namespaces, whose units run the package's files.
 . /usr/local/lib/netns-system-test/lib.sh

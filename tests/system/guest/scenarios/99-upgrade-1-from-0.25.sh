@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The upgrade from the original implementation: a stand-in package with its name, version 0.25,
 # files and units (guest/original-0.25, built here with dpkg-deb) replaces ours (purged by
 # 99-purge); its admin's workflow runs (nginx through the symlinked drop-in, a collector instance

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # After the upgrade of 99-upgrade-1-from-0.25 and a reboot: nginx runs in its namespace, built
 # by this package's unit through the admin's unchanged drop-in symlink; the old collector left
 # no unit, link, failure or journal line; the metrics timer writes node_exporter's series of
