@@ -39,20 +39,25 @@ def _judge(problems: list[Problem], command: str = "start") -> None:
         raise Refused(errors, command)
 
 
-def start_check(world: World, name: str, query: facts.Query) -> facts.Facts:
-    """The rules of `check NAME`, on the same facts, before start plans: the facts start plans with.
+def start_check(
+    world: World, name: str, query: facts.Query, locks: contextlib.ExitStack | None = None
+) -> tuple[facts.Facts, dict[str, facts.Facts]]:
+    """The rules of `check NAME`, on the same facts, before start plans: the facts start plans with,
+    NAME's and its XFRM destinations' (each locked first with LOCKS).
 
     Parse errors are raised as they are, and the file rules judged, before any process runs.
     """
     require_config(world.paths, name)
-    for parse_errors in (world.config_errors.get(name, ()), world.host_blocking({name})):
+    for parse_errors in (world.config_errors.get(name, ()), world.host_blocking(rules.with_dests(world, {name}))):
         if parse_errors:
             raise parse_errors[0]
     _judge(rules.file_problems(world, {name}))
     _judge(rules.ruleset_problems(world, rules.inside_scope(world, {name}), query))  # nft's own check
     live = facts.gather(world.paths, name, query)
-    _judge(rules.live_problems(world, {name}, rules.start_live(world.paths, query, name, live)))
-    return live
+    dests = _lock_dests(world, name, locks)
+    dest_facts = {dest: facts.gather(world.paths, dest, query, host_links=False) for dest in dests}
+    _judge(rules.live_problems(world, {name}, rules.start_live(world.paths, query, name, live, dest_facts)))
+    return live, dest_facts
 
 
 def _stop_config(world: World, name: str) -> interfaces.Interfaces | None:
@@ -81,15 +86,26 @@ def _stop_facts(
     return facts.gather(paths, name, executor.query, host_links=need_host_links)
 
 
+def _lock_dests(world: World, service: str, locks: contextlib.ExitStack | None) -> tuple[str, ...]:
+    """SERVICE's destination namespaces, in its xfrm file's order; with LOCKS, each locked (in name
+    order, after SERVICE: never the reverse)."""
+    wanted = tuple(dict.fromkeys(item.dest_netns for item in world.xfrms.get(service, ())))
+    if locks is not None:
+        for dest in sorted(wanted):
+            locks.enter_context(lock.locked(world.paths, dest))
+    return wanted
+
+
 def _dests(
     world: World,
     service: str,
     host: interfaces.Interfaces | None,
     executor: Executor,
-    starting: bool,
+    gathered: dict[str, facts.Facts] | None,
     locks: contextlib.ExitStack | None,
 ) -> tuple[xfrm_planner.Dest, ...]:
-    """SERVICE's destination namespaces, when its network directory has an xfrm file."""
+    """SERVICE's destination namespaces, when its network directory has an xfrm file: for start
+    with the facts GATHERED (locked) already, for stop (None) locked with LOCKS and read here."""
     paths = world.paths
     if service in world.xfrm_errors:
         raise world.xfrm_errors[service][0]
@@ -102,10 +118,9 @@ def _dests(
         if other != service:
             warn(f"ignoring {paths.netns_xfrm(other)} (its own start reports it)", errors[0])
     others = {other: items for other, items in world.xfrms.items() if other != service}
-    wanted = sorted(dict.fromkeys(item.dest_netns for item in mine))
-    if locks is not None:
-        for dest in wanted:
-            locks.enter_context(lock.locked(paths, dest))
+    starting = gathered is not None
+    if not starting:
+        _lock_dests(world, service, locks)
     running = facts.list_namespaces(paths)
     dests = []
     for dest in dict.fromkeys(item.dest_netns for item in mine):
@@ -114,11 +129,7 @@ def _dests(
             raise world.config_errors[dest][0]
         config = world.configs.get(dest) or interfaces.Interfaces(paths.netns_interfaces(dest), ())
         users = frozenset(o for o, its in others.items() if o in running and any(i.dest_netns == dest for i in its))
-        live = (
-            facts.gather(paths, dest, executor.query, host_links=False)
-            if starting
-            else _stop_facts(paths, dest, config, host, executor)
-        )
+        live = gathered[dest] if gathered is not None else _stop_facts(paths, dest, config, host, executor)
         busy = not starting and dest in running and bool(executor.query(iproute.query_pids(dest)).split())
         block = uplink.block_p2p_uplink(items, config)
         dests.append(xfrm_planner.Dest(dest, config, live, items, block, users, world.insides.get(dest), busy))
@@ -136,10 +147,10 @@ def plan(command: str, name: str, paths: facts.Paths, executor: Executor, locks:
     check_netns_name(name)
     world = rules.start_world(paths, name) if command == "start" else _stop_world(paths, name)
     if command == "start":
-        live = start_check(world, name, executor.query)
+        live, dest_facts = start_check(world, name, executor.query, locks)
         config, host, inside = world.configs[name], world.host, world.insides.get(name)
         wireguard = world.wireguard.get(name, ())
-        dests = _dests(world, name, host, executor, starting=True, locks=locks)
+        dests = _dests(world, name, host, executor, dest_facts, locks)
         if not dests:
             return planner.plan_start(name, config, live, paths, host, wireguard=wireguard, inside=inside)
         from . import xfrm_planner
@@ -150,7 +161,7 @@ def plan(command: str, name: str, paths: facts.Paths, executor: Executor, locks:
     stop_config = _stop_config(world, name)
     host = host_or_warn(world)
     try:
-        stop_dests = _dests(world, name, host, executor, starting=False, locks=locks)
+        stop_dests = _dests(world, name, host, executor, None, locks)
     except ConfigError as e:
         warn("leaving XFRM interfaces and destinations alone; the configuration has an error", e)
         stop_dests = ()

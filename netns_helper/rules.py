@@ -25,7 +25,7 @@ from .ifupdown import check_defined, check_iface
 from .interfaces import Interfaces, parse_file
 from .ipjson import Link
 from .links import Veth, veths
-from .planner import claimed, made_inside, start_layout, vlan_of
+from .planner import claimed, finished, made_inside, start_layout, vlan_of
 from .record import Record
 from .values import field, value
 from .world import World, host_error_severity, load
@@ -44,6 +44,7 @@ class Live:
     upper_addresses: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # of the host's uppers
     namespaces: frozenset[str] = frozenset()  # the running ones
     records: Mapping[str, Record] = field(default_factory=dict)  # what the starts of running namespaces did
+    invocation: str | None = None  # start's $INVOCATION_ID (Facts.invocation); None for check
 
 
 def gather_live(paths: Paths, query: Query) -> Live:
@@ -75,14 +76,22 @@ def gather_live(paths: Paths, query: Query) -> Live:
     )
 
 
-def start_live(paths: Paths, query: Query, netns: str, facts: Facts) -> Live:
-    """The same facts for the rules of NETNS, from what start has read already (nothing asked twice)."""
-    ns_links = {netns: facts.ns_links} if netns in facts.namespaces else {}
+def start_live(paths: Paths, query: Query, netns: str, facts: Facts, dests: Mapping[str, Facts] | None = None) -> Live:
+    """The same facts for the rules of NETNS, from what start has read already (nothing asked twice):
+    its own, and DESTS' of its XFRM destinations."""
+    ns_links = {name: f.ns_links for name, f in [*(dests or {}).items(), (netns, facts)] if name in f.namespaces}
     addresses = _upper_addresses(facts.host_links, query)
     proc = f"{paths.proc}/net"
     records = {netns: facts.record} if facts.record is not None else {}
     return Live(
-        facts.host_links, ns_links, default_route_devs(proc), _ssh_dev(query), addresses, facts.namespaces, records
+        facts.host_links,
+        ns_links,
+        default_route_devs(proc),
+        _ssh_dev(query),
+        addresses,
+        facts.namespaces,
+        records,
+        facts.invocation,
     )
 
 
@@ -182,11 +191,20 @@ def ordered(found: list[Problem]) -> list[Problem]:
     return sorted(set(found), key=_order)
 
 
+def with_dests(world: World, selected: set[str] | None) -> set[str] | None:
+    """SELECTED and their XFRM destinations: a service's start builds both, so its rules judge both."""
+    if selected is None:
+        return None
+    return selected | {item.dest_netns for name in selected for item in world.xfrms.get(name, ())}
+
+
 def file_problems(world: World, selected: set[str] | None) -> list[Problem]:
-    """The rules that need only the files."""
+    """The rules that need only the files: of SELECTED (all when None) and their destinations."""
     paths = world.paths
     base = f"{paths.etc}/netns"
     host = world.host
+    wanted = selected
+    selected = with_dests(world, wanted)
     found = [Problem.of(e, host_error_severity(e, host, selected)) for e in world.host_errors] if host else []
     for errors in (world.config_errors, world.xfrm_errors, world.wireguard_errors):
         for name, its in errors.items():
@@ -196,8 +214,8 @@ def file_problems(world: World, selected: set[str] | None) -> list[Problem]:
         found.append(
             Problem(ERROR, f"{name!r} cannot be a namespace name: use letters, digits, '_', '.', '-'", f"{base}/{name}")
         )
-    for name in sorted(selected or ()):
-        if name not in world.configs:
+    for name in sorted(wanted or ()):
+        if name not in world.configs:  # a destination may have none: start brings it up empty
             found.append(Problem(ERROR, "no such file", paths.netns_interfaces(name)))
     claims = _claims(world)
     host_managers = hostnet.managers(paths)
@@ -247,11 +265,38 @@ def ruleset_problems(world: World, names: Iterable[str], query: Query) -> list[P
 
 
 def live_problems(world: World, selected: set[str] | None, live: Live) -> list[Problem]:
-    """The rules that compare the files with the running host: start's own decisions on LIVE."""
+    """The rules that compare the files with the running host: start's own decisions on LIVE,
+    for SELECTED (all when None) and the XFRM destinations their starts build."""
     found: list[Problem] = []
     for name, config in world.configs.items():
         if selected is None or name in selected:
             found += _check_live(name, config, world, live)
+            if name in world.xfrms:
+                found += _check_dests(name, config, world, live)
+    return found
+
+
+def _check_dests(service: str, config: Interfaces, world: World, live: Live) -> list[Problem]:
+    """SERVICE's destinations as its start builds them (xfrm_planner.dest_problems): none when
+    the service runs and its start finished (start does nothing then)."""
+    from .xfrm_planner import dest_host_links, dest_problems
+
+    record = live.records.get(service)
+    if finished(service, Facts(namespaces=live.namespaces, record=record, invocation=live.invocation)):
+        return []
+    items = world.xfrms[service]
+    left = dest_host_links(config, live.host_links)
+    found: list[Problem] = []
+    for dest in dict.fromkeys(item.dest_netns for item in items):
+        if world.config_errors.get(dest):
+            continue  # a file rule reports it; start refuses on it
+        dest_config = world.configs.get(dest) or Interfaces(world.paths.netns_interfaces(dest), ())
+        mine = [item for item in items if item.dest_netns == dest]
+        ns_links = live.ns_links.get(dest, {}) if dest in live.namespaces else None
+        try:
+            found += dest_problems(dest, dest_config, mine, left, world.host, ns_links)
+        except ConfigError:
+            continue  # a file rule of the destination reports it
     return found
 
 

@@ -10,15 +10,17 @@ address family. Stop removes them, and the destination once no other running ser
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from . import iproute
 from .commands import OnError, Plan, Run, Step, joined
-from .errors import ConfigError
+from .errors import ERROR, Problem, raise_first_error
 from .facts import Facts, Paths
 from .interfaces import Interfaces
+from .ipjson import Link
 from .iproute import forwarding_on, routes_batch, routes_delete_batch, xfrm_add, xfrm_move
-from .planner import claimed, finished, plan_start, plan_stop
+from .links import veths
+from .planner import claimed, finished, plan_start, plan_stop, start_layout
 from .values import replace, value
 from .xfrm import Xfrm
 
@@ -68,21 +70,42 @@ def plan_start_service(
     *sections, last = plan.sections
     *own, completed = last.steps
     plan = joined(plan.title, *sections, Plan(last.title, tuple(own), last.notes))
-    # Destinations take host NICs too, but not the ones the service has just taken.
-    taken = claimed(config)
-    left = {k: v for k, v in facts.host_links.items() if k not in taken}
+    left = dest_host_links(config, facts.host_links)
     for dest in dests:
-        if dest.running:
-            for item in dest.items:
-                if item.name in dest.facts.ns_links:
-                    raise ConfigError(f"namespace {dest.netns} already has an interface named {item.name}", item.loc)
-        else:
+        ns_links = dest.facts.ns_links if dest.running else None
+        # The rule set (rules.py) has refused them already, with these same decisions.
+        raise_first_error(dest_problems(dest.netns, dest.config, dest.items, left, host_config, ns_links))
+        if not dest.running:
             dest_facts = replace(dest.facts, host_links=left)
             plan += plan_start(
                 dest.netns, dest.config, dest_facts, paths, host_config, inside=dest.inside, for_service=service
             )
         plan += _xfrm_up(service, dest)
     return plan + Plan(f"{plan.title}: complete", (completed,))
+
+
+def dest_host_links(config: Interfaces, host_links: Mapping[str, Link]) -> dict[str, Link]:
+    """The host's links a destination may take: not the ones its service (CONFIG) has just taken."""
+    taken = claimed(config)
+    return {k: v for k, v in host_links.items() if k not in taken}
+
+
+def dest_problems(
+    netns: str,
+    config: Interfaces,
+    items: Sequence[Xfrm],
+    host_links: Mapping[str, Link],
+    host_config: Interfaces | None,
+    ns_links: Mapping[str, Link] | None,
+) -> list[Problem]:
+    """What the live host says against a service's start building destination NETNS: its layout on
+    HOST_LINKS (`dest_host_links`) when it is not running, else a clash of ITEMS' names with its
+    links NS_LINKS (a running destination is not rebuilt). `check SERVICE` and its start decide the same.
+    """
+    if ns_links is not None:
+        msg = "namespace {} already has an interface named {}"
+        return [Problem.at(ERROR, msg.format(netns, i.name), i.loc) for i in items if i.name in ns_links]
+    return list(start_layout(config, host_links, None, veths(netns, config, host_config)).problems)
 
 
 def _xfrm_up(service: str, dest: Dest) -> Plan:

@@ -2,7 +2,8 @@
 """`check NAME` predicts `start NAME`: fact-dependent cases through both commands, one verdict each.
 
 Each case is the namespace's file, the host's file, the host's links, the links of a running
-(stale) namespace of that name, and the host's default routes. Its verdict holds for both
+(stale) namespace of that name, and the host's default routes; for an IPsec service, its xfrm
+file, its destination's file and links (when it runs), and another namespace's file. Its verdict holds for both
 commands: "error" (check exits 2, start refuses with exit 2 and the same first line), "warning"
 (check exits 1, start plans and prints the same warning) or "clean" (both exit 0, silent).
 """
@@ -20,7 +21,10 @@ from netns_helper import record
 from netns_helper.cli import main
 
 NAME = "web"
+DEST = "vpn"  # the destination of NAME's XFRM interface, when the case has an xfrm file
+OTHER = "lan"
 LO = "auto lo\niface lo inet loopback\n"
+XFRM = f"[ipsec0]\nIfId=7\nPrefixes=10.1.0.0/16\nDestNetNS={DEST}\n"
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,10 @@ class Case:
     stale: tuple[str, ...] | None = None  # the links of a running namespace NAME ("NAME:KIND:elsewhere")
     stale_veths: tuple[tuple[str, str], ...] = ()  # its veth pairs (host end, inside end), for its record
     default_via: str | None = None  # the link of the host's default route
+    xfrm: str = ""  # NAME's xfrm file
+    dest: str | None = None  # DEST's interfaces file (after LO)
+    dest_links: tuple[str, ...] | None = None  # the links of DEST when it runs
+    other: str | None = None  # OTHER's interfaces file (after LO)
 
 
 CASES = {
@@ -112,6 +120,67 @@ CASES = {
         "eth1 is also brought up by the host (allow-hotplug",
         host="allow-hotplug eth1\n",
     ),
+    # An IPsec service whose own file is right: only its destination, which its start builds, is wrong.
+    "dest-nic-missing": Case(
+        "",
+        "error",
+        "interface 'eth7' does not exist on this host",
+        xfrm=XFRM,
+        dest="auto eth7\niface eth7 inet manual\n",
+    ),
+    "dest-vlan-of-a-missing-parent": Case(
+        "", "error", "parent interface 'eth9' does not exist", xfrm=XFRM, dest="auto eth9.5\niface eth9.5 inet manual\n"
+    ),
+    "dest-nic-also-taken-by-another-namespace": Case(
+        "",
+        "error",
+        f"eth2 is also taken by namespace {OTHER}",
+        xfrm=XFRM,
+        dest="auto eth2\niface eth2 inet manual\n",
+        other="auto eth2\niface eth2 inet manual\n",
+    ),
+    "dest-nic-the-host-brings-up": Case(
+        "",
+        "error",
+        "eth2 is also brought up by the host (auto",
+        host=LO + "auto eth2\niface eth2 inet dhcp\n",
+        xfrm=XFRM,
+        dest="auto eth2\niface eth2 inet manual\n",
+    ),
+    "dest-link-netns-host-end-exists": Case(
+        "",
+        "error",
+        "cannot create link 'l0': a link of that name already exists",
+        host=LO + f"link-netns {DEST} l0 l1\n",
+        links=("eth1", "l0:veth"),
+        xfrm=XFRM,
+        dest="auto l1\niface l1 inet manual\n",
+    ),
+    "dest-bond-member-missing": Case(
+        "",
+        "error",
+        "'eth8' does not exist",
+        xfrm=XFRM,
+        dest="auto bond0\niface bond0 inet manual\n  bond-slaves eth2 eth8\n",
+    ),
+    "running-dest-has-a-link-of-the-xfrm-name": Case(
+        "",
+        "error",
+        f"namespace {DEST} already has an interface named ipsec0",
+        xfrm=XFRM,
+        dest="",
+        dest_links=("lo", "ipsec0:xfrm"),
+    ),
+    "dest-allow-hotplug-nic-missing": Case(
+        "",
+        "warning",
+        "allow-hotplug interface 'eth7' is not on this host",
+        xfrm=XFRM,
+        dest="allow-hotplug eth7\niface eth7 inet manual\n",
+    ),
+    "dest-nic-present": Case("", "clean", xfrm=XFRM, dest="auto eth2\niface eth2 inet manual\n"),
+    "dest-without-a-file": Case("", "clean", xfrm=XFRM),
+    "running-dest-without-a-clash": Case("", "clean", xfrm=XFRM, dest="", dest_links=("lo",)),
 }
 
 
@@ -164,6 +233,20 @@ def _install(case: Case, root: Path, fp: FakeProcess) -> Path:
         _record_crashed_start(case, root)
         stale = json.dumps([_link(w) for w in case.stale])
         fp.register(["ip", "-n", NAME, "-j", "-d", "link", "show"], stdout=stale, occurrences=2)
+    if case.xfrm:
+        (config.parent / "xfrm").write_text(case.xfrm)
+        (root / f"etc/netns/{DEST}").mkdir()
+    for netns, text in ((DEST, case.dest), (OTHER, case.other)):
+        if text is not None:
+            (root / f"etc/netns/{netns}/network").mkdir(parents=True, exist_ok=True)
+            (root / f"etc/netns/{netns}/network/interfaces").write_text(LO + text)
+    if case.dest_links is not None:
+        (root / f"run/netns/{DEST}").touch()
+        state = root / f"run/network/netns/{DEST}"  # NAME's start brought it up, then NAME stopped
+        state.mkdir(parents=True)
+        (state / record.FILENAME).write_text(record.dumps(record.Record(DEST, complete=True, for_service=NAME)) + "\n")
+        links = json.dumps([_link(w) for w in case.dest_links])
+        fp.register(["ip", "-n", DEST, "-j", "-d", "link", "show"], stdout=links, occurrences=2)
     if case.default_via:
         (root / "proc/net").mkdir(parents=True)
         route = f"Iface\tDestination\tGateway\n{case.default_via}\t00000000\t0102A8C0\t3\t0\t0\t0\t00000000\n"
