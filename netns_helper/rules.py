@@ -150,14 +150,16 @@ def start_world(paths: Paths, name: str) -> World:
     """
     path = paths.netns_interfaces(name)
     errors: list[ConfigError] = []
+    config = parse_file(path, errors) if os.path.exists(path) else None
+    parsed = (name, config, errors) if config is not None else None
     try:
-        wanted = claimed(parse_file(path, errors)) if os.path.exists(path) else None
+        wanted = claimed(config) if config is not None else None
     except ConfigError:
         wanted = None
     if wanted is None or errors or os.path.exists(paths.netns_xfrm(name)):
         # Broken or missing: start reports it on the whole world, as check does; an IPsec
         # gateway's destinations are in its xfrm file.
-        return load(paths)
+        return load(paths, parsed=parsed)
     names = "|".join(re.escape(dev) for dev in wanted if dev != "lo")
     may_claim = re.compile(
         rf"\\|source|(?<![A-Za-z0-9])(?:{names})(?![A-Za-z0-9])".encode() if names else rb"\\|source"
@@ -172,7 +174,7 @@ def start_world(paths: Paths, name: str) -> World:
             return True
         return wireguard and os.path.isdir(f"{paths.netns_etc(other)}/wireguard")
 
-    return load(paths, keep)
+    return load(paths, keep, parsed)
 
 
 def problems(world: World, selected: set[str] | None, live: Live | None) -> list[Problem]:

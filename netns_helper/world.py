@@ -131,12 +131,17 @@ def host_or_warn(world: World) -> Interfaces | None:
     return world.usable_host()
 
 
-def load(paths: Paths, keep: Callable[[str, bytes], bool] | None = None) -> World:
+def load(
+    paths: Paths,
+    keep: Callable[[str, bytes], bool] | None = None,
+    parsed: tuple[str, Interfaces, list[ConfigError]] | None = None,
+) -> World:
     """Find and parse every configuration file once.
 
     With KEEP, a namespace's interfaces file is parsed only when KEEP(name, the file's bytes) is
     true; the others are in `skipped`, neither in `configs` nor in `config_errors`. A file that
-    cannot be read is parsed (its error is the parser's to report).
+    cannot be read is parsed (its error is the parser's to report). PARSED is (name, its
+    interfaces file as parsed already, that parse's errors): not parsed again.
     """
     names, bad = netns_dirs(paths)
     host = None
@@ -158,8 +163,12 @@ def load(paths: Paths, keep: Callable[[str, bytes], bool] | None = None) -> Worl
             if data is not None and not keep(name, data):
                 skipped.append(name)
                 path = ""
-        if path and os.path.exists(path):
-            errors: list[ConfigError] = []
+        if parsed is not None and parsed[0] == name:
+            configs[name], errors = parsed[1], parsed[2]
+            if errors:
+                config_errors[name] = tuple(errors)
+        elif path and os.path.exists(path):
+            errors = []
             configs[name] = parse_file(path, errors)
             if errors:
                 config_errors[name] = tuple(errors)

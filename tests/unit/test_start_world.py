@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from netns_helper import rules
+from netns_helper import interfaces, rules, world
+from netns_helper.errors import ConfigError
 from netns_helper.facts import Paths
+from netns_helper.interfaces import Interfaces
 from netns_helper.world import load
 
 WEB = "auto lo\niface lo inet loopback\n\nauto eth1\niface eth1 inet static\n    address 192.0.2.2/24\n"
@@ -84,6 +86,30 @@ def test_a_file_changed_between_two_starts_is_read_again(tmp_path: Path) -> None
     ]
     (tmp_path / "etc/netns/ns3/network/interfaces").write_text(OTHER.format(i=9))
     assert rules.file_problems(rules.start_world(paths, "web"), {"web"}) == []
+
+
+@pytest.mark.parametrize("own", ["clean", "broken", "ipsec"])
+def test_start_parses_its_own_file_once(tmp_path: Path, own: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parse that tells start which files may claim its interfaces is the one it judges and plans with."""
+    files = _many(3)
+    if own == "broken":
+        files["etc/netns/web/network/interfaces"] = "auto eth1\n  address 1\n"
+    if own == "ipsec":
+        files["etc/netns/web/network/xfrm"] = "[ipsec0]\nIfId=17\nDestNetNS=ns3\nPrefixes=10.1.0.0/24\n"
+    paths = _tree(tmp_path, files)
+    parsed: list[str] = []
+    real = interfaces.parse_file
+
+    def counted(path: str, errors: list[ConfigError] | None = None) -> Interfaces:
+        parsed.append(path)
+        return real(path, errors)
+
+    monkeypatch.setattr(rules, "parse_file", counted)
+    monkeypatch.setattr(world, "parse_file", counted)
+    start = rules.start_world(paths, "web")
+    assert parsed.count(paths.netns_interfaces("web")) == 1
+    assert start.configs["web"] == load(paths).configs["web"]
+    assert rules.file_problems(start, {"web"}) == rules.file_problems(load(paths), {"web"})
 
 
 def test_broken_own_file_is_judged_on_the_whole_world(tmp_path: Path) -> None:
