@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,15 @@ def _no_real_processes(request: pytest.FixtureRequest) -> Iterator[None]:
             if hasattr(os, name):
                 patch.setattr(os, name, refuse)
         yield
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # Hypothesis's pytest plugin imports Hypothesis at the end of every run (its terminal summary):
+    # about half a second of CPU. A run that collected no Hypothesis test (the fake tier) has
+    # nothing for it to report, and does without it.
+    plugins = session.config.pluginmanager
+    if "hypothesis" not in sys.modules and plugins.has_plugin("hypothesispytest"):
+        plugins.unregister(name="hypothesispytest")
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
