@@ -48,11 +48,17 @@ def _start_with_failure(bin_dir: Path, counter: Path, fail_at: int, name: str) -
     return subprocess.run([str(TOOL), "start", name], env=env, capture_output=True, text=True, check=False)
 
 
-def _setup(host: Host, case: str) -> str:
+# The cases of the fault-injection tests: each namespace (see `_setup`) and the kind of its "NIC"
+# eth0 (see `Host.nic`): a veth, and a macvlan, which is not (stop must give it back, not delete it).
+CASES = [("nginx", "veth"), ("nginx", "macvlan"), ("links", "veth"), ("firewall", "veth")]
+
+
+def _setup(host: Host, case: str, nic: str = "veth") -> str:
     """The namespace of CASE configured on HOST: nginx (a NIC), links (a veth and a bridge port), or
     firewall (nginx with a ruleset and a sysctl, which go in through `ip netns exec`: failures injected there too).
+    NIC is the kind of link eth0 is (`Host.nic`).
     """
-    host.nic("eth0", "peer0", "192.0.2.1/24")
+    host.nic("eth0", "peer0", "192.0.2.1/24", kind=nic)
     if case in ("nginx", "firewall"):
         host.configure("nginx", NGINX)
         if case == "firewall":
@@ -66,9 +72,9 @@ def _setup(host: Host, case: str) -> str:
     return "web"
 
 
-@pytest.mark.parametrize("case", ["nginx", "links", "firewall"])
-def test_a_failure_at_any_step_leaves_the_host_as_before(host: Host, tmp_path: Path, case: str) -> None:
-    name = _setup(host, case)
+@pytest.mark.parametrize(("case", "nic"), CASES)
+def test_a_failure_at_any_step_leaves_the_host_as_before(host: Host, tmp_path: Path, case: str, nic: str) -> None:
+    name = _setup(host, case, nic)
     bin_dir, counter = _shims(tmp_path), tmp_path / "count"
     before = host.snapshot()
     ok = _start_with_failure(bin_dir, counter, 0, name)
@@ -121,9 +127,11 @@ def _start_interrupted(bin_dir: Path, tmp_path: Path, kill_at: int, name: str, h
     return proc.returncode, proc.stderr
 
 
-@pytest.mark.parametrize("case", ["nginx", "links", "firewall"])
-def test_sigterm_at_any_step_of_a_start_leaves_the_host_as_before(host: Host, tmp_path: Path, case: str) -> None:
-    name = _setup(host, case)
+@pytest.mark.parametrize(("case", "nic"), CASES)
+def test_sigterm_at_any_step_of_a_start_leaves_the_host_as_before(
+    host: Host, tmp_path: Path, case: str, nic: str
+) -> None:
+    name = _setup(host, case, nic)
     bin_dir = _shims(tmp_path, KILL_SHIM)
     before = host.snapshot()
     rc, err = _start_interrupted(bin_dir, tmp_path, 0, name)
@@ -194,8 +202,9 @@ def _mounts() -> int:
     return len(Path("/proc/self/mountinfo").read_text().splitlines())
 
 
-def test_a_hundred_cycles_leave_nothing_behind(host: Host) -> None:
-    host.nic("eth0", "peer0", "192.0.2.1/24")
+@pytest.mark.parametrize("nic", ["veth", "macvlan"])
+def test_a_hundred_cycles_leave_nothing_behind(host: Host, nic: str) -> None:
+    host.nic("eth0", "peer0", "192.0.2.1/24", kind=nic)
     host.configure("nginx", NGINX)
     # The first `ip netns add` makes /run/netns a mount point of its own, once: count after it.
     host.tool("start", "nginx")
