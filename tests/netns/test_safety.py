@@ -198,19 +198,31 @@ def test_starts_of_one_namespace_are_serialized(host: Host) -> None:
     host.tool("stop", "nginx")
 
 
-def _mounts() -> int:
-    return len(Path("/proc/self/mountinfo").read_text().splitlines())
+def _mounts() -> list[str]:
+    """The mounts where the tool could leave one: under /run, /etc and /var/lib, and any namespace (nsfs).
+
+    Not all: the host's own come and go in the sandbox too (the kernel detaches a mount whose
+    mount point another namespace deletes, such as a tier-5 image build's on the same machine).
+    """
+    mounts = []
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        fields = line.split()
+        point, fstype = fields[4], fields[fields.index("-") + 1]
+        if fstype == "nsfs" or any(point == top or point.startswith(f"{top}/") for top in ("/run", "/etc", "/var/lib")):
+            mounts.append(f"{point} {fstype}")
+    return sorted(mounts)
 
 
-@pytest.mark.parametrize("nic", ["veth", "macvlan"])
-def test_a_hundred_cycles_leave_nothing_behind(host: Host, nic: str) -> None:
+# A hundred with a veth; thirty with a macvlan, whose way back (by its record) the first ones show: the tier's time.
+@pytest.mark.parametrize(("nic", "cycles"), [("veth", 100), ("macvlan", 30)])
+def test_start_stop_cycles_leave_nothing_behind(host: Host, nic: str, cycles: int) -> None:
     host.nic("eth0", "peer0", "192.0.2.1/24", kind=nic)
     host.configure("nginx", NGINX)
     # The first `ip netns add` makes /run/netns a mount point of its own, once: count after it.
     host.tool("start", "nginx")
     host.tool("stop", "nginx")
     before, mounts = host.snapshot(), _mounts()
-    for _ in range(100):
+    for _ in range(cycles):
         host.tool("start", "nginx")
         host.tool("stop", "nginx")
     assert host.snapshot() == before
