@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import signal
 import stat
@@ -251,27 +252,33 @@ class Executor:
                 _unknown(action)
 
     def _do_file(self, action: FileAction) -> None:
+        # Each file and directory is made or removed relative to its directory, opened without
+        # following a symlink there: a symlink swapped in since the plan was made is refused.
         match action:
             case MakeDirs(path):
-                # 0755 whatever the umask: a group-writable hook directory is refused by the next start.
-                os.makedirs(path, mode=0o755, exist_ok=True)
+                _make_dirs(path)
             case RemoveTree(path):
                 _remove_tree(path)
             case RemoveFile(path):
-                if os.path.lexists(path):
-                    os.unlink(path)
+                with _parent(path, missing_ok=True) as (directory, name):
+                    if directory is not None:
+                        with contextlib.suppress(FileNotFoundError):
+                            os.unlink(name, dir_fd=directory)
             case WriteFile(path, content):
-                # "x": an existing file (an admin's) is never overwritten.
-                with open(path, "x") as f:
-                    f.write("".join(line + "\n" for line in content.splitlines()))
-            case ReplaceFile(path, content):
-                tmp = f"{path}.tmp"
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+                # O_EXCL: an existing file (an admin's), or a symlink, is never written through.
+                with _parent(path) as (directory, name):
+                    fd = os.open(name, _NEW_FILE | os.O_EXCL, 0o666, dir_fd=directory)
                 with open(fd, "w") as f:
                     f.write("".join(line + "\n" for line in content.splitlines()))
-                os.replace(tmp, path)
+            case ReplaceFile(path, content):
+                with _parent(path) as (directory, name):
+                    fd = os.open(f"{name}.tmp", _NEW_FILE | os.O_TRUNC, 0o644, dir_fd=directory)
+                    with open(fd, "w") as f:
+                        f.write("".join(line + "\n" for line in content.splitlines()))
+                    os.replace(f"{name}.tmp", name, src_dir_fd=directory, dst_dir_fd=directory)
             case Symlink(target, path):
-                os.symlink(target, path)
+                with _parent(path) as (directory, name):
+                    os.symlink(target, name, dir_fd=directory)
             case CopyFile(source, path):
                 _copy_file(source, path)
             case EndProcesses():
@@ -433,32 +440,99 @@ def _read(f: BinaryIO) -> str:
     return f.read().decode(errors="replace")
 
 
+_DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def _open_dir(name: str, directory: int | None = None, shown: str | None = None) -> int:
+    """The directory NAME (in DIRECTORY), opened as itself: a symlink there is refused, not followed."""
+    try:
+        return os.open(name, _DIRECTORY, dir_fd=directory)
+    except NotADirectoryError:
+        if stat.S_ISLNK(os.stat(name, dir_fd=directory, follow_symlinks=False).st_mode):
+            raise OSError(errno.ELOOP, f"{shown or name} is a symbolic link, not followed") from None
+        raise
+
+
+@contextlib.contextmanager
+def _parent(path: str, missing_ok: bool = False) -> Iterator[tuple[int | None, str]]:
+    """PATH's directory, opened by `_open_dir` (None if MISSING_OK and it does not exist), and PATH's name in it."""
+    head, name = os.path.split(path)
+    try:
+        directory: int | None = _open_dir(head or ".")
+    except FileNotFoundError:
+        if not missing_ok:
+            raise
+        directory = None
+    try:
+        yield directory, name
+    finally:
+        if directory is not None:
+            os.close(directory)
+
+
+def _make_dirs(path: str) -> None:
+    """`mkdir -p PATH`, one directory at a time, each opened as itself (no symlink followed on the way).
+
+    A directory made is mode 0755 whatever the umask: a group-writable hook directory is refused
+    by the next start.
+    """
+    directory = _open_dir("/" if path.startswith("/") else ".")
+    try:
+        walked = ""
+        for name in (part for part in path.split("/") if part):
+            walked += f"/{name}"
+            made = False
+            try:
+                below = _open_dir(name, directory, walked)
+            except FileNotFoundError:
+                with contextlib.suppress(FileExistsError):  # made meanwhile (another start): taken as it is
+                    os.mkdir(name, 0o755, dir_fd=directory)
+                    made = True
+                below = _open_dir(name, directory, walked)
+            if made:
+                os.fchmod(below, 0o755)
+            os.close(directory)
+            directory = below
+    finally:
+        os.close(directory)
+
+
 def _copy_file(source: str, path: str) -> None:
     """A new file, never through a symlink at PATH, with SOURCE's bytes and permission bits."""
     with open(source, "rb") as f:
         data = f.read()
         mode = stat.S_IMODE(os.fstat(f.fileno()).st_mode)
-    # Created relative to its opened directory: neither the directory nor the entry may be a symlink.
-    directory = os.open(os.path.dirname(path), os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
-    try:
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-        fd = os.open(os.path.basename(path), flags, 0o600, dir_fd=directory)
-    finally:
-        os.close(directory)
+    with _parent(path) as (directory, name):
+        fd = os.open(name, _NEW_FILE | os.O_EXCL, 0o600, dir_fd=directory)
     with os.fdopen(fd, "wb") as out:
         out.write(data)
         os.fchmod(out.fileno(), mode)
 
 
 def _remove_tree(path: str) -> None:
-    if not os.path.lexists(path):
+    """`rm -rf PATH`: a symlink at PATH, or anywhere below, is removed itself, never followed."""
+    with _parent(path, missing_ok=True) as (directory, name):
+        if directory is not None:
+            _remove_in(directory, name)
+
+
+def _remove_in(directory: int, name: str) -> None:
+    try:
+        is_dir = stat.S_ISDIR(os.stat(name, dir_fd=directory, follow_symlinks=False).st_mode)
+    except FileNotFoundError:
         return
-    if os.path.isdir(path) and not os.path.islink(path):
-        for entry in os.scandir(path):
-            _remove_tree(entry.path)
-        os.rmdir(path)
-    else:
-        os.unlink(path)
+    if not is_dir:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name, dir_fd=directory)
+        return
+    below = _open_dir(name, directory)
+    try:
+        for entry in os.listdir(below):
+            _remove_in(below, entry)
+    finally:
+        os.close(below)
+    os.rmdir(name, dir_fd=directory)
 
 
 def _wait_in_thread(proc: subprocess.Popen[bytes], timeout: float) -> tuple[int, str | None]:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 
 from . import ipjson, iproute
 from .dhcp import CLIENTS, DHCLIENT_HOOK_DIRS
@@ -157,6 +157,46 @@ def _copy_source(hook_path: str, target: str | None, paths: Paths) -> str | None
     return source if source.startswith(paths.host_network + "/") else None
 
 
+Identity = tuple[int, int]  # a namespace's (st_dev, st_ino) on nsfs: what /proc/PID/ns/net and its mounts share
+
+
+def identities(paths: Paths, names: Iterable[str]) -> dict[Identity, list[str]]:
+    """The namespaces bound at /run/netns/NAME for NAMES, by identity; one that cannot be read is left out."""
+    by_identity: dict[Identity, list[str]] = {}
+    for name in names:
+        try:
+            bound = os.stat(f"{paths.run_netns}/{name}")
+        except OSError:
+            continue
+        by_identity.setdefault((bound.st_dev, bound.st_ino), []).append(name)
+    return by_identity
+
+
+def pids_in(paths: Paths, wanted: Collection[Identity]) -> dict[Identity, tuple[int, ...]]:
+    """The processes in each namespace of WANTED, in one walk of /proc: a process is in one when
+    its /proc/PID/ns/net is that namespace. No process is started."""
+    found: dict[Identity, list[int]] = {identity: [] for identity in wanted}
+    try:
+        entries = sorted(int(entry) for entry in os.listdir(paths.proc) if entry.isdigit()) if found else []
+    except FileNotFoundError:
+        entries = []
+    for pid in entries:
+        try:
+            ns = os.stat(f"{paths.proc}/{pid}/ns/net")
+        except OSError:  # gone meanwhile, or a zombie
+            continue
+        pids = found.get((ns.st_dev, ns.st_ino))
+        if pids is not None:
+            pids.append(pid)
+    return {identity: tuple(pids) for identity, pids in found.items()}
+
+
+def by_name(
+    named: Mapping[Identity, list[str]], pids: Mapping[Identity, tuple[int, ...]]
+) -> dict[str, tuple[int, ...]]:
+    return {name: pids.get(identity, ()) for identity, same in named.items() for name in same}
+
+
 def netns_pids(paths: Paths, names: Iterable[str]) -> dict[str, tuple[int, ...]]:
     """The processes of each namespace of NAMES, found as `ip netns pids` finds them, in one pass.
 
@@ -165,26 +205,8 @@ def netns_pids(paths: Paths, names: Iterable[str]) -> dict[str, tuple[int, ...]]
     a hundred namespaces would otherwise start a hundred `ip netns pids`. A namespace that
     cannot be read (deleted meanwhile) is left out.
     """
-    by_identity: dict[tuple[int, int], list[str]] = {}
-    for name in names:
-        try:
-            bound = os.stat(f"{paths.run_netns}/{name}")
-        except OSError:
-            continue
-        by_identity.setdefault((bound.st_dev, bound.st_ino), []).append(name)
-    found: dict[str, list[int]] = {name: [] for same in by_identity.values() for name in same}
-    try:
-        entries = sorted(int(entry) for entry in os.listdir(paths.proc) if entry.isdigit())
-    except FileNotFoundError:
-        entries = []
-    for pid in entries if by_identity else ():
-        try:
-            ns = os.stat(f"{paths.proc}/{pid}/ns/net")
-        except OSError:  # gone meanwhile, or a zombie
-            continue
-        for name in by_identity.get((ns.st_dev, ns.st_ino), ()):
-            found[name].append(pid)
-    return {name: tuple(pids) for name, pids in found.items()}
+    named = identities(paths, names)
+    return by_name(named, pids_in(paths, named))
 
 
 def host_hooks(paths: Paths) -> tuple[Hook, ...]:

@@ -8,10 +8,10 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import args, facts, interfaces, iproute, links, lock, planner, rules
+from . import args, facts, interfaces, iproute, kept, links, lock, planner, rules
 from .commands import Plan
 from .errors import ERROR, EXIT_CONFIG, EXIT_FAILED, WARNING, ConfigError, Problem
-from .executor import Executor
+from .executor import CommandFailed, Executor
 from .names import check_netns_name
 from .runtime import PROG, Context, run_plan, warn
 from .world import World, host_or_warn, load, require_config
@@ -188,10 +188,27 @@ def run(ctx: Context, opts: args.Args) -> int:
     try:
         with contextlib.ExitStack() as locks:
             locks.enter_context(lock.locked(ctx.paths, opts.name))
-            return run_plan(ctx, plan(opts.command, opts.name, ctx.paths, ctx.executor, locks))
+            the_plan = plan(opts.command, opts.name, ctx.paths, ctx.executor, locks)
+            before = {n: i for n in kept.deleted_by(the_plan) if (i := kept.identity(ctx.paths, n)) is not None}
+            code = run_plan(ctx, the_plan)
+            _note_deleted(ctx, before)
+            return code
     except lock.Busy as e:
         sys.stderr.write(f"{PROG}: {e}\n")
         return EXIT_FAILED
+
+
+def _note_deleted(ctx: Context, before: dict[str, facts.Identity]) -> None:
+    """Note what the plan deleted, for `status` to find if something keeps it alive (kept.py).
+
+    Bookkeeping of the tool's own, not a step of the plan: `--print-commands` does not show it.
+    """
+    for action in kept.notes_for(ctx.paths, before):
+        try:
+            ctx.executor.do(action)
+        except CommandFailed as e:
+            sys.stderr.write(f"{PROG}: warning: cannot note the deleted namespaces for status: {e}\n")
+            return
 
 
 def reload(ctx: Context, opts: args.Args) -> int:

@@ -4,7 +4,8 @@
 Namespaces are those configured (`/etc/netns/NAME/network/interfaces`) and those running
 (`/run/netns/NAME`). Everything is read: unit states with one `systemctl show`, then, per
 running namespace, `ip -j -d addr show`, and its processes from one walk of /proc (as
-`ip netns pids` finds them). Nothing changes.
+`ip netns pids` finds them), which also finds namespaces deleted but kept alive (kept.py).
+Nothing changes.
 """
 
 from __future__ import annotations
@@ -15,15 +16,16 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from . import ipjson, iproute, publish
+from . import ipjson, iproute, kept, publish
 from .errors import EXIT_FAILED, EXIT_OK, ConfigError
 from .executor import CommandFailed, query_all
-from .facts import Paths, list_namespaces, netns_pids
+from .facts import Paths, by_name, identities, list_namespaces, pids_in
 from .interfaces import Interfaces
 from .ipjson import Link
 from .links import veths
 from .names import check_netns_name
 from .planner import claimed
+from .values import asdict
 from .world import World, host_or_warn, load
 from .xfrm import Xfrm
 
@@ -100,6 +102,7 @@ class Namespace:
     peers: tuple[Peer, ...] = ()
     births: tuple[Birth, ...] = ()  # where the configured WireGuard interfaces' sockets live
     published: tuple[publish.Published, ...] = ()  # ports `publish` made reachable from the host
+    kept: tuple[kept.Holder, ...] = ()  # what keeps an earlier incarnation, deleted, alive (kept.py)
 
     @property
     def ok(self) -> bool:
@@ -183,6 +186,7 @@ class _World:
     read_errors: Mapping[str, str] = field(default_factory=dict)
     wireguard: Mapping[str, tuple[InterfaceState, ...]] = field(default_factory=dict)
     published: Mapping[str, tuple[publish.Published, ...]] = field(default_factory=dict)
+    kept: Mapping[str, list[kept.Holder]] = field(default_factory=dict)
 
     def unit(self, name: str) -> Unit:
         return self.units.get(name, Unit(name))
@@ -193,7 +197,11 @@ def gather(paths: Paths, query: Query, only: str | None = None) -> tuple[Namespa
     everything = load(paths)
     configured = frozenset(everything.configs)
     running = list_namespaces(paths)
-    names = tuple(sorted(configured | running))
+    # One walk of /proc: the processes of the running namespaces and of those deleted but kept (kept.py).
+    named, notes = identities(paths, sorted(running)), kept.read_notes(paths)
+    in_ns = pids_in(paths, set(named) | {note.identity for note in notes})
+    held = kept.holders(paths, notes, in_ns, named)
+    names = tuple(sorted(configured | running | set(held)))
     if only is not None:
         check_netns_name(only)
         if only not in names:
@@ -203,7 +211,7 @@ def gather(paths: Paths, query: Query, only: str | None = None) -> tuple[Namespa
             )
         names = (only,)
     host = host_or_warn(everything)
-    configs = {name: _read_config(everything, name, host) for name in sorted(configured | running)}
+    configs = {name: _read_config(everything, name, host) for name in sorted(configured | running | set(held))}
     bound = everything.bindings()
     units = _units(
         paths, query, [unit_name(n) for n in names] + [f"{s}.service" for n in names for s, _ in bound.get(n, ())]
@@ -220,7 +228,7 @@ def gather(paths: Paths, query: Query, only: str | None = None) -> tuple[Namespa
             errors[name] = f"cannot read namespace {name}: {out}"
         else:
             links[name] = tuple(ipjson.links(out).values())
-    pids = netns_pids(paths, (name for name in links if name in names))
+    pids = {name: p for name, p in by_name(named, in_ns).items() if name in links and name in names}
     wireguard: dict[str, tuple[InterfaceState, ...]] = {}
     for name in sorted(set(links) & set(names)):
         if any(link.kind == "wireguard" for link in links[name]):
@@ -231,7 +239,18 @@ def gather(paths: Paths, query: Query, only: str | None = None) -> tuple[Namespa
             except CommandFailed as e:
                 errors[name] = f"cannot read the WireGuard interfaces of {name}: {e}"
     world = _World(
-        paths, configured, running, configs, units, bound, links, pids, errors, wireguard, publish.published(paths)
+        paths,
+        configured,
+        running,
+        configs,
+        units,
+        bound,
+        links,
+        pids,
+        errors,
+        wireguard,
+        publish.published(paths),
+        held,
     )
     return tuple(_namespace(world, name) for name in names)
 
@@ -272,6 +291,8 @@ def _namespace(world: _World, name: str) -> Namespace:
     if running and (name in world.configured or dest_of):
         problems += _drift(world, name, links, dest_of)
     problems += [f"XFRM interface {x.name} is missing from namespace {x.dest}" for x in xfrm if x.present is False]
+    holders = tuple(world.kept.get(name, ()))
+    problems += [holder.problem(name) for holder in holders]
     return Namespace(
         name=name,
         config=world.paths.netns_interfaces(name) if name in world.configured else None,
@@ -287,6 +308,7 @@ def _namespace(world: _World, name: str) -> Namespace:
         peers=config.peers,
         births=config.births,
         published=world.published.get(name, ()),
+        kept=holders,
     )
 
 
@@ -359,7 +381,13 @@ def _link_dict(link: Link) -> dict[str, object]:
 
 def as_json(namespaces: Iterable[Namespace]) -> str:
     items = [
-        {**dataclasses.asdict(ns), "links": [_link_dict(link) for link in ns.links], "ok": ns.ok} for ns in namespaces
+        {
+            **dataclasses.asdict(ns),
+            "links": [_link_dict(link) for link in ns.links],
+            "kept": asdict(ns.kept),
+            "ok": ns.ok,
+        }
+        for ns in namespaces
     ]
     return json.dumps({"ok": all(i["ok"] for i in items), "namespaces": items}, indent=2) + "\n"
 

@@ -19,13 +19,20 @@ from netns_helper.commands import (
     IFUPDOWN_TIMEOUTS,
     PROCESS_TIMEOUT,
     SELF_NETNS,
+    Action,
+    CopyFile,
     EndProcesses,
     LinkIs,
+    MakeDirs,
     OnError,
     Plan,
+    RemoveFile,
+    RemoveTree,
     ReplaceFile,
     Run,
     Step,
+    Symlink,
+    WriteFile,
 )
 from netns_helper.executor import CommandFailed, Executor, Processes
 from netns_helper.facts import Facts, Paths
@@ -407,6 +414,87 @@ def test_replace_file_replaces_atomically_and_leaves_no_temporary(tmp_path: Path
     os.symlink("/nonexistent", tmp_path / "record.json.tmp")  # never written through
     with pytest.raises(CommandFailed, match="Too many levels of symbolic links"):
         Executor(log=io.StringIO()).do(ReplaceFile(str(path), "x\n"))
+
+
+# Each file action, on a path whose directory was swapped for a symlink to elsewhere (ELSEWHERE,
+# where root must not write) since the plan was made: refused, and ELSEWHERE is as it was.
+SWAPPED: dict[str, Callable[[str], Action]] = {
+    "write": lambda d: WriteFile(f"{d}/resolv.conf", "nameserver 192.0.2.53\n"),
+    "replace": lambda d: ReplaceFile(f"{d}/netns-helper.json", "{}\n"),
+    "symlink": lambda d: Symlink("/usr/share/systemd-netns-helper/netns.conf", f"{d}/netns.conf"),
+    "copy": lambda d: CopyFile(__file__, f"{d}/hook"),
+    "mkdir": lambda d: MakeDirs(f"{d}/if-up.d"),
+    "rm": lambda d: RemoveFile(f"{d}/victim"),
+    "rm-tree": lambda d: RemoveTree(f"{d}/victim"),
+}
+
+
+@pytest.mark.parametrize("action", sorted(SWAPPED))
+def test_a_symlink_swapped_in_for_a_directory_is_refused_not_followed(tmp_path: Path, action: str) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "victim").write_text("the host's\n")
+    (tmp_path / "state").symlink_to(elsewhere)
+    with pytest.raises(CommandFailed, match="state is a symbolic link, not followed"):
+        Executor(log=io.StringIO()).do(SWAPPED[action](f"{tmp_path}/state"))
+    assert os.listdir(elsewhere) == ["victim"]
+    assert (elsewhere / "victim").read_text() == "the host's\n"
+
+
+def test_make_dirs_follows_no_symlink_on_the_way(tmp_path: Path) -> None:
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run/network").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(CommandFailed, match="/run/network is a symbolic link, not followed"):
+        Executor(log=io.StringIO()).do(MakeDirs(f"{tmp_path}/run/network/netns/web"))
+    assert os.listdir(tmp_path / "elsewhere") == []
+
+
+def test_make_dirs_makes_0755_whatever_the_umask_and_keeps_what_exists(tmp_path: Path) -> None:
+    (tmp_path / "etc").mkdir(mode=0o700)
+    old = os.umask(0o077)
+    try:
+        Executor(log=io.StringIO()).do(MakeDirs(f"{tmp_path}/etc/netns/web/network/if-up.d"))
+        Executor(log=io.StringIO()).do(MakeDirs(f"{tmp_path}/etc/netns/web/network/if-up.d"))  # twice: no change
+    finally:
+        os.umask(old)
+    assert (tmp_path / "etc").stat().st_mode & 0o777 == 0o700
+    for made in ("etc/netns", "etc/netns/web", "etc/netns/web/network", "etc/netns/web/network/if-up.d"):
+        assert (tmp_path / made).stat().st_mode & 0o777 == 0o755, made
+    (tmp_path / "file").write_text("")
+    with pytest.raises(CommandFailed, match="Not a directory"):
+        Executor(log=io.StringIO()).do(MakeDirs(f"{tmp_path}/file/x"))
+
+
+def test_remove_tree_removes_symlinks_in_it_without_following_them(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "sub").mkdir(parents=True)
+    (elsewhere / "sub/keep").write_text("")
+    state = tmp_path / "state"
+    (state / "dhcp").mkdir(parents=True)
+    (state / "dhcp/dhclient.eth0.pid").write_text("1\n")
+    (state / "dhcp/link").symlink_to(elsewhere / "sub")
+    (state / "top").symlink_to(elsewhere)
+    Executor(log=io.StringIO()).do(RemoveTree(str(state)))
+    assert os.listdir(tmp_path) == ["elsewhere"]
+    assert os.listdir(elsewhere / "sub") == ["keep"]
+    (tmp_path / "link").symlink_to(elsewhere)  # a symlinked state directory: the link goes, not its target
+    Executor(log=io.StringIO()).do(RemoveTree(str(tmp_path / "link")))
+    assert os.listdir(tmp_path) == ["elsewhere"] and os.listdir(elsewhere) == ["sub"]
+    Executor(log=io.StringIO()).do(RemoveTree(str(tmp_path / "gone/state")))  # nothing there: nothing to do
+    Executor(log=io.StringIO()).do(RemoveFile(str(tmp_path / "gone/file")))
+
+
+def test_write_file_never_replaces_an_entry_nor_writes_through_a_symlink(tmp_path: Path) -> None:
+    (tmp_path / "mine").write_text("the admin's\n")
+    (tmp_path / "resolv.conf").symlink_to(tmp_path / "mine")
+    for path in ("mine", "resolv.conf"):
+        with pytest.raises(CommandFailed, match="File exists"):
+            Executor(log=io.StringIO()).do(WriteFile(str(tmp_path / path), "nameserver 192.0.2.53\n"))
+    assert (tmp_path / "mine").read_text() == "the admin's\n"
+    Executor(log=io.StringIO()).do(WriteFile(str(tmp_path / "new"), "a\nb"))
+    Executor(log=io.StringIO()).do(Symlink("new", str(tmp_path / "link")))
+    assert (tmp_path / "link").read_text() == "a\nb\n"
 
 
 def test_queries_side_by_side_time_out_in_their_threads_without_touching_signals(fp: FakeProcess) -> None:

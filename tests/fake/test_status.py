@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +114,7 @@ def test_healthy_namespace(root: Path, fp: FakeProcess, capsys: pytest.CaptureFi
                 "peers": [],
                 "births": [],
                 "published": [],
+                "kept": [],
                 "ok": True,
             }
         ],
@@ -368,3 +371,118 @@ def test_a_destination_its_service_left_running_is_a_leftover_only_when_unused(
     problem = "leftover: destination namespace tunnel runs, but none of nginx does"
     assert tunnel["problems"] == ([problem] if leftover else [])
     assert code == (1 if leftover else 0)
+
+
+def deleted_namespace(root: Path, mounts: tuple[str, ...] = (), deleted: float = 1000.0) -> tuple[int, int]:
+    """A namespace that a stop of nginx deleted (its note, kept.py), still held: a file stands for it on nsfs."""
+    (root / "nsfs").mkdir()
+    (root / "nsfs/net").write_text("")
+    st = (root / "nsfs/net").stat()
+    (root / "run/netns-helper/stopped").mkdir(parents=True)
+    note = {"netns": "nginx", "dev": st.st_dev, "ino": st.st_ino, "deleted": deleted, "mounts": list(mounts)}
+    (root / "run/netns-helper/stopped/nginx.json").write_text(json.dumps(note) + "\n")
+    return st.st_dev, st.st_ino
+
+
+def held_by(root: Path, pid: int, command: str, started: float) -> None:
+    """Process PID (COMMAND, started STARTED seconds after boot) in the deleted namespace of `deleted_namespace`."""
+    (root / f"proc/{pid}/ns").mkdir(parents=True)
+    os.link(root / "nsfs/net", root / f"proc/{pid}/ns/net")
+    ticks = int(started * os.sysconf("SC_CLK_TCK"))
+    (root / f"proc/{pid}/stat").write_text(f"{pid} ({command}) S {' '.join(['0'] * 18)} {ticks} 0 0\n")
+
+
+def mounted_at(root: Path, dev: int, ino: int, *points: str) -> None:
+    """/proc/self/mountinfo with the deleted namespace mounted at POINTS (escaped as the kernel does)."""
+    (root / "proc/self").mkdir(parents=True, exist_ok=True)
+    lines = ["22 1 0:21 / /run rw,nosuid - tmpfs tmpfs rw,mode=755"]
+    for i, point in enumerate(points):
+        escaped = point.replace(" ", "\\040")
+        lines.append(f"{600 + i} 22 {os.major(dev)}:{os.minor(dev)} net:[{ino}] {escaped} rw - nsfs nsfs rw")
+    (root / "proc/self/mountinfo").write_text("\n".join(lines) + "\n")
+
+
+def test_a_deleted_namespace_kept_by_a_mount_and_a_process_is_a_leftover(
+    root: Path, fp: FakeProcess, capsys: pytest.CaptureFixture[str]
+) -> None:
+    nginx_units(fp, netns_state="inactive", nginx_state="inactive", pid=0)
+    dev, ino = deleted_namespace(root, mounts=("/run/other tool/ns",))
+    mounted_at(root, dev, ino, "/run/other tool/ns")
+    held_by(root, 200, "sleep", started=500.0)  # before the deletion: stop could not see it
+    held_by(root, 201, "sleep child", started=1500.0)  # its child, after
+    code, status = status_json(capsys)
+    assert code == 1
+    (nginx,) = status["namespaces"]
+    assert nginx["running"] is False
+    assert nginx["problems"] == [
+        f"leftover: namespace nginx outlived its deletion (net:[{ino}]), kept by a mount at /run/other tool/ns: "
+        "umount /run/other tool/ns",
+        f"leftover: namespace nginx outlived its deletion (net:[{ino}]), kept by process 200 (sleep) in it: kill 200",
+        f"leftover: namespace nginx outlived its deletion (net:[{ino}]), kept by process 201 (sleep child) in it: "
+        "kill 201",
+    ]
+    assert nginx["kept"] == [
+        {"inode": ino, "mount": "/run/other tool/ns", "pid": None, "command": None},
+        {"inode": ino, "mount": None, "pid": 200, "command": "sleep"},
+        {"inode": ino, "mount": None, "pid": 201, "command": "sleep child"},
+    ]
+    nginx_units(fp, netns_state="inactive", nginx_state="inactive", pid=0)
+    assert main(["status"]) == 1
+    text = capsys.readouterr().out
+    assert text.startswith("nginx: stopped, 3 problems\n")
+    assert f"  problem         {nginx['problems'][1]}\n" in text
+
+
+def test_a_namespace_of_that_inode_born_after_the_deletion_is_not_a_leftover(
+    root: Path, fp: FakeProcess, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The kernel reuses a freed namespace's inode number: another tool's namespace may get it."""
+    nginx_units(fp, netns_state="inactive", nginx_state="inactive", pid=0)
+    dev, ino = deleted_namespace(root)  # nothing was left mounted at the deletion
+    mounted_at(root, dev, ino, "/run/docker/netns/c0ffee")
+    held_by(root, 300, "containerd-shim", started=2000.0)
+    code, status = status_json(capsys)
+    assert (code, status["namespaces"][0]["problems"], status["namespaces"][0]["kept"]) == (0, [], [])
+
+
+def test_a_deleted_namespace_of_a_removed_configuration_is_listed_too(
+    root: Path, fp: FakeProcess, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (root / "etc/netns/nginx/network/interfaces").unlink()
+    fp.register([*SHOW, "systemd-netns@nginx.service", "nginx.service"], stdout=show())
+    deleted_namespace(root)
+    held_by(root, 200, "sleep", started=5.0)
+    code, status = status_json(capsys, "nginx")
+    assert code == 1
+    assert [(ns["name"], ns["config"], [k["pid"] for k in ns["kept"]]) for ns in status["namespaces"]] == [
+        ("nginx", None, [200])
+    ]
+
+
+def test_what_a_plan_deletes_is_noted_with_the_mounts_left(root: Path) -> None:
+    from netns_helper import kept
+    from netns_helper.commands import MakeDirs, Plan, ReplaceFile, Run, Step
+    from netns_helper.executor import Executor
+    from netns_helper.facts import Paths
+    from netns_helper.iproute import netns_delete, query_links
+
+    paths = Paths(etc=f"{root}/etc", run=f"{root}/run", proc=f"{root}/proc")
+    (root / "run/netns/nginx").write_text("")
+    (root / "run/netns/web").write_text("")
+    plan = Plan("stop nginx", (Step(netns_delete("nginx")), Step(ReplaceFile("x", "")), Step(netns_delete("web"))))
+    assert kept.deleted_by(plan) == ["nginx", "web"]
+    assert kept.deleted_by(Plan("q", (Step(Run(query_links("nginx"))),))) == []
+    before = {name: kept.identity(paths, name) for name in ("nginx", "web")}
+    assert kept.notes_for(paths, {n: i for n, i in before.items() if i}) == []  # nothing deleted yet
+    os.link(root / "run/netns/nginx", root / "bound-elsewhere")  # the same inode, "mounted" elsewhere
+    (root / "run/netns/nginx").unlink()
+    dev, ino = before["nginx"] or (0, 0)
+    mounted_at(root, dev, ino, "/srv/ns")
+    actions = kept.notes_for(paths, {n: i for n, i in before.items() if i})
+    assert actions[0] == MakeDirs(f"{root}/run/netns-helper/stopped")
+    assert [type(a) for a in actions] == [MakeDirs, ReplaceFile]  # web is still there
+    for action in actions:
+        Executor(log=io.StringIO()).do(action)
+    (note,) = kept.read_notes(paths)
+    assert (note.netns, note.identity, note.mounts) == ("nginx", (dev, ino), ("/srv/ns",))
+    assert note.deleted > 0

@@ -57,9 +57,20 @@ class Host:
 
     scratch: Path
 
-    def nic(self, name: str, peer: str, peer_addr: str | None = None) -> None:
-        """A "NIC" NAME for the host, wired to PEER, which stays here (with PEER_ADDR) as the far end."""
-        sh("ip", "link", "add", name, "type", "veth", "peer", "name", peer)
+    def nic(self, name: str, peer: str, peer_addr: str | None = None, kind: str = "veth") -> None:
+        """A "NIC" NAME for the host, wired to PEER, which stays here (with PEER_ADDR) as the far end.
+
+        KIND veth: NAME is a veth end. macvlan: NAME is a macvlan (bridge mode) on a veth lower
+        link NAMEl, which stays on the host; a macvlan dies with a deleted namespace, a veth pair too.
+        """
+        if kind == "macvlan":
+            lower = f"{name}l"
+            sh("ip", "link", "add", lower, "type", "veth", "peer", "name", peer)
+            sh("ip", "link", "set", lower, "up")
+            sh("ip", "link", "add", "link", lower, "name", name, "type", "macvlan", "mode", "bridge")
+        else:
+            assert kind == "veth", kind
+            sh("ip", "link", "add", name, "type", "veth", "peer", "name", peer)
         sh("ip", "link", "set", peer, "up")
         if peer_addr:
             sh("ip", "addr", "add", peer_addr, "dev", peer)

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from .conftest import TOOL, Host, ipj, sh
+from .conftest import TOOL, Host, ipj, sh, wait_for
 from .test_core import NGINX
 
 RECORD = Path("/run/network/netns/nginx/netns-helper.json")
@@ -227,3 +227,71 @@ def test_a_new_activation_of_the_unit_rebuilds_what_an_earlier_one_left(host: Ho
     assert "exists already (stale?): stopping it first" in start("2222").stderr
     assert os.stat("/run/netns/nginx").st_ino != inode
     assert json.loads(RECORD.read_text())["invocation"] == "2222"
+
+
+def test_status_reports_a_namespace_a_mount_and_a_hidden_process_keep_after_stop(host: Host) -> None:
+    """After stop, another tool's bind mount of the namespace and a process stop could not see keep it alive.
+
+    The process is in a PID namespace of its own, and stop runs in another (with its own /proc):
+    neither sees the other, as `ip netns pids` would not. /run/netns stays a shared mount there
+    (--propagation unchanged), so stop's `ip netns delete` unmounts it here too.
+    """
+    host.nic("eth0", "peer0", "192.0.2.1/24")
+    host.configure("nginx", NGINX)
+    host.tool("start", "nginx")
+    Path("/run/other-tool").mkdir()
+    Path("/run/other-tool/ns").touch()
+    sh("mount", "--bind", "/run/netns/nginx", "/run/other-tool/ns")
+    holder = subprocess.Popen(
+        ["ip", "netns", "exec", "nginx", "unshare", "--pid", "--fork", "--mount-proc", "sleep", "600"]
+    )
+    try:
+        ino = os.stat("/run/netns/nginx").st_ino
+        wait_for(
+            lambda: any(_in_namespace(pid, ino) and _comm(pid) == "sleep" for pid in _pids()), timeout=30, what="sleep"
+        )
+        hidden = [TOOL, "stop", "nginx"]
+        sh("unshare", "--pid", "--fork", "--mount-proc", "--propagation", "unchanged", *map(str, hidden))
+        assert not os.path.exists("/run/netns/nginx")
+        assert "eth0" in _names()  # given back: only lo is left in the namespace kept alive
+        result = host.tool("status", "--json", check=False)
+        assert result.returncode == 1, result.stdout
+        (nginx,) = json.loads(result.stdout)["namespaces"]
+        sleeps = [pid for pid in _pids() if _in_namespace(pid, ino) and _comm(pid) == "sleep"]
+        assert [(k["mount"], k["pid"]) for k in nginx["kept"]] == [("/run/other-tool/ns", None)] + [
+            (None, pid) for pid in sorted(p for p in _pids() if _in_namespace(p, ino))
+        ]
+        assert sleeps and all(k["inode"] == ino for k in nginx["kept"])
+        assert nginx["problems"][0] == (
+            f"leftover: namespace nginx outlived its deletion (net:[{ino}]), kept by a mount at /run/other-tool/ns: "
+            "umount /run/other-tool/ns"
+        )
+        assert f"kept by process {sleeps[0]} (sleep) in it: kill {sleeps[0]}" in host.tool("status", check=False).stdout
+    finally:
+        holder.kill()
+        holder.wait()
+        for pid in _pids():
+            if _comm(pid) == "sleep":
+                sh("kill", "-9", str(pid), check=False)
+    sh("umount", "/run/other-tool/ns")
+    wait_for(lambda: not any(_in_namespace(pid, ino) for pid in _pids()), timeout=30, what="the holders' end")
+    result = host.tool("status", "--json", check=False)
+    assert json.loads(result.stdout)["namespaces"][0]["kept"] == [] and result.returncode == 0, result.stdout
+
+
+def _pids() -> list[int]:
+    return [int(p) for p in os.listdir("/proc") if p.isdigit()]
+
+
+def _in_namespace(pid: int, ino: int) -> bool:
+    try:
+        return os.stat(f"/proc/{pid}/ns/net").st_ino == ino
+    except OSError:
+        return False
+
+
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
