@@ -198,14 +198,35 @@ def test_dhcpv6_start_stop_cycles_leave_no_client_or_state(host: Host, server6: 
     assert Path("/run/dhclient6.eth0.pid").read_text() == ""  # the bind's empty mount point only
 
 
-def test_dhcpv6_without_dhclient_fails_and_undoes(host: Host, server6: Server, dhcpcd_only: None) -> None:
-    """ifupdown (0.8.41 to 0.8.44) runs only dhclient for `inet6 dhcp`: with dhcpcd alone, ifup fails."""
+def _ifup_plan(tmp_path: Path) -> dict[str, str]:
+    """What the real ifup would run (--no-act) for `inet6 dhcp` (eth0) and `inet6 auto` + `dhcp 1` (eth1)."""
+    path = tmp_path / "interfaces"
+    path.write_text("iface eth0 inet6 dhcp\niface eth1 inet6 auto\n  dhcp 1\n")
+    (tmp_path / "state").mkdir(exist_ok=True)
+    plans = {}
+    for dev in ("eth0", "eth1"):
+        proc = sh("ifup", "--no-act", "-i", str(path), f"--state-dir={tmp_path}/state", dev, check=False)
+        plans[dev] = proc.stdout + proc.stderr
+    return plans
+
+
+def test_ifupdown_runs_dhclient_for_dhcpv6(host: Host, tmp_path: Path) -> None:
+    plans = _ifup_plan(tmp_path)
+    assert "dhclient -6 " in plans["eth0"] and "dhclient -6 -1 -v -S " in plans["eth1"]
+
+
+def test_dhcpv6_without_dhclient_is_refused_before_anything_runs(host: Host, tmp_path: Path, dhcpcd_only: None) -> None:
+    """ifupdown (0.8.41 to 0.8.44) runs only dhclient for DHCPv6: with dhcpcd alone, ifup would fail."""
+    plans = _ifup_plan(tmp_path)
+    assert "No DHCPv6 client software found!" in plans["eth0"]
+    assert "dhclient" not in plans["eth1"] and "dhcpcd" not in plans["eth1"]  # `dhcp 1`: nothing runs
     Path("/etc/network/interfaces").write_text(HOST_FILE6)
-    host.configure("a", NS_DHCP6)
+    path = host.configure("a", NS_DHCP6)
     before = host.snapshot()
     proc = host.tool("start", "a", check=False)
-    assert proc.returncode != 0
-    assert "No DHCPv6 client software found!" in proc.stderr
+    message = f"{path}:5: error: eth0: ifupdown runs no DHCPv6 client but dhclient, and /sbin/dhclient is missing"
+    assert proc.returncode == 2 and proc.stderr.startswith(message), proc.stderr
+    assert host.tool("check", "a", check=False).stdout.startswith(message)
     assert host.snapshot() == before
     assert _client_pids("a") == set() and _client_pids(None) == set()
 

@@ -441,3 +441,26 @@ def test_a_nic_both_the_host_and_the_namespace_only_hot_plug_is_a_warning(root: 
         "the host takes it",
         f"{b}:1: error: hp1 is also brought up by the host (allow-hotplug at {host}:1)",
     ]
+
+
+def test_dhcpv6_without_dhclient(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ifupdown's inet6 methods run dhclient only (tests/netns/test_dhcp6.py shows ifup's own plan)."""
+    path = _ns(
+        root,
+        "a",
+        "auto eth0 eth1 eth2\niface eth0 inet6 dhcp\niface eth1 inet6 auto\n  dhcp 1\n"
+        "iface eth2 inet6 auto\n  dhcp 0\niface eth2 inet dhcp\n",
+    )
+    monkeypatch.setattr("netns_helper.rules.dhcp_clients", lambda: frozenset({"dhclient", "dhcpcd"}))
+    assert _check(root, None, HOST) == []
+    monkeypatch.setattr("netns_helper.rules.dhcp_clients", lambda: frozenset({"dhcpcd"}))
+    assert _check(root, None, HOST) == [
+        f"{path}:2: error: eth0: ifupdown runs no DHCPv6 client but dhclient, and /sbin/dhclient is missing: "
+        "ifup would fail ('No DHCPv6 client software found!') (hint: install isc-dhcp-client, or use `inet dhcp`, "
+        "whose dhcpcd does IPv6 too)",
+        f"{path}:4: warning: eth1: `dhcp 1` (stateless DHCPv6) runs only with dhclient, and /sbin/dhclient is "
+        "missing: ifup skips it (hint: install isc-dhcp-client)",
+    ]
+    with pytest.raises(Refused) as info:
+        start_check(load(Paths(etc=f"{root}/etc", run=f"{root}/run")), "a", lambda argv: pytest.fail(str(argv)))
+    assert str(info.value).startswith(f"{path}:2: error: eth0: ifupdown runs no DHCPv6 client but dhclient")
