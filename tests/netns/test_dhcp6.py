@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import Host, ipj, sh, wait_for
-from .test_dhcp import SUBNET6, V4_SERVICE, Server, _client_pids, _mac, _renews, serving
+from .test_dhcp import HOST_FILE, NS_DHCP, SUBNET6, V4_SERVICE, Server, _client_pids, _mac, _renews, serving
 from .test_dhcp import dhcpcd_only as dhcpcd_only  # a fixture of this module too
 
 # Stateful DHCPv6 (the RA's M flag, no SLAAC), with the namespace's DNS server.
@@ -33,28 +33,10 @@ V6_SERVICE = (f"--dhcp-range={SUBNET6}::100,{SUBNET6}::1ff,64,2m", f"--dhcp-opti
 # SLAAC (the RA's A flag) with stateless DHCPv6 for the other settings (the O flag).
 SLAAC_SERVICE = (f"--dhcp-range={SUBNET6}::,ra-stateless,64,2m", f"--dhcp-option=option6:dns-server,[{DNS6}]", *RA)
 
-NS_DHCP6 = """\
-auto lo
-iface lo inet loopback
-
-auto eth0
-iface eth0 inet6 dhcp
-"""
-HOST_FILE6 = """\
-auto lo
-iface lo inet loopback
-
-link-netns a ha eth0
-link-netns b hb eth0
-iface ha inet manual
-    pre-up ip link set dev ha master dhcpbr
-    up ip link set dev ha up
-iface hb inet manual
-    pre-up ip link set dev hb master dhcpbr
-    up ip link set dev hb up
-
-iface eth0 inet6 dhcp
-"""
+NS_DHCP6 = NS_DHCP.replace("inet dhcp", "inet6 dhcp")
+# The host file of test_dhcp.py, with the host's own eth0 on DHCPv6.
+HOST_FILE6 = HOST_FILE.replace("iface eth0 inet dhcp", "iface eth0 inet6 dhcp")
+assert HOST_FILE6 != HOST_FILE and NS_DHCP6 != NS_DHCP
 
 
 @pytest.fixture
@@ -139,7 +121,7 @@ def test_dhcpv6_clients_of_same_named_interfaces_are_their_own(host: Host, serve
     duid = {name: lease[0] for name, lease in leases.items()}
     assert len(set(duid.values())) == 3, duid
     # The server saw three clients, each with its own address.
-    assert {(addr[name], duid[name]) for name in clients} <= _replies(server6)
+    wait_for(lambda: {(addr[name], duid[name]) for name in clients} <= _replies(server6), what="three clients' replies")
     pid_files = {
         "a": "/run/network/netns/a/dhcp/dhclient6.eth0.pid",
         "b": "/run/network/netns/b/dhcp/dhclient6.eth0.pid",
@@ -148,15 +130,14 @@ def test_dhcpv6_clients_of_same_named_interfaces_are_their_own(host: Host, serve
     assert {name: {Path(path).read_text().strip()} for name, path in pid_files.items()} == clients
     assert f"nameserver {DNS6}" in Path("/etc/netns/b/resolv.conf").read_text()
 
-    b_lease = Path(lease_files["b"]).read_text()
     host.tool("stop", "a")
     # a's client released its own lease and ended; b's and the host's still run, with their leases.
-    assert duid["a"] in _released(server6)
+    wait_for(lambda: duid["a"] in _released(server6), what="a's Release in the server's log")
     assert not _released(server6) & {duid["b"], duid["host"]}
     assert _client_pids("a") == set()
     assert _client_pids("b") == clients["b"] and _client_pids(None) == clients["host"] and _alive(clients["b"])
     assert Path(pid_files["host"]).read_text().strip() == clients["host"].pop()
-    assert Path(lease_files["b"]).read_text() == b_lease
+    assert _lease6(lease_files["b"]) == leases["b"]  # a renewal (after a minute) would keep both
     assert _addresses6("b") == [addr["b"]] and _addresses6(None) == [addr["host"]]
 
     # A restart asks again as the same client (a's DUID, from its private lease file) and gets its
@@ -164,7 +145,7 @@ def test_dhcpv6_clients_of_same_named_interfaces_are_their_own(host: Host, serve
     host.tool("start", "a")
     wait_for(lambda: addr["a"] in _addresses6("a"), timeout=20, what="a's address again")
     assert _lease6(lease_files["a"])[0] == duid["a"]
-    assert {(a, duid["a"]) for a in _addresses6("a")} <= _replies(server6)
+    wait_for(lambda: {(a, duid["a"]) for a in _addresses6("a")} <= _replies(server6), what="replies to a's DUID")
     host.tool("stop", "a")
     host.tool("stop", "b")
     assert _client_pids("b") == set() and not _released(server6) & {duid["host"]}
@@ -236,9 +217,6 @@ def dual_stack(host: Host) -> Iterator[Server]:
     yield from serving(host, (*V4_SERVICE, *V6_SERVICE))
 
 
-NS_DHCP = NS_DHCP6.replace("inet6 dhcp", "inet dhcp")
-
-
 def test_dhcpcd_ipv6_of_two_namespaces_is_their_own(host: Host, dual_stack: Server, dhcpcd_only: None) -> None:
     """dhcpcd, which ifupdown runs for `inet dhcp`, does IPv6 too (RA, DHCPv6): with its own DUID."""
     Path("/etc/network/interfaces").write_text(HOST_FILE6)
@@ -255,7 +233,7 @@ def test_dhcpcd_ipv6_of_two_namespaces_is_their_own(host: Host, dual_stack: Serv
     assert addr["a"] != addr["b"]
     duid = {name: Path(f"/var/lib/netns-helper/{name}/dhcpcd/duid").read_text().strip() for name in ("a", "b")}
     assert duid["a"] != duid["b"], duid
-    assert {(addr[name], duid[name]) for name in ("a", "b")} <= _replies(server)
+    wait_for(lambda: {(addr[n], duid[n]) for n in ("a", "b")} <= _replies(server), what="replies to both DUIDs")
     assert not os.path.exists("/var/lib/dhcpcd/duid")
     assert _unchanged(ra_before)
     host.tool("stop", "a")
