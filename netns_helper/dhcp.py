@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from .errors import ERROR, WARNING, Problem
 from .interfaces import Interfaces
 from .values import value
 
@@ -37,8 +38,12 @@ class Client:
 
 
 DHCLIENT_HOOK_DIRS = ("dhclient-enter-hooks.d", "dhclient-exit-hooks.d")
+# The only DHCPv6 client of ifupdown's inet6 methods (dhclient -6).
+DHCLIENT = Client(
+    "dhclient", "/sbin/dhclient", ("dhcp",), (), ("dhclient.{}.pid", "dhclient6.{}.pid"), DHCLIENT_HOOK_DIRS
+)
 CLIENTS = (
-    Client("dhclient", "/sbin/dhclient", ("dhcp",), (), ("dhclient.{}.pid", "dhclient6.{}.pid"), DHCLIENT_HOOK_DIRS),
+    DHCLIENT,
     Client("dhcpcd", "/sbin/dhcpcd", ("dhcpcd",), ("dhcpcd",), ()),
     Client("udhcpc", "/sbin/udhcpc", (), (), ("udhcpc.{}.pid",)),
 )
@@ -65,6 +70,42 @@ class Bind:
 def dhcp_interfaces(config: Interfaces) -> tuple[str, ...]:
     """Interfaces of CONFIG for which ifupdown runs a DHCP client."""
     return tuple(dict.fromkeys(i.name for i in config.ifaces if (i.family, i.method) in _DHCP_METHODS))
+
+
+def dhcpv6_problems(config: Interfaces, clients: frozenset[str]) -> list[Problem]:
+    """What ifupdown (0.8.41 to 0.8.44) does with CONFIG's DHCPv6 when dhclient is not among CLIENTS.
+
+    Its inet6 methods run dhclient -6 only: `inet6 dhcp` fails in ifup, and `dhcp 1` of `inet6 auto`
+    (the stateless client, for DNS) is silently skipped. dhcpcd, which `inet dhcp` runs, does IPv6 itself.
+    """
+    if DHCLIENT.name in clients:
+        return []
+    found = []
+    for iface in config.ifaces:
+        if iface.family != "inet6":
+            continue
+        if iface.method == "dhcp":
+            found.append(
+                Problem(
+                    ERROR,
+                    f"{iface.name}: ifupdown runs no DHCPv6 client but dhclient, and {DHCLIENT.binary} is missing: "
+                    "ifup would fail ('No DHCPv6 client software found!') (hint: install isc-dhcp-client, or use "
+                    "`inet dhcp`, whose dhcpcd does IPv6 too)",
+                    str(iface.loc),
+                )
+            )
+        elif iface.method == "auto":
+            found += [
+                Problem(
+                    WARNING,
+                    f"{iface.name}: `dhcp 1` (stateless DHCPv6) runs only with dhclient, and {DHCLIENT.binary} is "
+                    "missing: ifup skips it (hint: install isc-dhcp-client)",
+                    str(opt.loc),
+                )
+                for opt in iface.values("dhcp")
+                if opt.value == "1"
+            ]
+    return found
 
 
 def interfaces_of_pid_files(names: frozenset[str]) -> tuple[str, ...]:

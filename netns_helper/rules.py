@@ -18,9 +18,10 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 
 from . import hostnet, ipjson, iproute, record
+from .dhcp import dhcpv6_problems
 from .errors import ERROR, WARNING, ConfigError, Loc, Problem
 from .executor import CommandFailed, query_all
-from .facts import HOOK_DIRS, Facts, Paths, list_namespaces
+from .facts import HOOK_DIRS, Facts, Paths, dhcp_clients, list_namespaces
 from .ifupdown import check_defined, check_iface
 from .interfaces import Interfaces, parse_file
 from .ipjson import Link
@@ -343,6 +344,8 @@ def _check_namespace(
         )
     for iface in config.ifaces:
         problems += [Problem.of(error) for error in check_iface(iface)]
+    if any(iface.family == "inet6" for iface in config.ifaces):
+        problems += dhcpv6_problems(config, dhcp_clients())
     for link in config.links:
         problems.append(
             Problem(WARNING, "link-netns belongs in the host's /etc/network/interfaces: ignored here", str(link.loc))

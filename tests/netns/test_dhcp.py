@@ -18,6 +18,7 @@ import pytest
 from .conftest import Host, ipj, sh, wait_for
 
 SUBNET = "10.77.0"
+SUBNET6 = "fd77"  # fd77::/64, for the DHCPv6 and RA tests (test_dhcp6.py)
 DNS = "10.77.0.53"
 # Renewal (option 58) and rebinding (59) times in seconds: renewals show within seconds.
 T1, T2 = 2, 4
@@ -32,14 +33,23 @@ iface eth0 inet dhcp
 CLIENT_PATHS = ("/run/dhclient.eth0.pid", "/run/dhcpcd", "/var/lib/dhcp", "/var/lib/dhcpcd")
 
 
+# dnsmasq's DHCPv4 service: short leases, renewals within seconds, the namespace's DNS server.
+V4_SERVICE = (
+    f"--dhcp-range={SUBNET}.10,{SUBNET}.99,2m", f"--dhcp-option=58,{T1}", f"--dhcp-option=59,{T2}",
+    f"--dhcp-option=6,{DNS}",
+)  # fmt: skip
+
+
 class Server:
     """dnsmasq in namespace `dhcpsrv`, serving bridge `dhcpbr` of the host; its log is the witness."""
 
-    def __init__(self, scratch: Path) -> None:
+    def __init__(self, scratch: Path, service: tuple[str, ...] = V4_SERVICE) -> None:
         self.log = scratch / "dnsmasq.log"
         self.peer = 0
         sh("ip", "netns", "add", "dhcpsrv")
         sh("ip", "link", "add", "dhcpbr", "type", "bridge")
+        # The host only bridges: it takes no route from the server's router advertisements.
+        sh("sysctl", "-q", "-w", "net.ipv6.conf.dhcpbr.accept_ra=0")
         sh("ip", "link", "set", "dhcpbr", "up")
         sh(
             "ip",
@@ -58,11 +68,11 @@ class Server:
         )
         sh("ip", "link", "set", "srvport", "up")
         sh("ip", "-n", "dhcpsrv", "addr", "add", f"{SUBNET}.1/24", "dev", "srv0")
+        sh("ip", "-n", "dhcpsrv", "addr", "add", f"{SUBNET6}::1/64", "dev", "srv0", "nodad")
         sh("ip", "-n", "dhcpsrv", "link", "set", "srv0", "up")
         sh(
             "ip", "netns", "exec", "dhcpsrv", "dnsmasq", "--conf-file=/dev/null", "--port=0", "--user=root",
-            "--interface=srv0", "--bind-interfaces", f"--dhcp-range={SUBNET}.10,{SUBNET}.99,2m",
-            f"--dhcp-option=58,{T1}", f"--dhcp-option=59,{T2}", f"--dhcp-option=6,{DNS}",
+            "--interface=srv0", "--bind-interfaces", *service,
             f"--dhcp-leasefile={scratch}/dnsmasq.leases", f"--pid-file={scratch}/dnsmasq.pid",
             "--log-dhcp", f"--log-facility={self.log}",
         )  # fmt: skip
@@ -79,17 +89,21 @@ class Server:
         return len(re.findall(rf"DHCPACK\(srv0\) \S+ {mac}", self.log.read_text()))
 
 
-@pytest.fixture
-def server(host: Host) -> Iterator[Server]:
-    server = Server(host.scratch)
+def serving(host: Host, service: tuple[str, ...] = V4_SERVICE) -> Iterator[Server]:
+    """The server for a test; then ends it and the host's own clients (the host fixture the rest)."""
+    server = Server(host.scratch, service)
     try:
         yield server
     finally:
-        # The host's own client, and the server's namespace (the host fixture ends what is in it).
-        for pid_file in ("/run/dhclient.eth0.pid",):
+        for pid_file in ("/run/dhclient.eth0.pid", "/run/dhclient6.eth0.pid"):
             if Path(pid_file).exists() and Path(pid_file).read_text().strip():
                 sh("kill", Path(pid_file).read_text().strip(), check=False)
         sh("pkill", "-F", f"{host.scratch}/dnsmasq.pid", check=False)
+
+
+@pytest.fixture
+def server(host: Host) -> Iterator[Server]:
+    yield from serving(host)
 
 
 def _renews(server: Server, mac: str) -> None:

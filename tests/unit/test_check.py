@@ -459,3 +459,26 @@ def test_the_destinations_of_a_service_whose_start_finished_are_not_judged_again
     clash = f"{xfrm.parent}/xfrm:1: error: namespace vpn already has an interface named ipsec0"
     assert _check(root, None, running) == _check(root, ["gw"], running) == [clash]
     assert _check(root, ["vpn"], running) == []  # its own start has nothing against it
+
+
+def test_dhcpv6_without_dhclient(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ifupdown's inet6 methods run dhclient only (tests/netns/test_dhcp6.py shows ifup's own plan)."""
+    path = _ns(
+        root,
+        "a",
+        "auto eth0 eth1 eth2\niface eth0 inet6 dhcp\niface eth1 inet6 auto\n  dhcp 1\n"
+        "iface eth2 inet6 auto\n  dhcp 0\niface eth2 inet dhcp\n",
+    )
+    monkeypatch.setattr("netns_helper.rules.dhcp_clients", lambda: frozenset({"dhclient", "dhcpcd"}))
+    assert _check(root, None, HOST) == []
+    monkeypatch.setattr("netns_helper.rules.dhcp_clients", lambda: frozenset({"dhcpcd"}))
+    assert _check(root, None, HOST) == [
+        f"{path}:2: error: eth0: ifupdown runs no DHCPv6 client but dhclient, and /sbin/dhclient is missing: "
+        "ifup would fail ('No DHCPv6 client software found!') (hint: install isc-dhcp-client, or use `inet dhcp`, "
+        "whose dhcpcd does IPv6 too)",
+        f"{path}:4: warning: eth1: `dhcp 1` (stateless DHCPv6) runs only with dhclient, and /sbin/dhclient is "
+        "missing: ifup skips it (hint: install isc-dhcp-client)",
+    ]
+    with pytest.raises(Refused) as info:
+        start_check(load(Paths(etc=f"{root}/etc", run=f"{root}/run")), "a", lambda argv: pytest.fail(str(argv)))
+    assert str(info.value).startswith(f"{path}:2: error: eth0: ifupdown runs no DHCPv6 client but dhclient")
