@@ -1,5 +1,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Start, stop and reload of a namespace: configuration + facts -> checks -> plan -> run, under its lock."""
+"""Start, stop and reload of a namespace: configuration + facts -> checks -> plan -> run, under its lock.
+
+The rule set (rules.py, and hostnet.py with it) is imported where start and reload judge with
+it: stop, which must work whatever the configuration says, does not pay for it at start-up.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import args, facts, interfaces, iproute, links, lock, planner, rules
+from . import args, facts, interfaces, iproute, links, lock, planner
 from .commands import Plan
 from .errors import ERROR, EXIT_CONFIG, EXIT_FAILED, WARNING, ConfigError, Problem
 from .executor import Executor
@@ -32,6 +36,8 @@ class Refused(Exception):
 
 def _judge(problems: list[Problem], command: str = "start") -> None:
     """Start's verdict on the rules' problems: warnings go to stderr, any error refuses."""
+    from . import rules
+
     found = rules.ordered(problems)
     sys.stderr.write("".join(f"{p}\n" for p in found if p.severity == WARNING))
     errors = [p for p in found if p.severity == ERROR]
@@ -44,6 +50,8 @@ def start_check(world: World, name: str, query: facts.Query) -> facts.Facts:
 
     Parse errors are raised as they are, and the file rules judged, before any process runs.
     """
+    from . import rules
+
     require_config(world.paths, name)
     for parse_errors in (world.config_errors.get(name, ()), world.host_blocking({name})):
         if parse_errors:
@@ -134,8 +142,10 @@ def _stop_world(paths: facts.Paths, name: str) -> World:
 def plan(command: str, name: str, paths: facts.Paths, executor: Executor, locks: contextlib.ExitStack | None) -> Plan:
     """The plan; with LOCKS, destination namespaces are locked too (after NAME: never the reverse)."""
     check_netns_name(name)
-    world = rules.start_world(paths, name) if command == "start" else _stop_world(paths, name)
     if command == "start":
+        from . import rules
+
+        world = rules.start_world(paths, name)
         live = start_check(world, name, executor.query)
         config, host, inside = world.configs[name], world.host, world.insides.get(name)
         wireguard = world.wireguard.get(name, ())
@@ -147,6 +157,7 @@ def plan(command: str, name: str, paths: facts.Paths, executor: Executor, locks:
         return xfrm_planner.plan_start_service(
             name, config, live, paths, host, dests, wireguard=wireguard, inside=inside
         )
+    world = _stop_world(paths, name)
     stop_config = _stop_config(world, name)
     host = host_or_warn(world)
     try:
@@ -189,6 +200,8 @@ def reload(ctx: Context, opts: args.Args) -> int:
     if netns not in facts.list_namespaces(ctx.paths):
         sys.stderr.write(f"{PROG}: namespace {netns} is not running: nothing to reload\n")
         return EXIT_FAILED
+    from . import rules
+
     world = load(ctx.paths)
     if all(item.dest_netns != netns for items in world.xfrms.values() for item in items):
         require_config(ctx.paths, netns)  # a namespace of ours: configured, or an XFRM destination
