@@ -134,8 +134,8 @@ def _dests(
 
 
 def _stop_world(paths: facts.Paths, name: str) -> World:
-    """What stop NAME reads: its own file and, for an IPsec gateway, every file (its destinations)."""
-    world = load(paths, keep=lambda other, _data: other == name)
+    """What stop NAME reads: its own files and, for an IPsec gateway, every file (its destinations)."""
+    world = load(paths, only=name)
     return load(paths) if world.xfrms.get(name) or world.xfrm_errors.get(name) else world
 
 
