@@ -86,7 +86,7 @@ def _stop_facts(
 ) -> facts.Facts:
     # The host's links matter to stop only to delete the host ends of veth pairs.
     need_host_links = bool(links.veths(name, config, host))
-    return facts.gather(paths, name, executor.query, host_links=need_host_links)
+    return facts.gather(paths, name, executor.query, host_links=need_host_links, start=False)
 
 
 def _dests(
