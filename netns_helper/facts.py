@@ -291,14 +291,16 @@ def _entries(path: str) -> frozenset[str] | None:
         return None
 
 
-def gather(paths: Paths, netns: str, query: Query, host_links: bool = True) -> Facts:
+def gather(paths: Paths, netns: str, query: Query, host_links: bool = True, start: bool = True) -> Facts:
     """Everything the planner needs to plan start (or, without HOST_LINKS, stop) of NETNS.
 
     The host's links are read anyway when NETNS's record has veth pairs (stop deletes their host ends).
+    Without START (a stop), what only start plans with is not read: the host's hooks and the
+    namespace's mirrors of them, the dhclient hooks it copies.
     """
     namespaces = list_namespaces(paths)
     exists = netns in namespaces
-    hooks = host_hooks(paths)
+    hooks = host_hooks(paths) if start else ()
     clients = dhcp_clients()
     record = read(paths.state_dir(netns), netns) if exists else None
     return Facts(
@@ -306,12 +308,12 @@ def gather(paths: Paths, netns: str, query: Query, host_links: bool = True) -> F
         host_links=ipjson.links(query(iproute.query_links())) if host_links or (record and record.veths) else {},
         ns_links=ipjson.links(query(iproute.query_links(netns))) if exists else {},
         host_hooks=hooks,
-        ns_hook_entries=ns_hook_entries(paths, netns, hooks),
-        mirrors=mirror_record(paths, netns),
+        ns_hook_entries=ns_hook_entries(paths, netns, hooks) if start else {},
+        mirrors=mirror_record(paths, netns) if start else {},
         resolv_conf_exists=os.path.lexists(f"{paths.netns_etc(netns)}/resolv.conf"),
         state_dir_exists=os.path.isdir(paths.state_dir(netns)),
         dhcp_clients=clients,
-        dhcp_hooks=dhcp_hooks(paths) if "dhclient" in clients else (),
+        dhcp_hooks=dhcp_hooks(paths) if start and "dhclient" in clients else (),
         dhcp_run_entries=_entries(paths.dhcp_run_dir(netns)),
         record=record,
         invocation=os.environ.get("INVOCATION_ID") or None,

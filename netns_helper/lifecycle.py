@@ -1,5 +1,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Start, stop and reload of a namespace: configuration + facts -> checks -> plan -> run, under its lock."""
+"""Start, stop and reload of a namespace: configuration + facts -> checks -> plan -> run, under its lock.
+
+The rule set (rules.py, and hostnet.py with it) is imported where start and reload judge with
+it: stop, which must work whatever the configuration says, does not pay for it at start-up.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import args, facts, interfaces, iproute, kept, links, lock, planner, rules
+from . import args, facts, interfaces, iproute, kept, links, lock, planner
 from .commands import Plan
 from .errors import ERROR, EXIT_CONFIG, EXIT_FAILED, WARNING, ConfigError, Problem
 from .executor import CommandFailed, Executor
@@ -32,6 +36,8 @@ class Refused(Exception):
 
 def _judge(problems: list[Problem], command: str = "start") -> None:
     """Start's verdict on the rules' problems: warnings go to stderr, any error refuses."""
+    from . import rules
+
     found = rules.ordered(problems)
     sys.stderr.write("".join(f"{p}\n" for p in found if p.severity == WARNING))
     errors = [p for p in found if p.severity == ERROR]
@@ -47,6 +53,8 @@ def start_check(
 
     Parse errors are raised as they are, and the file rules judged, before any process runs.
     """
+    from . import rules
+
     require_config(world.paths, name)
     for parse_errors in (world.config_errors.get(name, ()), world.host_blocking(rules.with_dests(world, {name}))):
         if parse_errors:
@@ -83,7 +91,7 @@ def _stop_facts(
 ) -> facts.Facts:
     # The host's links matter to stop only to delete the host ends of veth pairs.
     need_host_links = bool(links.veths(name, config, host))
-    return facts.gather(paths, name, executor.query, host_links=need_host_links)
+    return facts.gather(paths, name, executor.query, host_links=need_host_links, start=False)
 
 
 def _lock_dests(world: World, service: str, locks: contextlib.ExitStack | None) -> tuple[str, ...]:
@@ -137,16 +145,18 @@ def _dests(
 
 
 def _stop_world(paths: facts.Paths, name: str) -> World:
-    """What stop NAME reads: its own file and, for an IPsec gateway, every file (its destinations)."""
-    world = load(paths, keep=lambda other, _data: other == name)
+    """What stop NAME reads: its own files and, for an IPsec gateway, every file (its destinations)."""
+    world = load(paths, only=name)
     return load(paths) if world.xfrms.get(name) or world.xfrm_errors.get(name) else world
 
 
 def plan(command: str, name: str, paths: facts.Paths, executor: Executor, locks: contextlib.ExitStack | None) -> Plan:
     """The plan; with LOCKS, destination namespaces are locked too (after NAME: never the reverse)."""
     check_netns_name(name)
-    world = rules.start_world(paths, name) if command == "start" else _stop_world(paths, name)
     if command == "start":
+        from . import rules
+
+        world = rules.start_world(paths, name)
         live, dest_facts = start_check(world, name, executor.query, locks)
         config, host, inside = world.configs[name], world.host, world.insides.get(name)
         wireguard = world.wireguard.get(name, ())
@@ -158,6 +168,7 @@ def plan(command: str, name: str, paths: facts.Paths, executor: Executor, locks:
         return xfrm_planner.plan_start_service(
             name, config, live, paths, host, dests, wireguard=wireguard, inside=inside
         )
+    world = _stop_world(paths, name)
     stop_config = _stop_config(world, name)
     host = host_or_warn(world)
     try:
@@ -217,6 +228,8 @@ def reload(ctx: Context, opts: args.Args) -> int:
     if netns not in facts.list_namespaces(ctx.paths):
         sys.stderr.write(f"{PROG}: namespace {netns} is not running: nothing to reload\n")
         return EXIT_FAILED
+    from . import rules
+
     world = load(ctx.paths)
     if all(item.dest_netns != netns for items in world.xfrms.values() for item in items):
         require_config(ctx.paths, netns)  # a namespace of ours: configured, or an XFRM destination

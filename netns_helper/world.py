@@ -94,7 +94,7 @@ class World:
     # ask of their kernel, and the errors in those files that need no process to find.
     insides: Mapping[str, Inside] = field(default_factory=dict)
     inside_errors: Mapping[str, tuple[ConfigError, ...]] = field(default_factory=dict)
-    skipped: tuple[str, ...] = ()  # namespaces whose interfaces file was not parsed (`load`'s KEEP)
+    skipped: tuple[str, ...] = ()  # namespaces whose interfaces file was not parsed (`load`'s KEEP, ONLY)
 
     def config(self, name: str) -> Interfaces | None:
         """NAME's configuration when it parsed without an error."""
@@ -135,13 +135,16 @@ def load(
     paths: Paths,
     keep: Callable[[str, bytes], bool] | None = None,
     parsed: tuple[str, Interfaces, list[ConfigError]] | None = None,
+    only: str | None = None,
 ) -> World:
     """Find and parse every configuration file once.
 
     With KEEP, a namespace's interfaces file is parsed only when KEEP(name, the file's bytes) is
     true; the others are in `skipped`, neither in `configs` nor in `config_errors`. A file that
     cannot be read is parsed (its error is the parser's to report). PARSED is (name, its
-    interfaces file as parsed already, that parse's errors): not parsed again.
+    interfaces file as parsed already, that parse's errors): not parsed again. With ONLY, that
+    namespace's files alone are read (none of another's: its interfaces, xfrm and WireGuard
+    files); the others are in `skipped`.
     """
     names, bad = netns_dirs(paths)
     host = None
@@ -157,6 +160,9 @@ def load(
     wireguard_errors: dict[str, tuple[ConfigError, ...]] = {}
     skipped: list[str] = []
     for name in names:
+        if only is not None and name != only:
+            skipped.append(name)
+            continue
         path = paths.netns_interfaces(name)
         if keep is not None and os.path.exists(path):
             data = _peek(path)

@@ -2,8 +2,10 @@
 """`make bench`: start/stop timings in the sandbox, next to the same plan run by sh.
 
 Run inside tests/sandbox only. Prints a table of medians; targets are in the last column.
-BENCH_SECTIONS=scale (or nginx, xfrm; comma-separated) runs only those; BENCH_TOOL=PATH times
-another tree's bin/netns-helper, for an A/B comparison.
+BENCH_SECTIONS=scale (or nginx, xfrm, boot: the scale section's starts and stops at once only;
+comma-separated) runs only those; BENCH_TOOL=PATH times another tree's bin/netns-helper, for an
+A/B comparison; BENCH_BASE=PATH times another tree's bin/netns-helper in the same rounds of the
+starts and stops at once as this one, in alternation (an A/B that a change of load hits alike).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 TOOL = os.environ.get("BENCH_TOOL", str(REPO / "bin" / "netns-helper"))  # another tree's, for A/B
 RUNS = int(os.environ.get("BENCH_RUNS", "15"))
+BASE = os.environ.get("BENCH_BASE")  # another tree's, timed in the same rounds (scale, boot)
 
 
 def run(*argv: str) -> None:
@@ -47,8 +50,8 @@ def main() -> int:
         sys.exit("bench: run it through tests/sandbox (make bench)")
     if "nginx" in SECTIONS:
         nginx()
-    if "scale" in SECTIONS:
-        scale()
+    if "scale" in SECTIONS or "boot" in SECTIONS:
+        scale(boot_only="scale" not in SECTIONS)
         print()
     if "xfrm" in SECTIONS:
         xfrm_routes()
@@ -191,9 +194,11 @@ def load() -> str:
     return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def scale() -> None:
+def scale(boot_only: bool = False) -> None:
     """Issue 15: concurrent starts and stops next to their sh plans, planning cost, status at 100."""
     print(f"scale: best of {ROUNDS} rounds (wall; CPU is the processes' user + system time), ms; {load()}")
+    if BASE:
+        print(f"(base: {BASE}, in the same rounds)")
     print(f"{'case':<34} {'tool':>8} {'cpu':>7} {'sh plans':>9} {'cpu':>7}  {'target':<24} met")
 
     def row(case: str, tool: tuple[float, float], shell: tuple[float, float] | None, target: str, met: bool) -> None:
@@ -203,7 +208,7 @@ def scale() -> None:
     # Planning: --print-commands start of one namespace, with 1, 40 and 200 configured.
     nics(40)
     plan_cost = {}
-    for count in (1, 40, 200):
+    for count in () if boot_only else (1, 40, 200):
         configure(count)
         plan_cost[count] = timed([TOOL, "--print-commands", "start", "ns1"])
     for count, cost in plan_cost.items():
@@ -228,15 +233,22 @@ def scale() -> None:
             stop = subprocess.run([TOOL, "--print-commands", "stop", ns], check=True, capture_output=True, text=True)
             Path(f"/run/stop-{ns}.sh").write_text(stop.stdout)
         at_once([[TOOL, "stop", ns] for ns in names])
-        samples: dict[str, list[tuple[float, float]]] = {"start": [], "start sh": [], "stop": [], "stop sh": []}
-        for _ in range(ROUNDS):  # in alternation, so that a change of load hits both
-            samples["start"].append(at_once([[TOOL, "start", ns] for ns in names]))
-            samples["stop"].append(at_once([[TOOL, "stop", ns] for ns in names]))
-            samples["start sh"].append(at_once([["sh", f"/run/start-{ns}.sh"] for ns in names]))
-            samples["stop sh"].append(at_once([["sh", f"/run/stop-{ns}.sh"] for ns in names]))
-        for what in ("start", "stop"):
-            tool, shell = best(samples[what]), best(samples[f"{what} sh"])
-            row(f"{what}, {n} at once", tool, shell, f"<= 1.5x sh ({1.5 * shell[0]:.0f})", tool[0] <= 1.5 * shell[0])
+        tools = {"": TOOL, " (base)": BASE} if BASE else {"": TOOL}
+        samples: dict[str, list[tuple[float, float]]] = {}
+        for _ in range(ROUNDS):  # in alternation, so that a change of load hits them all
+            for key, tool_path in tools.items():
+                samples.setdefault(f"start{key}", []).append(at_once([[tool_path, "start", ns] for ns in names]))
+                samples.setdefault(f"stop{key}", []).append(at_once([[tool_path, "stop", ns] for ns in names]))
+            samples.setdefault("start sh", []).append(at_once([["sh", f"/run/start-{ns}.sh"] for ns in names]))
+            samples.setdefault("stop sh", []).append(at_once([["sh", f"/run/stop-{ns}.sh"] for ns in names]))
+        for key in tools:
+            for what in ("start", "stop"):
+                tool, shell = best(samples[f"{what}{key}"]), best(samples[f"{what} sh"])
+                target, met = f"<= 1.5x sh ({1.5 * shell[0]:.0f})", tool[0] <= 1.5 * shell[0]
+                row(f"{what}, {n} at once{key}", tool, shell, target, met)
+    if boot_only:
+        print(f"({load()})")
+        return
 
     os.makedirs("/run/metrics", exist_ok=True)
     reads = {

@@ -156,3 +156,25 @@ def test_wireguard_namespaces_are_judged_with_each_others_files(tmp_path: Path, 
     assert "peer" in world.configs and len(world.skipped) == 4
     assert rules.file_problems(world, {"web"}) == everything
     assert any("ListenPort 51820 is also that of" in p.message for p in everything) == (not birth)
+
+
+def test_stop_reads_its_own_files_only_and_an_ipsec_gateways_every_file(tmp_path: Path) -> None:
+    """Stop judges nothing across namespaces: another's files, broken or not, are not read."""
+    from netns_helper.lifecycle import _stop_world
+
+    files = {
+        **_many(200),
+        "etc/netns/ns7/network/interfaces": "auto eth1\n  address 1\n",  # broken
+        "etc/netns/ns8/network/xfrm": "[ipsec0]\nIfId=x\n",  # broken
+        "etc/netns/web/network/interfaces.d/eth2": "auto eth2\niface eth2 inet manual\n",
+        "etc/netns/web/network/interfaces": WEB + "source interfaces.d/*\n",
+    }
+    paths = _tree(tmp_path, files)
+    world = _stop_world(paths, "web")
+    assert list(world.configs) == ["web"] and len(world.skipped) == 200
+    assert [i.name for i in world.configs["web"].ifaces] == ["lo", "eth1", "eth2"]
+    assert (world.config_errors, world.xfrms, world.xfrm_errors) == ({}, {}, {})
+    (tmp_path / "etc/netns/web/network/xfrm").write_text("[ipsec0]\nIfId=17\nDestNetNS=ns3\nPrefixes=10.1.0.0/24\n")
+    world = _stop_world(paths, "web")
+    assert world.skipped == () and "ns7" in world.config_errors and "ns8" in world.xfrm_errors
+    assert [x.dest_netns for x in world.xfrms["web"]] == ["ns3"]
