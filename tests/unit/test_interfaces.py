@@ -10,16 +10,7 @@ import pytest
 
 from netns_helper.errors import ConfigError, Loc
 from netns_helper.interfaces import parse_file, parse_text
-
-SPEC_NGINX = """\
-auto lo
-iface lo inet loopback
-
-auto eth0
-iface eth0 inet static
-   address 192.0.2.2/24
-   gateway 192.0.2.1
-"""
+from tests.examples import SPEC_NGINX
 
 
 def test_spec_nginx_example() -> None:
@@ -28,8 +19,8 @@ def test_spec_nginx_example() -> None:
     (eth0,) = cfg.iface("eth0")
     assert (eth0.family, eth0.method) == ("inet", "static")
     assert [(o.name, o.value) for o in eth0.options] == [("address", "192.0.2.2/24"), ("gateway", "192.0.2.1")]
-    assert eth0.loc == Loc("/etc/netns/nginx/network/interfaces", 5)
-    assert eth0.options[1].loc.line == 7
+    assert eth0.loc == Loc("/etc/netns/nginx/network/interfaces", 7)
+    assert eth0.options[1].loc.line == 9
 
 
 def test_comments_continuation_and_several_auto_names() -> None:

@@ -11,6 +11,7 @@ from netns_helper.facts import Entry, Facts, Hook, Paths
 from netns_helper.interfaces import Interfaces, parse_text
 from netns_helper.ipjson import Link
 from netns_helper.planner import layout, plan_start, plan_stop, resolv_conf
+from tests.examples import SPEC_NGINX
 
 from .golden import check_golden
 
@@ -32,17 +33,7 @@ HOOKS = (
 FACTS = Facts(host_links=HOST, host_hooks=HOOKS, ns_hook_entries={"if-up.d/mine": Entry("file 12 0badf00d")})
 
 CONFIGS = {
-    "nginx": """\
-auto lo
-iface lo inet loopback
-
-auto eth0
-iface eth0 inet static
-   address 192.0.2.2/24
-   gateway 192.0.2.1
-   dns-nameservers 192.0.2.53 192.0.2.54
-   dns-search example.org
-""",
+    "nginx": SPEC_NGINX + "    dns-nameservers 192.0.2.53 192.0.2.54\n    dns-search example.org\n",
     "vlan": """\
 auto lo
 iface lo inet loopback

@@ -1,0 +1,13 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The spec's examples as the files under examples/ that an admin copies, so that every tier tests that text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+# /etc/netns/nginx/network/interfaces: nginx on eth0 (its stanza at line 7, the gateway at line 9).
+SPEC_NGINX = (EXAMPLES / "nginx/interfaces").read_text()
+# /etc/netns/strongswan/network/xfrm: ipsec0 into tunnel, ipsec1 (underlay ens5, BlockP2P) into tunnel2.
+SPEC_XFRM = (EXAMPLES / "strongswan/xfrm").read_text()
