@@ -11,3 +11,6 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 SPEC_NGINX = (EXAMPLES / "nginx/interfaces").read_text()
 # /etc/netns/strongswan/network/xfrm: ipsec0 into tunnel, ipsec1 (underlay ens5, BlockP2P) into tunnel2.
 SPEC_XFRM = (EXAMPLES / "strongswan/xfrm").read_text()
+# /etc/network/interfaces with a link-netns pair link0 (at line 5) - link1, and service1's end of it.
+SPEC_LINKS_HOST = (EXAMPLES / "link-netns/interfaces").read_text()
+SPEC_LINKS_SERVICE1 = (EXAMPLES / "link-netns/service1-interfaces").read_text()

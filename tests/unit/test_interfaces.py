@@ -10,7 +10,7 @@ import pytest
 
 from netns_helper.errors import ConfigError, Loc
 from netns_helper.interfaces import parse_file, parse_text
-from tests.examples import SPEC_NGINX
+from tests.examples import SPEC_LINKS_HOST, SPEC_NGINX
 
 
 def test_spec_nginx_example() -> None:
@@ -75,22 +75,14 @@ def test_mapping_rename_flags_inherits() -> None:
     assert cfg.iface("lan0")[0].method == "static"
 
 
-HOST_LINKS = """\
-auto lo
-iface lo inet loopback
-
-link-netns service1 link0 link1
-iface link0 inet static
-  address 100.64.0.0/31
-link-netns service2 link2 link3
-"""
+HOST_LINKS = SPEC_LINKS_HOST + "link-netns service2 link2 link3\n"
 
 
 def test_link_netns_stanza() -> None:
     cfg = parse_text(HOST_LINKS, "h")
     link, link2 = cfg.links
-    assert (link.netns, link.host_end, link.ns_end, link.loc) == ("service1", "link0", "link1", Loc("h", 4))
-    assert (link2.netns, link2.loc) == ("service2", Loc("h", 7))
+    assert (link.netns, link.host_end, link.ns_end, link.loc) == ("service1", "link0", "link1", Loc("h", 5))
+    assert (link2.netns, link2.loc) == ("service2", Loc("h", 8))
     assert cfg.iface("link0")[0].options == (cfg.iface("link0")[0].options[0],)
     assert cfg.iface("link0")[0].options[0].value == "100.64.0.0/31"
 
