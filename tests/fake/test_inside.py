@@ -12,7 +12,8 @@ from pytest_subprocess import FakeProcess
 
 from netns_helper.cli import main
 
-NGINX = "auto lo\niface lo inet loopback\n\nauto eth0\niface eth0 inet static\n   address 192.0.2.2/24\n"
+from ..examples import SPEC_NGINX as NGINX
+
 HOST_LINKS = json.dumps([{"ifname": "lo"}, {"ifname": "eth0"}])
 QUERY_HOST = ["ip", "-j", "-d", "link", "show"]
 RULESET = (

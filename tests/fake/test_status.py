@@ -13,9 +13,9 @@ from pytest_subprocess import FakeProcess
 from netns_helper.cli import main
 from netns_helper.dropins import NETNS_CONF, join_dropin
 
+from ..examples import SPEC_NGINX as NGINX
 from .conftest import in_netns
 
-NGINX = "auto lo\niface lo inet loopback\n\nauto eth0\niface eth0 inet static\n   address 192.0.2.2/24\n"
 XFRM = "[ipsec0]\nIfId=17\nDestNetNS=tunnel\nPrefixes=10.143.12.0/24\n"
 SHOW = ["systemctl", "show", "-p", "Id,ActiveState,SubState,MainPID", "--"]
 
