@@ -17,7 +17,7 @@ from pytest_subprocess import FakeProcess
 from netns_helper import __version__
 from netns_helper.cli import main
 
-from ..examples import SPEC_NGINX as NGINX
+from .conftest import nginx_root
 
 HOST_LINKS = json.dumps([{"ifname": "lo"}, {"ifname": "eth0"}, {"ifname": "eth1"}])
 QUERY_HOST = ["ip", "-j", "-d", "link", "show"]
@@ -25,11 +25,7 @@ QUERY_HOST = ["ip", "-j", "-d", "link", "show"]
 
 @pytest.fixture
 def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "etc/netns/nginx/network").mkdir(parents=True)
-    (tmp_path / "etc/netns/nginx/network/interfaces").write_text(NGINX)
-    (tmp_path / "run/netns").mkdir(parents=True)
-    monkeypatch.setenv("NETNS_HELPER_ROOT", str(tmp_path))
-    return tmp_path
+    return nginx_root(tmp_path, monkeypatch)
 
 
 def _start_cmds(root: Path) -> list[list[str]]:

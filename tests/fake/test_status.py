@@ -14,7 +14,7 @@ from netns_helper.cli import main
 from netns_helper.dropins import NETNS_CONF, join_dropin
 
 from ..examples import SPEC_NGINX as NGINX
-from .conftest import in_netns
+from .conftest import in_netns, nginx_root
 
 XFRM = "[ipsec0]\nIfId=17\nDestNetNS=tunnel\nPrefixes=10.143.12.0/24\n"
 SHOW = ["systemctl", "show", "-p", "Id,ActiveState,SubState,MainPID", "--"]
@@ -22,14 +22,11 @@ SHOW = ["systemctl", "show", "-p", "Id,ActiveState,SubState,MainPID", "--"]
 
 @pytest.fixture
 def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "etc/netns/nginx/network").mkdir(parents=True)
-    (tmp_path / "etc/netns/nginx/network/interfaces").write_text(NGINX)
-    (tmp_path / "etc/systemd/system/nginx.service.d").mkdir(parents=True)
-    (tmp_path / "etc/systemd/system/nginx.service.d/netns.conf").symlink_to(NETNS_CONF)
-    (tmp_path / "run/netns").mkdir(parents=True)
-    (tmp_path / "run/systemd/system").mkdir(parents=True)
-    monkeypatch.setenv("NETNS_HELPER_ROOT", str(tmp_path))
-    return tmp_path
+    root = nginx_root(tmp_path, monkeypatch)
+    (root / "etc/systemd/system/nginx.service.d").mkdir(parents=True)
+    (root / "etc/systemd/system/nginx.service.d/netns.conf").symlink_to(NETNS_CONF)
+    (root / "run/systemd/system").mkdir(parents=True)
+    return root
 
 
 def link(name: str, *addresses: str, kind: str | None = None, up: bool = True) -> dict[str, Any]:
