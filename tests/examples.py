@@ -14,3 +14,5 @@ SPEC_XFRM = (EXAMPLES / "strongswan/xfrm").read_text()
 # /etc/network/interfaces with a link-netns pair link0 (at line 5) - link1, and service1's end of it.
 SPEC_LINKS_HOST = (EXAMPLES / "link-netns/interfaces").read_text()
 SPEC_LINKS_SERVICE1 = (EXAMPLES / "link-netns/service1-interfaces").read_text()
+# /etc/netns/vpn/network/interfaces of the README's WireGuard example: wg0 (its stanza at line 5), IPv4 and IPv6.
+README_VPN = (EXAMPLES / "vpn/interfaces").read_text()
