@@ -12,6 +12,7 @@
 #   cleanup() { ...; }   when a scenario defines it, runs at exit, whatever happened
 #
 # Set-up and clean-up shared by scenarios:
+#   $VMTEST_EXAMPLES         the project's examples/ (the spec's and the README's files)
 #   put_lo NS...             NS's interfaces file configures lo only (a service's own namespace)
 #   put_uplink NS NIC [LINE...]  NIC (made here: one end of a veth pair whose other end,
 #                            NICp, is up in the root namespace) is NS's uplink, 203.0.113.2/24
@@ -41,6 +42,7 @@
 set -u
 failures=0
 output=
+export VMTEST_EXAMPLES=/usr/local/lib/vmtest/examples
 
 run() {
     local started=$EPOCHREALTIME status=0

@@ -34,19 +34,7 @@ iface eth8 inet static
     address 198.51.100.2/24
 CONF
 # The spec's example, word for word.
-put /etc/netns/strongswan/network/xfrm <<'CONF'
-[ipsec0]
-IfId=17
-DestNetNS=tunnel
-Prefixes=10.143.12.0/24
-
-[ipsec1]
-IfId=18
-DestNetNS=tunnel2
-UnderlayDev=ens5
-Prefixes=10.143.14.0/23, 10.143.18.0/27
-BlockP2P=true
-CONF
+put /etc/netns/strongswan/network/xfrm <"$VMTEST_EXAMPLES/strongswan/xfrm"
 
 # ipsec1 in tunnel2 (both versions of the example).
 check_ipsec1() {
