@@ -1,14 +1,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The `xfrm` file: XFRM interfaces of an IPsec service, and the commands that set them up.
 
-`/etc/netns/SERVICE/network/xfrm` is an INI file with one section per interface:
-
-    [ipsec1]
-    IfId=18
-    DestNetNS=tunnel2
-    UnderlayDev=ens5
-    Prefixes=10.143.14.0/23, 10.143.18.0/27
-    BlockP2P=true
+`/etc/netns/SERVICE/network/xfrm` is an INI file with one section per interface (the spec's
+example: examples/strongswan/xfrm), its keys those of TABLE below.
 
 Each interface is created in SERVICE's namespace (the kernel keeps the if_id reservation
 in the namespace that creates it, where charon runs), moved into DestNetNS, and its

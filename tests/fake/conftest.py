@@ -18,6 +18,8 @@ from pytest_subprocess import FakeProcess
 
 from netns_helper import facts
 
+from ..examples import SPEC_NGINX
+
 
 @pytest.fixture(autouse=True)
 def plain_files_are_namespaces(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -51,3 +53,12 @@ def in_netns(root: Path, netns: str, pids: Iterable[int]) -> None:
     for pid in pids:
         (root / f"proc/{pid}/ns").mkdir(parents=True)
         os.link(root / "run/netns" / netns, root / f"proc/{pid}/ns/net")
+
+
+def nginx_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """TMP_PATH as the tool's root (NETNS_HELPER_ROOT), with the spec's nginx example and an empty run/netns."""
+    (tmp_path / "etc/netns/nginx/network").mkdir(parents=True)
+    (tmp_path / "etc/netns/nginx/network/interfaces").write_text(SPEC_NGINX)
+    (tmp_path / "run/netns").mkdir(parents=True)
+    monkeypatch.setenv("NETNS_HELPER_ROOT", str(tmp_path))
+    return tmp_path

@@ -17,18 +17,15 @@ from pytest_subprocess import FakeProcess
 from netns_helper import __version__
 from netns_helper.cli import main
 
-NGINX = "auto lo\niface lo inet loopback\n\nauto eth0\niface eth0 inet static\n   address 192.0.2.2/24\n"
+from .conftest import nginx_root
+
 HOST_LINKS = json.dumps([{"ifname": "lo"}, {"ifname": "eth0"}, {"ifname": "eth1"}])
 QUERY_HOST = ["ip", "-j", "-d", "link", "show"]
 
 
 @pytest.fixture
 def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "etc/netns/nginx/network").mkdir(parents=True)
-    (tmp_path / "etc/netns/nginx/network/interfaces").write_text(NGINX)
-    (tmp_path / "run/netns").mkdir(parents=True)
-    monkeypatch.setenv("NETNS_HELPER_ROOT", str(tmp_path))
-    return tmp_path
+    return nginx_root(tmp_path, monkeypatch)
 
 
 def _start_cmds(root: Path) -> list[list[str]]:
@@ -134,7 +131,7 @@ def test_missing_nic_exits_2_after_read_only_queries(
     assert main(["start", "nginx"]) == 2
     assert [list(c) for c in fp.calls] == [QUERY_HOST]
     assert (
-        f"{root}/etc/netns/nginx/network/interfaces:4: error: interface 'eth0' does not exist"
+        f"{root}/etc/netns/nginx/network/interfaces:6: error: interface 'eth0' does not exist"
         in capsys.readouterr().err
     )
 

@@ -12,7 +12,8 @@ from pytest_subprocess import FakeProcess
 
 from netns_helper.cli import main
 
-NGINX = "auto lo\niface lo inet loopback\n\nauto eth0\niface eth0 inet static\n   address 192.0.2.2/24\n"
+from .conftest import nginx_root
+
 HOST_LINKS = json.dumps([{"ifname": "lo"}, {"ifname": "eth0"}])
 QUERY_HOST = ["ip", "-j", "-d", "link", "show"]
 RULESET = (
@@ -27,15 +28,11 @@ NFT_ERROR = (
 
 @pytest.fixture
 def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    base = tmp_path / "etc/netns/nginx"
-    (base / "network").mkdir(parents=True)
-    (base / "network/interfaces").write_text(NGINX)
-    (base / "nftables.conf").write_text(RULESET)
-    (base / "sysctl.conf").write_text("net.ipv4.ip_forward = 1\n-net.ipv6.conf.all.forwarding = 1\n")
-    (tmp_path / "run/netns").mkdir(parents=True)
-    monkeypatch.setenv("NETNS_HELPER_ROOT", str(tmp_path))
+    root = nginx_root(tmp_path, monkeypatch)
+    (root / "etc/netns/nginx/nftables.conf").write_text(RULESET)
+    (root / "etc/netns/nginx/sysctl.conf").write_text("net.ipv4.ip_forward = 1\n-net.ipv6.conf.all.forwarding = 1\n")
     monkeypatch.delenv("SSH_CONNECTION", raising=False)
-    return tmp_path
+    return root
 
 
 def _ruleset(root: Path) -> str:

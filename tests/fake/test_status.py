@@ -15,23 +15,20 @@ from pytest_subprocess import FakeProcess
 from netns_helper.cli import main
 from netns_helper.dropins import NETNS_CONF, join_dropin
 
-from .conftest import in_netns
+from ..examples import SPEC_NGINX as NGINX
+from .conftest import in_netns, nginx_root
 
-NGINX = "auto lo\niface lo inet loopback\n\nauto eth0\niface eth0 inet static\n   address 192.0.2.2/24\n"
 XFRM = "[ipsec0]\nIfId=17\nDestNetNS=tunnel\nPrefixes=10.143.12.0/24\n"
 SHOW = ["systemctl", "show", "-p", "Id,ActiveState,SubState,MainPID", "--"]
 
 
 @pytest.fixture
 def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "etc/netns/nginx/network").mkdir(parents=True)
-    (tmp_path / "etc/netns/nginx/network/interfaces").write_text(NGINX)
-    (tmp_path / "etc/systemd/system/nginx.service.d").mkdir(parents=True)
-    (tmp_path / "etc/systemd/system/nginx.service.d/netns.conf").symlink_to(NETNS_CONF)
-    (tmp_path / "run/netns").mkdir(parents=True)
-    (tmp_path / "run/systemd/system").mkdir(parents=True)
-    monkeypatch.setenv("NETNS_HELPER_ROOT", str(tmp_path))
-    return tmp_path
+    root = nginx_root(tmp_path, monkeypatch)
+    (root / "etc/systemd/system/nginx.service.d").mkdir(parents=True)
+    (root / "etc/systemd/system/nginx.service.d/netns.conf").symlink_to(NETNS_CONF)
+    (root / "run/systemd/system").mkdir(parents=True)
+    return root
 
 
 def link(name: str, *addresses: str, kind: str | None = None, up: bool = True) -> dict[str, Any]:

@@ -16,17 +16,15 @@ from netns_helper.cli import main
 from netns_helper.dropins import NETNS_CONF, join_dropin
 from netns_helper.facts import Paths
 
+from ..examples import SPEC_LINKS_HOST, SPEC_XFRM
+from ..examples import SPEC_NGINX as NGINX
 from ..graphs import assert_svg_has, red
-from ..unit.golden import SPEC_XFRM
 from .conftest import in_netns
 from .test_status import LO, SHOW, link, show
 
-NGINX = "auto lo\niface lo inet loopback\n\nauto eth0\niface eth0 inet static\n  address 192.0.2.2/24\n"
 VLAN = "auto eth1.124\niface eth1.124 inet static\n  address 203.0.113.2/24\n"
 SERVICE1 = "auto link1\niface link1 inet static\n  address 100.64.0.1/31\n\nauto br0..1\niface br0..1 inet manual\n"
-HOST = "auto lo\niface lo inet loopback\n\nlink-netns service1 link0 link1\n" + (
-    "iface link0 inet static\n  address 100.64.0.0/31\n"
-)
+HOST = SPEC_LINKS_HOST
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot (package graphviz)"),

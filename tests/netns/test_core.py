@@ -11,18 +11,11 @@ import sys
 import urllib.request
 from pathlib import Path
 
+from tests.examples import SPEC_NGINX
+
 from .conftest import TOOL, Host, ipj, ns_view, sh, wait_for
 
-NGINX = """\
-auto lo
-iface lo inet loopback
-
-auto eth0
-iface eth0 inet static
-    address 192.0.2.2/24
-    gateway 192.0.2.1
-    dns-nameservers 192.0.2.53
-"""
+NGINX = SPEC_NGINX + "    dns-nameservers 192.0.2.53\n"
 
 
 def _listening(addr: str, port: int) -> bool:
@@ -176,7 +169,7 @@ def test_check_errors_refuse_the_start(host: Host) -> None:
     before = host.snapshot()
     result = host.tool("start", "nginx", check=False)
     assert result.returncode == 2
-    assert result.stderr.startswith(f"{path}:6: error: invalid address for eth0")
+    assert result.stderr.startswith(f"{path}:8: error: invalid address for eth0")
     assert host.snapshot() == before
     assert host.tool("check", "nginx", check=False).returncode == 2
 
@@ -187,7 +180,7 @@ def test_config_errors_change_nothing(host: Host) -> None:
     before = host.snapshot()
     result = host.tool("start", "nginx", check=False)
     assert result.returncode == 2
-    assert result.stderr.startswith(f"{path}:9: error: interface 'eth7' does not exist on this host")
+    assert result.stderr.startswith(f"{path}:11: error: interface 'eth7' does not exist on this host")
     assert host.snapshot() == before
     assert sorted(os.listdir(path.parent)) == ["interfaces"]
 

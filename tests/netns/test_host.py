@@ -7,6 +7,8 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from .conftest import TOOL, Host, ipj, sh
 
 NS = "auto lo\niface lo inet loopback\n\nauto eth1\niface eth1 inet manual\n"
@@ -17,58 +19,57 @@ def _master(dev: str) -> str | None:
     return master
 
 
-def test_a_port_of_a_live_host_bridge_stays_in_the_bridge(host: Host) -> None:
+BRIDGE_PORT = (("ip", "link", "add", "br0", "type", "bridge"), ("ip", "link", "set", "eth1", "master", "br0"))
+
+
+@pytest.mark.parametrize(
+    ("live", "host_file", "message"),
+    [
+        pytest.param(
+            (*BRIDGE_PORT, ("ip", "addr", "add", "192.0.2.1/24", "dev", "br0")),
+            "",
+            "eth1 is a port of the host's br0: moving it cuts br0 off",
+            id="port-of-a-live-bridge",
+        ),
+        pytest.param(
+            (),
+            "auto br0\niface br0 inet manual\n    bridge_ports eth1\n",
+            "eth1 is a port of the host's br0 (bridge_ports at /etc/network/interfaces:3): moving it cuts br0 off",
+            id="port-in-the-hosts-file",
+        ),
+        pytest.param(
+            (
+                ("ip", "link", "add", "mv0", "link", "eth1", "type", "macvlan"),
+                ("ip", "addr", "add", "198.51.100.1/24", "dev", "mv0"),
+            ),
+            "",
+            "eth1 is the lower link of the host's mv0, which carries 198.51.100.1/24: moving it cuts that off",
+            id="lower-link-of-a-macvlan-with-an-address",
+        ),
+        pytest.param(
+            (),
+            "allow-hotplug eth1\niface eth1 inet manual\n",
+            "eth1 is also brought up by the host (allow-hotplug at /etc/network/interfaces:1)",
+            id="hotplugged-by-the-host",
+        ),
+    ],
+)
+def test_a_nic_the_host_uses_is_refused_with_that_line_and_stays(
+    host: Host, live: tuple[tuple[str, ...], ...], host_file: str, message: str
+) -> None:
     host.nic("eth1", "peer1")
-    sh("ip", "link", "add", "br0", "type", "bridge")
-    sh("ip", "link", "set", "eth1", "master", "br0")
-    sh("ip", "addr", "add", "192.0.2.1/24", "dev", "br0")
+    for argv in live:
+        sh(*argv)
+    if host_file:
+        Path("/etc/network/interfaces").write_text(host_file)
     path = host.configure("web", NS)
     before = host.snapshot()
     result = host.tool("start", "web", check=False)
     assert result.returncode == 2, result.stderr
-    assert f"{path}:4: error: eth1 is a port of the host's br0: moving it cuts br0 off" in result.stderr
+    assert f"{path}:4: error: {message}" in result.stderr
     assert host.snapshot() == before
-    assert _master("eth1") == "br0"
+    assert _master("eth1") == ("br0" if live[:2] == BRIDGE_PORT else None)
     assert host.tool("check", "web", check=False).returncode == 2
-
-
-def test_a_port_in_the_hosts_file_is_refused_with_that_line(host: Host) -> None:
-    host.nic("eth1", "peer1")
-    Path("/etc/network/interfaces").write_text("auto br0\niface br0 inet manual\n    bridge_ports eth1\n")
-    path = host.configure("web", NS)
-    result = host.tool("start", "web", check=False)
-    assert result.returncode == 2, result.stderr
-    assert (
-        f"{path}:4: error: eth1 is a port of the host's br0 (bridge_ports at /etc/network/interfaces:3): "
-        "moving it cuts br0 off"
-    ) in result.stderr
-    assert "eth1" in {link["ifname"] for link in ipj("link", "show")}
-
-
-def test_a_lower_link_of_a_macvlan_with_the_hosts_address_stays(host: Host) -> None:
-    host.nic("eth1", "peer1")
-    sh("ip", "link", "add", "mv0", "link", "eth1", "type", "macvlan")
-    sh("ip", "addr", "add", "198.51.100.1/24", "dev", "mv0")
-    path = host.configure("web", NS)
-    before = host.snapshot()
-    result = host.tool("start", "web", check=False)
-    assert result.returncode == 2, result.stderr
-    assert (
-        f"{path}:4: error: eth1 is the lower link of the host's mv0, which carries 198.51.100.1/24: "
-        "moving it cuts that off"
-    ) in result.stderr
-    assert host.snapshot() == before
-
-
-def test_a_nic_the_host_hotplugs_is_refused(host: Host) -> None:
-    host.nic("eth1", "peer1")
-    Path("/etc/network/interfaces").write_text("allow-hotplug eth1\niface eth1 inet manual\n")
-    path = host.configure("web", NS)
-    result = host.tool("start", "web", check=False)
-    assert result.returncode == 2, result.stderr
-    assert f"{path}:4: error: eth1 is also brought up by the host (allow-hotplug at /etc/network/interfaces:1)" in (
-        result.stderr
-    )
 
 
 def test_start_refuses_a_configuration_others_can_write(host: Host) -> None:

@@ -9,25 +9,13 @@ import sys
 import urllib.request
 from pathlib import Path
 
+from tests.examples import SPEC_LINKS_HOST, SPEC_LINKS_SERVICE1
+
 from .conftest import Host, ipj, sh
 from .test_core import _serve
 
-HOST_FILE = """\
-auto lo
-iface lo inet loopback
-
-link-netns service1 link0 link1
-iface link0 inet static
-  address 100.64.0.0/31
-"""
-SERVICE1 = """\
-auto lo
-iface lo inet loopback
-
-auto link1
-iface link1 inet static
-  address 100.64.0.1/31
-"""
+HOST_FILE = SPEC_LINKS_HOST
+SERVICE1 = SPEC_LINKS_SERVICE1
 
 
 def _host_state() -> list[str]:
@@ -125,7 +113,7 @@ def test_link_name_clash_is_an_error_before_anything_runs(host: Host) -> None:
     before = host.snapshot()
     result = host.tool("start", "service1", check=False)
     assert result.returncode == 2
-    assert result.stderr.startswith("/etc/network/interfaces:4: error: cannot create link 'link0'")
+    assert result.stderr.startswith("/etc/network/interfaces:5: error: cannot create link 'link0'")
     assert host.snapshot() == before
 
 

@@ -10,16 +10,7 @@ import pytest
 
 from netns_helper.errors import ConfigError, Loc
 from netns_helper.interfaces import parse_file, parse_text
-
-SPEC_NGINX = """\
-auto lo
-iface lo inet loopback
-
-auto eth0
-iface eth0 inet static
-   address 192.0.2.2/24
-   gateway 192.0.2.1
-"""
+from tests.examples import SPEC_LINKS_HOST, SPEC_NGINX
 
 
 def test_spec_nginx_example() -> None:
@@ -28,8 +19,8 @@ def test_spec_nginx_example() -> None:
     (eth0,) = cfg.iface("eth0")
     assert (eth0.family, eth0.method) == ("inet", "static")
     assert [(o.name, o.value) for o in eth0.options] == [("address", "192.0.2.2/24"), ("gateway", "192.0.2.1")]
-    assert eth0.loc == Loc("/etc/netns/nginx/network/interfaces", 5)
-    assert eth0.options[1].loc.line == 7
+    assert eth0.loc == Loc("/etc/netns/nginx/network/interfaces", 7)
+    assert eth0.options[1].loc.line == 9
 
 
 def test_comments_continuation_and_several_auto_names() -> None:
@@ -84,22 +75,14 @@ def test_mapping_rename_flags_inherits() -> None:
     assert cfg.iface("lan0")[0].method == "static"
 
 
-HOST_LINKS = """\
-auto lo
-iface lo inet loopback
-
-link-netns service1 link0 link1
-iface link0 inet static
-  address 100.64.0.0/31
-link-netns service2 link2 link3
-"""
+HOST_LINKS = SPEC_LINKS_HOST + "link-netns service2 link2 link3\n"
 
 
 def test_link_netns_stanza() -> None:
     cfg = parse_text(HOST_LINKS, "h")
     link, link2 = cfg.links
-    assert (link.netns, link.host_end, link.ns_end, link.loc) == ("service1", "link0", "link1", Loc("h", 4))
-    assert (link2.netns, link2.loc) == ("service2", Loc("h", 7))
+    assert (link.netns, link.host_end, link.ns_end, link.loc) == ("service1", "link0", "link1", Loc("h", 5))
+    assert (link2.netns, link2.loc) == ("service2", Loc("h", 8))
     assert cfg.iface("link0")[0].options == (cfg.iface("link0")[0].options[0],)
     assert cfg.iface("link0")[0].options[0].value == "100.64.0.0/31"
 

@@ -11,6 +11,7 @@ from netns_helper.facts import Entry, Facts, Hook, Paths
 from netns_helper.interfaces import Interfaces, parse_text
 from netns_helper.ipjson import Link
 from netns_helper.planner import layout, plan_start, plan_stop, resolv_conf
+from tests.examples import SPEC_LINKS_HOST, SPEC_NGINX
 
 from .golden import check_golden
 
@@ -32,17 +33,7 @@ HOOKS = (
 FACTS = Facts(host_links=HOST, host_hooks=HOOKS, ns_hook_entries={"if-up.d/mine": Entry("file 12 0badf00d")})
 
 CONFIGS = {
-    "nginx": """\
-auto lo
-iface lo inet loopback
-
-auto eth0
-iface eth0 inet static
-   address 192.0.2.2/24
-   gateway 192.0.2.1
-   dns-nameservers 192.0.2.53 192.0.2.54
-   dns-search example.org
-""",
+    "nginx": SPEC_NGINX + "    dns-nameservers 192.0.2.53 192.0.2.54\n    dns-search example.org\n",
     "vlan": """\
 auto lo
 iface lo inet loopback
@@ -226,16 +217,7 @@ def test_plan_is_data() -> None:
     assert hash(plan) == hash(plan_start("nginx", _config("nginx"), FACTS, PATHS))
 
 
-HOST_FILE = """\
-auto lo
-iface lo inet loopback
-
-link-netns service1 link0 link1
-iface link0 inet static
-  address 100.64.0.0/31
-link-netns service1 link2 link3
-link-netns other x0 x1
-"""
+HOST_FILE = SPEC_LINKS_HOST + "link-netns service1 link2 link3\nlink-netns other x0 x1\n"
 SERVICE1 = """\
 auto lo
 iface lo inet loopback
@@ -274,7 +256,7 @@ def test_golden_stop_links_and_bridge_port() -> None:
 @pytest.mark.parametrize(
     ("host_links", "words", "line"),
     [
-        ({**BRIDGED, "link2": Link("link2")}, "cannot create link 'link2': a link of that name already exists", 7),
+        ({**BRIDGED, "link2": Link("link2")}, "cannot create link 'link2': a link of that name already exists", 8),
         (HOST, "bridge port 'br0..7': 'br0' does not exist on this host", 3),
         ({**HOST, "br0": Link("br0")}, "bridge port 'br0..7': 'br0' is not a bridge", 3),
     ],

@@ -22,6 +22,7 @@ from netns_helper.planner import plan_start, plan_stop
 from netns_helper.rules import Live
 from netns_helper.wireguard import WG_QUICK_KEYS, WireGuard, conflicts, key_file_problems, load, parse
 
+from ..examples import README_VPN as VPN
 from .golden import check_golden
 
 
@@ -29,19 +30,6 @@ def key(n: int) -> str:
     return base64.b64encode(bytes([n]) * 32).decode()
 
 
-VPN = """\
-auto lo
-iface lo inet loopback
-
-auto wg0
-iface wg0 inet static
-    address 10.66.0.2/24
-    dns-nameservers 10.77.0.53
-    up ip route add default dev wg0
-iface wg0 inet6 static
-    address fd00:66::2/64
-    up ip -6 route add default dev wg0
-"""
 WG0 = f"""\
 [Interface]
 PrivateKey = {key(1)}
@@ -253,15 +241,15 @@ def test_birth_namespace_option(tmp_path: Path) -> None:
     interfaces = VPN.replace("    dns-nameservers", "    wireguard-birth-netns uplink\n    dns-nameservers")
     errors, (item,) = names_of(tmp_path, interfaces, {"wg0": WG0})
     assert errors == []
-    assert (item.birth, item.birth_loc) == ("uplink", Loc(str(tmp_path / "etc/netns/vpn/network/interfaces"), 7))
+    assert (item.birth, item.birth_loc) == ("uplink", Loc(str(tmp_path / "etc/netns/vpn/network/interfaces"), 8))
 
 
 @pytest.mark.parametrize(
     ("lines", "message"),
     [
-        ("    wireguard-birth-netns vpn", "7: error: wireguard-birth-netns vpn is the namespace wg0 goes into"),
-        ("    wireguard-birth-netns ../x", "7: error: invalid namespace name '../x'"),
-        ("    wireguard-birth-netns a\n    wireguard-birth-netns b", "8: error: wg0 has two birth namespaces: a, b"),
+        ("    wireguard-birth-netns vpn", "8: error: wireguard-birth-netns vpn is the namespace wg0 goes into"),
+        ("    wireguard-birth-netns ../x", "8: error: invalid namespace name '../x'"),
+        ("    wireguard-birth-netns a\n    wireguard-birth-netns b", "9: error: wg0 has two birth namespaces: a, b"),
     ],
 )
 def test_birth_namespace_errors(tmp_path: Path, lines: str, message: str) -> None:
@@ -306,7 +294,7 @@ def test_check_and_start_refuse_a_birth_namespace_that_is_not_running(tmp_path: 
     assert check(paths, ["vpn"], None) == []  # the files alone are fine
     (error,) = check(paths, ["vpn"], Live())
     assert str(error) == (
-        f"{tmp_path}/etc/netns/vpn/network/interfaces:7: error: the birth namespace uplink of wg0 does not exist "
+        f"{tmp_path}/etc/netns/vpn/network/interfaces:8: error: the birth namespace uplink of wg0 does not exist "
         "(hint: start it first (systemd-netns@uplink.service, with After= and Requires= on it), "
         "or drop wireguard-birth-netns to create wg0 in the host)"
     )

@@ -34,6 +34,19 @@ listens() {
     [ -n "$(ss -Hltn "sport = :$1")" ]
 }
 
+# join_dropin NETNS: the drop-in that runs a service in NETNS's namespace, as the README has the
+# admin write it by hand (and as `netns-helper join` writes it).
+join_dropin() {
+    cat <<END
+[Unit]
+BindsTo=systemd-netns@$1.service
+After=systemd-netns@$1.service
+
+[Service]
+NetworkNamespacePath=/run/netns/$1
+END
+}
+
 main_pid() {
     systemctl show --property=MainPID --value "$1"
 }

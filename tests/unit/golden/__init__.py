@@ -11,23 +11,9 @@ import os
 from pathlib import Path
 
 from netns_helper.commands import END_PROCESSES_SH, EndProcesses, Plan, script
+from tests.examples import SPEC_XFRM as SPEC_XFRM
 
 GOLDEN = Path(__file__).parent
-
-# The spec's xfrm example, verbatim.
-SPEC_XFRM = """\
-[ipsec0]
-IfId=17
-DestNetNS=tunnel
-Prefixes=10.143.12.0/24
-
-[ipsec1]
-IfId=18
-DestNetNS=tunnel2
-UnderlayDev=ens5
-Prefixes=10.143.14.0/23, 10.143.18.0/27
-BlockP2P=true
-"""
 
 
 def without_helper(text: str, plan: Plan) -> str:

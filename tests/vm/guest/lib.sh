@@ -11,6 +11,20 @@
 #   put FILE <<EOF       writes a file (creating its directory) and shows it
 #   cleanup() { ...; }   when a scenario defines it, runs at exit, whatever happened
 #
+# Set-up and clean-up shared by scenarios:
+#   $VMTEST_EXAMPLES         the project's examples/ (the spec's and the README's files)
+#   put_lo NS...             NS's interfaces file configures lo only (a service's own namespace)
+#   put_uplink NS NIC [LINE...]  NIC (made here: one end of a veth pair whose other end,
+#                            NICp, is up in the root namespace) is NS's uplink, 203.0.113.2/24
+#                            via gateway 203.0.113.1; each LINE goes at the end of NS's
+#                            interfaces file
+#   put_xfrm NS IFNAME IFID DEST PREFIXES [KEY=VALUE...]  NS's xfrm file: one interface
+#   stop_and_remove NS...    stops each NS that runs, in that order, then removes /etc/netns/NS
+#   check_members NS DEV KIND ADDR/LEN NIC... -- OPTION...  the bond or bridge scenario:
+#                            DEV (OPTIONs in its stanza) over the dummies NIC..., built in NS
+#                            by ifupdown's hook at start; stop gives the NICs back (it
+#                            defines the scenario's cleanup)
+#
 # Predicates for check; NS is a namespace name, or "root" for the root namespace:
 #   link_is NS DEV [JQ]      DEV exists in NS, and JQ holds on its `ip -d -j link` object
 #   no_link NS DEV           DEV does not exist in NS (nor does NS)
@@ -28,6 +42,7 @@
 set -u
 failures=0
 output=
+export VMTEST_EXAMPLES=/usr/local/lib/vmtest/examples
 
 run() {
     local started=$EPOCHREALTIME status=0
@@ -168,6 +183,80 @@ wait_until() {
 
 output_has() {
     grep -qE -e "$1" <<<"$output"
+}
+
+put_lo() {
+    local ns
+    for ns; do
+        put "/etc/netns/$ns/network/interfaces" <<'CONF'
+auto lo
+iface lo inet loopback
+CONF
+    done
+}
+
+put_uplink() {
+    local ns=$1 nic=$2
+    shift 2
+    run ip link add "$nic" type veth peer name "${nic}p"
+    run ip link set "${nic}p" up
+    {
+        printf '%s\n' 'auto lo' 'iface lo inet loopback' '' "auto $nic" "iface $nic inet static" \
+            '    address 203.0.113.2/24' '    gateway 203.0.113.1'
+        [ "$#" = 0 ] || printf '%s\n' "$@"
+    } | put "/etc/netns/$ns/network/interfaces"
+}
+
+put_xfrm() {
+    local ns=$1
+    {
+        printf '%s\n' "[$2]" "IfId=$3" "DestNetNS=$4" "Prefixes=$5"
+        shift 5
+        [ "$#" = 0 ] || printf '%s\n' "$@"
+    } | put "/etc/netns/$ns/network/xfrm"
+}
+
+stop_and_remove() {
+    local ns
+    for ns; do no_netns "$ns" || netns-helper stop "$ns"; done
+    for ns; do rm -rf "/etc/netns/$ns"; done
+}
+
+check_members() {
+    local ns=$1 dev=$2 kind=$3 addr=$4 nic
+    shift 4
+    _members_ns=$ns _members_nics=()
+    while [ "$1" != -- ]; do _members_nics+=("$1"); shift; done
+    shift
+    local nics=("${_members_nics[@]}")
+    # shellcheck disable=SC2317 # _vmtest_exit calls it
+    cleanup() {
+        local nic
+        stop_and_remove "$_members_ns"
+        for nic in "${_members_nics[@]}"; do ip link delete "$nic"; done
+    }
+    for nic in "${nics[@]}"; do run ip link add "$nic" type dummy; done
+    {
+        printf '%s\n' 'auto lo' 'iface lo inet loopback' '' "auto $dev" "iface $dev inet static" "    address $addr"
+        printf '    %s\n' "$@"
+    } | put "/etc/netns/$ns/network/interfaces"
+
+    run netns-helper --verbose start "$ns"
+    run ip -n "$ns" -d addr show
+    check "$dev is a $kind in $ns" link_is "$ns" "$dev" ".linkinfo.info_kind == \"$kind\""
+    check "$dev is up" link_is "$ns" "$dev" 'any(.flags[]; . == "UP")'
+    check "$dev has $addr" has_addr "$ns" "$dev" "$addr"
+    for nic in "${nics[@]}"; do
+        check "$nic is in $dev in $ns" link_is "$ns" "$nic" ".master == \"$dev\""
+        check "no $nic in the root namespace" no_link root "$nic"
+    done
+
+    run netns-helper --verbose stop "$ns"
+    check "no namespace $ns after stop" no_netns "$ns"
+    check "no $dev in the root namespace" no_link root "$dev"
+    for nic in "${nics[@]}"; do
+        check "$nic is back in the root namespace, in no $kind" link_is root "$nic" 'has("master") | not'
+    done
 }
 
 _vmtest_exit() {

@@ -9,6 +9,46 @@
 . /usr/local/lib/vmtest/lib.sh
 
 peer_vici=unix:///run/vmtest-peer-charon.vici
+local_ts="10.100.0.0/24, fd00:100::/64"  # inner's hosts
+remote_ts="10.200.0.0/24, fd00:200::/64"  # peer's hosts
+
+# One site's swanctl.conf of connection vmtest (a PSK that both sites share):
+#   swanctl_conf ADDRESS ID TS REMOTE_ADDRESS REMOTE_ID REMOTE_TS [CHILD_SA_LINE...]
+swanctl_conf() {
+    cat <<CONF
+connections {
+    vmtest {
+        local_addrs = $1
+        remote_addrs = $4
+        local {
+            auth = psk
+            id = $2
+        }
+        remote {
+            auth = psk
+            id = $5
+        }
+        children {
+            net {
+                local_ts = $3
+                remote_ts = $6
+CONF
+    shift 6
+    [ "$#" = 0 ] || printf '                %s\n' "$@"
+    cat <<'CONF'
+            }
+        }
+    }
+}
+secrets {
+    ike-vmtest {
+        id-gw = gw.example
+        id-peer = peer.example
+        secret = "vmtest, not a secret"
+    }
+}
+CONF
+}
 
 # CMD, without swanctl's warnings about plugins that this minimal image does not have.
 quiet_plugins() {
@@ -64,37 +104,8 @@ IfId=42
 DestNetNS=inner
 Prefixes=10.200.0.0/24, fd00:200::/64
 CONF
-put /etc/swanctl/conf.d/vmtest-tunnel.conf <<'CONF'
-connections {
-    vmtest {
-        local_addrs = 192.0.2.1
-        remote_addrs = 192.0.2.2
-        local {
-            auth = psk
-            id = gw.example
-        }
-        remote {
-            auth = psk
-            id = peer.example
-        }
-        children {
-            net {
-                local_ts = 10.100.0.0/24, fd00:100::/64
-                remote_ts = 10.200.0.0/24, fd00:200::/64
-                if_id_in = 42
-                if_id_out = 42
-            }
-        }
-    }
-}
-secrets {
-    ike-vmtest {
-        id-gw = gw.example
-        id-peer = peer.example
-        secret = "vmtest, not a secret"
-    }
-}
-CONF
+swanctl_conf 192.0.2.1 gw.example "$local_ts" 192.0.2.2 peer.example "$remote_ts" 'if_id_in = 42' 'if_id_out = 42' |
+    put /etc/swanctl/conf.d/vmtest-tunnel.conf
 
 # The remote site's charon: its own strongswan.conf (vici socket elsewhere) and swanctl
 # directory, bound over /etc's by `ip netns exec peer`.
@@ -110,35 +121,8 @@ charon {
 }
 include strongswan.d/*.conf
 CONF
-put /etc/netns/peer/swanctl/swanctl.conf <<'CONF'
-connections {
-    vmtest {
-        local_addrs = 192.0.2.2
-        remote_addrs = 192.0.2.1
-        local {
-            auth = psk
-            id = peer.example
-        }
-        remote {
-            auth = psk
-            id = gw.example
-        }
-        children {
-            net {
-                local_ts = 10.200.0.0/24, fd00:200::/64
-                remote_ts = 10.100.0.0/24, fd00:100::/64
-            }
-        }
-    }
-}
-secrets {
-    ike-vmtest {
-        id-gw = gw.example
-        id-peer = peer.example
-        secret = "vmtest, not a secret"
-    }
-}
-CONF
+swanctl_conf 192.0.2.2 peer.example "$remote_ts" 192.0.2.1 gw.example "$local_ts" |
+    put /etc/netns/peer/swanctl/swanctl.conf
 run systemd-run --quiet --unit=vmtest-peer-charon -p Type=notify \
     ip netns exec peer /usr/sbin/charon-systemd
 run quiet_plugins ip netns exec peer swanctl --load-all --noprompt --uri "$peer_vici"

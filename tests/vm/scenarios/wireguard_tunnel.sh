@@ -87,19 +87,7 @@ run systemd-run --quiet --unit=vmtest-wg-dns ip netns exec wgpeer python3 /run/v
 check "the remote site's DNS server listens" wait_until 10 ip netns exec wgpeer ss -Hlun 'sport = 53'
 
 # Our side: the README's files.
-put /etc/netns/vpn/network/interfaces <<'CONF'
-auto lo
-iface lo inet loopback
-
-auto wg0
-iface wg0 inet static
-    address 10.66.0.2/24
-    dns-nameservers 10.77.0.53
-    up ip route add default dev wg0
-iface wg0 inet6 static
-    address fd00:66::2/64
-    up ip -6 route add default dev wg0
-CONF
+put /etc/netns/vpn/network/interfaces <"$VMTEST_EXAMPLES/vpn/interfaces"
 run install -d -m 0700 /etc/netns/vpn/wireguard
 umask 077
 put /etc/netns/vpn/wireguard/wg0.conf <<CONF

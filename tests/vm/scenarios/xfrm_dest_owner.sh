@@ -6,22 +6,11 @@
 
 cleanup() {
     [ -z "${sleeper:-}" ] || kill "$sleeper" 2>/dev/null || :
-    for ns in xo inner; do no_netns "$ns" || netns-helper stop "$ns"; done
-    rm -rf /etc/netns/xo /etc/netns/inner
+    stop_and_remove xo inner
 }
 
-for ns in xo inner; do
-    put /etc/netns/$ns/network/interfaces <<'CONF'
-auto lo
-iface lo inet loopback
-CONF
-done
-put /etc/netns/xo/network/xfrm <<'CONF'
-[xo0]
-IfId=7
-DestNetNS=inner
-Prefixes=10.30.0.0/24
-CONF
+put_lo xo inner
+put_xfrm xo xo0 7 inner 10.30.0.0/24
 
 in_inner() { ip netns pids inner | grep -qx "$1"; }
 

@@ -9,43 +9,14 @@
 . /usr/local/lib/vmtest/lib.sh
 
 cleanup() {
-    for ns in ra rb rd rc rbdest rcdest; do no_netns "$ns" || netns-helper stop "$ns"; done
+    stop_and_remove ra rb rd rc rbdest rcdest
     ip link delete eth11p  # and eth11, its other end
-    rm -rf /etc/netns/ra /etc/netns/rb /etc/netns/rd /etc/netns/rc /etc/netns/rbdest /etc/netns/rcdest
 }
 
-run ip link add eth11 type veth peer name eth11p
-run ip link set eth11p up
-for service in ra rb rd rc; do
-    put /etc/netns/$service/network/interfaces <<'CONF'
-auto lo
-iface lo inet loopback
-CONF
-done
-put /etc/netns/rbdest/network/interfaces <<'CONF'
-auto lo
-iface lo inet loopback
-
-auto eth11
-iface eth11 inet static
-    address 203.0.113.2/24
-    gateway 203.0.113.1
-    up ip -6 route add blackhole 2001:db8:b::/48 table 1000
-CONF
-put /etc/netns/ra/network/xfrm <<'CONF'
-[ra0]
-IfId=7
-DestNetNS=rbdest
-Prefixes=10.9.1.0/24, 2001:db8:a::/48
-BlockP2P=true
-CONF
-put /etc/netns/rb/network/xfrm <<'CONF'
-[rb0]
-IfId=7
-DestNetNS=rbdest
-Prefixes=10.9.2.0/24, 2001:db8:b::/48
-BlockP2P=true
-CONF
+put_lo ra rb rd rc
+put_uplink rbdest eth11 '    up ip -6 route add blackhole 2001:db8:b::/48 table 1000'
+put_xfrm ra ra0 7 rbdest '10.9.1.0/24, 2001:db8:a::/48' BlockP2P=true
+put_xfrm rb rb0 7 rbdest '10.9.2.0/24, 2001:db8:b::/48' BlockP2P=true
 
 # Nothing of service rb is left.
 check_rb_undone() {
@@ -83,12 +54,7 @@ check "from the uplink, 2001:db8:a::5 still goes into ra0" \
 
 # An interface that rbdest has already: refused before any change (a configuration error).
 run ip -n rbdest link add rd0 type dummy
-put /etc/netns/rd/network/xfrm <<'CONF'
-[rd0]
-IfId=8
-DestNetNS=rbdest
-Prefixes=10.9.4.0/24
-CONF
+put_xfrm rd rd0 8 rbdest 10.9.4.0/24
 run_status 2 netns-helper --verbose start rd
 check "the message names the clash" output_has 'rbdest already has an interface named rd0'
 check "no namespace rd" no_netns rd
@@ -108,12 +74,7 @@ auto rc0
 iface rc0 inet manual
     pre-up ip link add rc0 type dummy
 CONF
-put /etc/netns/rc/network/xfrm <<'CONF'
-[rc0]
-IfId=9
-DestNetNS=rcdest
-Prefixes=10.9.3.0/24
-CONF
+put_xfrm rc rc0 9 rcdest 10.9.3.0/24
 run_status 1 netns-helper --verbose start rc
 check "the message names the failed move" output_has 'ip -n rc link set dev rc0 netns rcdest'
 for ns in rc rcdest; do check "no namespace $ns" no_netns "$ns"; done

@@ -6,42 +6,14 @@
 . /usr/local/lib/vmtest/lib.sh
 
 cleanup() {
-    for ns in xa xb shared; do no_netns "$ns" || netns-helper stop "$ns"; done
+    stop_and_remove xa xb shared
     ip link delete eth9p  # and eth9, its other end
-    rm -rf /etc/netns/xa /etc/netns/xb /etc/netns/shared
 }
 
-run ip link add eth9 type veth peer name eth9p
-run ip link set eth9p up
-for service in xa xb; do
-    put /etc/netns/$service/network/interfaces <<'CONF'
-auto lo
-iface lo inet loopback
-CONF
-done
-put /etc/netns/shared/network/interfaces <<'CONF'
-auto lo
-iface lo inet loopback
-
-auto eth9
-iface eth9 inet static
-    address 203.0.113.2/24
-    gateway 203.0.113.1
-CONF
-put /etc/netns/xa/network/xfrm <<'CONF'
-[xa0]
-IfId=42
-DestNetNS=shared
-Prefixes=10.20.1.0/24, 2001:db8:a::/48
-BlockP2P=true
-CONF
-put /etc/netns/xb/network/xfrm <<'CONF'
-[xb0]
-IfId=42
-DestNetNS=shared
-Prefixes=10.20.2.0/24
-BlockP2P=true
-CONF
+put_lo xa xb
+put_uplink shared eth9
+put_xfrm xa xa0 42 shared '10.20.1.0/24, 2001:db8:a::/48' BlockP2P=true
+put_xfrm xb xb0 42 shared 10.20.2.0/24 BlockP2P=true
 
 # Traffic from the uplink (from a host beyond it) to ADDRESS goes into DEV, by table 1000.
 from_uplink_into() {

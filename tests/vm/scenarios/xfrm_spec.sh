@@ -7,19 +7,16 @@
 . /usr/local/lib/vmtest/lib.sh
 
 cleanup() {
-    no_netns strongswan || netns-helper stop strongswan
-    for ns in tunnel tunnel2; do no_netns "$ns" || netns-helper stop "$ns"; done
+    stop_and_remove strongswan tunnel tunnel2
     ip link delete ens5
     ip link delete eth8
     ip link delete eth7p  # and eth7, its other end
-    rm -rf /etc/netns/strongswan /etc/netns/tunnel /etc/netns/tunnel2
 }
 
 run ip link add ens5 type dummy
 run ip link add eth8 type dummy
-run ip link add eth7 type veth peer name eth7p
-run ip link set eth7p up
-
+put_uplink tunnel2 eth7 '' 'iface eth7 inet6 static' '    address 2001:db8:7::2/64' '    gateway 2001:db8:7::1' \
+    '    dad-attempts 0'
 put /etc/netns/strongswan/network/interfaces <<'CONF'
 auto lo
 iface lo inet loopback
@@ -36,34 +33,8 @@ auto eth8
 iface eth8 inet static
     address 198.51.100.2/24
 CONF
-put /etc/netns/tunnel2/network/interfaces <<'CONF'
-auto lo
-iface lo inet loopback
-
-auto eth7
-iface eth7 inet static
-    address 203.0.113.2/24
-    gateway 203.0.113.1
-
-iface eth7 inet6 static
-    address 2001:db8:7::2/64
-    gateway 2001:db8:7::1
-    dad-attempts 0
-CONF
 # The spec's example, word for word.
-put /etc/netns/strongswan/network/xfrm <<'CONF'
-[ipsec0]
-IfId=17
-DestNetNS=tunnel
-Prefixes=10.143.12.0/24
-
-[ipsec1]
-IfId=18
-DestNetNS=tunnel2
-UnderlayDev=ens5
-Prefixes=10.143.14.0/23, 10.143.18.0/27
-BlockP2P=true
-CONF
+put /etc/netns/strongswan/network/xfrm <"$VMTEST_EXAMPLES/strongswan/xfrm"
 
 # ipsec1 in tunnel2 (both versions of the example).
 check_ipsec1() {
@@ -135,20 +106,10 @@ run netns-helper --verbose stop strongswan
 check_stopped
 
 echo "=== the README's version: an IPv6 prefix on ipsec1, and an MTU"
-put /etc/netns/strongswan/network/xfrm <<'CONF'
-[ipsec0]
-IfId=17
-DestNetNS=tunnel
-Prefixes=10.143.12.0/24
-
-[ipsec1]
-IfId=18
-DestNetNS=tunnel2
-UnderlayDev=ens5
-Prefixes=10.143.14.0/23, 10.143.18.0/27, 2001:db8:18::/48
-BlockP2P=true
-MTU=1400
-CONF
+# The spec's file with an IPv6 prefix on ipsec1 (its last section) and a line MTU=1400.
+sed -e '/^Prefixes=10.143.14.0\/23, 10.143.18.0\/27$/s|$|, 2001:db8:18::/48|' -e '$a MTU=1400' \
+    /etc/netns/strongswan/network/xfrm | put /etc/netns/strongswan/network/xfrm.new
+run mv /etc/netns/strongswan/network/xfrm.new /etc/netns/strongswan/network/xfrm
 run netns-helper --verbose start strongswan
 check_ipsec1
 check "ipsec1's MTU is 1400" link_is tunnel2 ipsec1 '.mtu == 1400'

@@ -7,14 +7,7 @@ write_interfaces service1 eth2 198.51.100.2/24
 use_netns service1
 
 mkdir /etc/systemd/system/service2.service.d
-cat > /etc/systemd/system/service2.service.d/netns.conf <<END
-[Unit]
-BindsTo=systemd-netns@service1.service
-After=systemd-netns@service1.service
-
-[Service]
-NetworkNamespacePath=/run/netns/service1
-END
+join_dropin service1 > /etc/systemd/system/service2.service.d/netns.conf
 cat > /etc/systemd/system/service1.service.d/deps.conf <<END
 [Service]
 ExecStartPost=+/bin/systemctl restart service2

@@ -5,15 +5,7 @@
 
 netns-helper --print-commands join --restart-with web2 nginx
 netns-helper join --restart-with web2 nginx
-cat > "$STATE/web2-dropin" <<END
-[Unit]
-BindsTo=systemd-netns@nginx.service
-After=systemd-netns@nginx.service
-
-[Service]
-NetworkNamespacePath=/run/netns/nginx
-END
-cmp "$STATE/web2-dropin" /etc/systemd/system/web2.service.d/netns.conf
+join_dropin nginx | cmp - /etc/systemd/system/web2.service.d/netns.conf
 grep -Fx 'ExecStartPost=+/bin/systemctl restart web2' /etc/systemd/system/nginx.service.d/netns-restart-web2.conf
 
 systemctl start web2.service
