@@ -158,3 +158,134 @@ gone() {
 logged_this_boot() {
     journalctl --boot --no-pager | grep -F "$1"
 }
+
+# offline_install SET, offline_purge SET: install the packages of the set SET of
+# ../offline-packages from the image's cache (no network), and purge them all again.
+OFFLINE=/var/cache/netns-system-test
+offline_install() {
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$OFFLINE/$1"/*.deb
+}
+offline_purge() {
+    # shellcheck disable=SC2046 # one word per package
+    DEBIAN_FRONTEND=noninteractive dpkg --purge $(for deb in "$OFFLINE/$1"/*.deb; do dpkg-deb -f "$deb" Package; done)
+}
+
+# dns_server: dnsmasq in namespace dnssrv (10.99.0.1), on host bridge dnsbr, which has no
+# address: the host cannot reach it. It leases 10.99.0.10-99 with itself as the DNS server
+# (option 6) and answers web.lease.test (10.99.0.7), forwarding nothing; it offers at once
+# (--no-ping: no 3-s probe of the address first). dns_server_stop ends it.
+dns_server() {
+    rm -f "$STATE/dnsmasq.log"
+    ip link add dnsbr type bridge
+    ip link set dnsbr up
+    ip netns add dnssrv
+    ip link add dnssrv0 netns dnssrv type veth peer name dnsbr-srv
+    ip link set dnsbr-srv master dnsbr up
+    ip -n dnssrv address add 10.99.0.1/24 dev dnssrv0
+    ip -n dnssrv link set dnssrv0 up
+    ip netns exec dnssrv dnsmasq --conf-file=/dev/null --user=root --interface=dnssrv0 --bind-interfaces --no-ping \
+        --no-resolv --no-hosts --host-record=web.lease.test,10.99.0.7 \
+        --dhcp-range=10.99.0.10,10.99.0.99,10m --dhcp-leasefile="$STATE/dnsmasq.leases" \
+        --pid-file="$STATE/dnsmasq.pid" --log-queries --log-dhcp --log-facility="$STATE/dnsmasq.log"
+}
+dns_server_stop() {
+    if [ -e "$STATE/dnsmasq.pid" ]; then kill "$(cat "$STATE/dnsmasq.pid")"; fi
+    rm -f "$STATE/dnsmasq.pid" "$STATE/dnsmasq.leases"
+    ip netns delete dnssrv 2> /dev/null || true
+    ip link delete dnsbr 2> /dev/null || true
+}
+
+# dns_namespaces: two namespaces on dns_server's bridge, each with a service (named after it)
+# that looks web.lease.test up at its start (output in $STATE/NAME.out): ldhcp gets its
+# address and name server by DHCP, lstatic has a static address and `dns-nameservers`.
+# dns_namespaces_stop stops both.
+dns_namespaces() {
+    for name in ldhcp lstatic; do
+        mkdir -p "/etc/netns/$name/network"
+        cat > "/etc/systemd/system/$name.service" <<END
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/sh -ec 'getent hosts web.lease.test; cat /etc/resolv.conf'
+StandardOutput=truncate:$STATE/$name.out
+END
+        use_netns "$name"
+    done
+    cat > /etc/netns/ldhcp/network/interfaces <<END
+auto lo
+iface lo inet loopback
+
+auto dnsbr..1
+iface dnsbr..1 inet dhcp
+END
+    cat > /etc/netns/lstatic/network/interfaces <<END
+auto lo
+iface lo inet loopback
+
+auto dnsbr..2
+iface dnsbr..2 inet static
+    address 10.99.0.5/24
+    dns-nameservers 10.99.0.1
+    dns-search lease.test
+END
+    systemctl daemon-reload
+    systemctl start ldhcp.service lstatic.service
+}
+dns_namespaces_stop() {
+    systemctl stop ldhcp.service lstatic.service systemd-netns@ldhcp.service systemd-netns@lstatic.service
+}
+# dns_namespaces_remove: their files, units and kept leases.
+dns_namespaces_remove() {
+    for name in ldhcp lstatic; do
+        rm -rf "/etc/netns/$name" "/etc/systemd/system/$name.service" "/etc/systemd/system/$name.service.d" \
+            "/var/lib/netns-helper/$name"
+    done
+    systemctl daemon-reload
+}
+
+# resolves_in_netns NAME: the service of namespace NAME found web.lease.test, asking the
+# namespace's name server (10.99.0.1, from the lease or dns-nameservers) alone; the host
+# does not know that server.
+resolves_in_netns() {
+    cat "$STATE/$1.out"
+    grep -E '^10\.99\.0\.7 +web\.lease\.test$' "$STATE/$1.out"
+    [ "$(grep '^nameserver' "$STATE/$1.out")" = "nameserver 10.99.0.1" ]
+    not getent hosts web.lease.test
+}
+
+# on_resolver_host SET [UNIT]: a host running the resolver of offline set SET (installed here,
+# purged at the end, /etc/resolv.conf put back; UNIT restarted after the install): the
+# namespaces of dns_namespaces resolve with their own name server, and what the host's resolver
+# is told (the scenario's `host_resolver` prints it) is the same before their start, while they
+# run and after their stop.
+on_resolver_host() {
+    cp -a /etc/resolv.conf "$STATE/resolv.conf.orig"
+    resolver_set=$1
+    trap 'resolver_host_cleanup "$resolver_set"' EXIT
+    offline_install "$1"
+    if [ -n "${2:-}" ]; then systemctl restart "$2"; fi
+    dns_server
+    wait_for host_resolver > /dev/null
+    host_resolver > "$STATE/resolver-before"
+    cat "$STATE/resolver-before"
+    dns_namespaces
+    grep DHCPACK "$STATE/dnsmasq.log"
+    resolves_in_netns ldhcp
+    resolves_in_netns lstatic
+    host_resolver | diff "$STATE/resolver-before" -
+    dns_namespaces_stop
+    host_resolver | diff "$STATE/resolver-before" -
+    trap - EXIT
+    resolver_host_cleanup "$1"
+    not ip netns exec dnssrv true
+    not ip link show ldhcp-1
+}
+resolver_host_cleanup() {
+    dns_namespaces_stop || true
+    dns_namespaces_remove
+    dns_server_stop
+    offline_purge "$1"
+    rm -f /etc/resolv.conf
+    cp -a "$STATE/resolv.conf.orig" /etc/resolv.conf
+}
+
