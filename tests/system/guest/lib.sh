@@ -289,3 +289,95 @@ resolver_host_cleanup() {
     cp -a "$STATE/resolv.conf.orig" /etc/resolv.conf
 }
 
+# on_managed_host NAME: a host whose network manager NAME (as `check` names it) manages its
+# admin NIC eth5 (DHCP from dns_server) by a rule that matches eth* and so also eth6, which
+# namespace nd claims; nd also has a link-netns pair (host end ndhost, with a host stanza).
+# The scenario defines manager_start (writes the manager's files, starts it), manager_stop
+# (stops it and removes them) and manages DEV (succeeds when the manager manages DEV now).
+# `check` warns for eth6 and not for ndhost; nd gets eth6 and configures it once, untouched
+# by the manager; stop gives it back without nd's address, and the manager takes it again
+# (the admin's rule says so); ndhost is never managed; eth5 is the same throughout.
+on_managed_host() {
+    cp /etc/network/interfaces "$STATE/interfaces.orig"
+    trap managed_host_cleanup EXIT
+    cat >> /etc/network/interfaces <<END
+
+iface ndhost inet static
+    address 100.64.0.0/31
+link-netns nd ndhost ndin
+END
+    mkdir -p /etc/netns/nd/network
+    cat > /etc/netns/nd/network/interfaces <<END
+auto lo
+iface lo inet loopback
+
+auto eth6 ndin
+iface eth6 inet static
+    address 10.66.0.2/24
+iface ndin inet static
+    address 100.64.0.1/31
+END
+    dns_server
+    ip link add eth5 type veth peer name peer5
+    ip link set peer5 master dnsbr up
+    ip link add eth6 type veth peer name peer6
+    ip address add 10.66.0.1/24 dev peer6
+    ip link set peer6 up
+    manager_start
+    wait_for leased eth5
+    wait_for manages eth5
+    wait_for manages eth6
+    admin_nic > "$STATE/eth5-before"
+    cat "$STATE/eth5-before"
+
+    checked=0
+    netns-helper check nd > "$STATE/check.out" 2>&1 || checked=$?
+    cat "$STATE/check.out"
+    [ "$checked" = 1 ]     # warnings only
+    grep -E "warning: eth6 is also managed by the host's $1 \(.+\) whenever it is on the host" "$STATE/check.out"
+    not grep -E 'ndhost|eth5' "$STATE/check.out"
+
+    systemctl start systemd-netns@nd.service
+    not ip link show eth6
+    [ "$(ip -n nd -4 -o address show dev eth6 | awk '{ print $4 }')" = 10.66.0.2/24 ]
+    ping -c 1 -W 5 10.66.0.2
+    ping -c 1 -W 5 100.64.0.1
+    ip -4 -o address show dev ndhost | grep -F 'inet 100.64.0.0/31'
+    not manages ndhost
+    sleep 2     # what the manager would do to a link it saw come, or to the one that went
+    [ "$(ip -n nd -4 -o address show dev eth6 | awk '{ print $4 }')" = 10.66.0.2/24 ]
+    not manages ndhost
+    admin_nic | diff "$STATE/eth5-before" -
+
+    systemctl stop systemd-netns@nd.service
+    not ip netns exec nd true
+    not ip link show ndhost
+    ip link show eth6
+    not ip_of eth6 10.66.0.2
+    wait_for manages eth6
+    admin_nic | diff "$STATE/eth5-before" -
+    trap - EXIT
+    managed_host_cleanup
+}
+managed_host_cleanup() {
+    systemctl stop systemd-netns@nd.service || true
+    manager_stop
+    ip link delete eth5 2> /dev/null || true
+    ip link delete eth6 2> /dev/null || true
+    dns_server_stop
+    cp "$STATE/interfaces.orig" /etc/network/interfaces
+    rm -rf /etc/netns/nd
+}
+# leased DEV: DEV has an address from dns_server.
+leased() {
+    ip -4 -o address show dev "$1" | grep -F 'inet 10.99.0.'
+}
+# ip_of DEV ADDRESS: DEV has IPv4 address ADDRESS.
+ip_of() {
+    ip -4 -o address show dev "$1" | grep -F "inet $2/"
+}
+# admin_nic: eth5 as the host has it (index, state, addresses).
+admin_nic() {
+    cat /sys/class/net/eth5/ifindex
+    ip -br address show dev eth5
+}
