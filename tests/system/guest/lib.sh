@@ -188,9 +188,16 @@ dns_server() {
         --dhcp-range=10.99.0.10,10.99.0.99,10m --dhcp-leasefile="$STATE/dnsmasq.leases" \
         --pid-file="$STATE/dnsmasq.pid" --log-queries --log-dhcp --log-facility="$STATE/dnsmasq.log"
 }
+# The kernel frees a deleted namespace, and the veth end in it, later (and only once dnsmasq has
+# exited): the pair goes with its host end at once, so that the next dns_server can make it.
 dns_server_stop() {
-    if [ -e "$STATE/dnsmasq.pid" ]; then kill "$(cat "$STATE/dnsmasq.pid")"; fi
+    if [ -e "$STATE/dnsmasq.pid" ]; then
+        pid=$(cat "$STATE/dnsmasq.pid")
+        kill "$pid"
+        wait_for gone "$pid"
+    fi
     rm -f "$STATE/dnsmasq.pid" "$STATE/dnsmasq.leases"
+    ip link delete dnsbr-srv 2> /dev/null || true
     ip netns delete dnssrv 2> /dev/null || true
     ip link delete dnsbr 2> /dev/null || true
 }

@@ -36,3 +36,6 @@ manages() {
     [ -n "$setup" ] && [ "$setup" != unmanaged ]
 }
 on_managed_host systemd-networkd
+# Gone for the scenarios after this one, and for the reboot of the upgrade scenarios.
+unit_is systemd-networkd.service inactive
+not systemctl --quiet is-enabled systemd-networkd.service

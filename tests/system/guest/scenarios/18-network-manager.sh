@@ -47,3 +47,4 @@ manages() {
     [ -n "$state" ] && [ "$state" != unmanaged ]
 }
 on_managed_host NetworkManager
+not systemctl cat NetworkManager.service
