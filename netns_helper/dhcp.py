@@ -14,6 +14,7 @@ namespace's state directory, which stop removes. Pure: runs nothing.
 
 from __future__ import annotations
 
+import os
 import re
 
 from .errors import ERROR, WARNING, Problem
@@ -114,8 +115,13 @@ def interfaces_of_pid_files(names: frozenset[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(m["iface"] for m in found if m))
 
 
-def binds(paths: Paths, netns: str, clients: frozenset[str], ifaces: tuple[str, ...]) -> tuple[Bind, ...]:
-    """The private paths of NETNS bound over the state of the installed CLIENTS, for IFACES."""
+def binds(
+    paths: Paths, netns: str, clients: frozenset[str], ifaces: tuple[str, ...], resolv_target: str | None = None
+) -> tuple[Bind, ...]:
+    """The private paths of NETNS bound over the state of the installed CLIENTS, for IFACES.
+
+    RESOLV_TARGET: where the host's /etc/resolv.conf symlink leads (facts.resolv_conf_target).
+    """
     lib, run = paths.dhcp_lib_dir(netns), paths.dhcp_run_dir(netns)
     out: list[Bind] = []
     for client in CLIENTS:
@@ -126,6 +132,13 @@ def binds(paths: Paths, netns: str, clients: frozenset[str], ifaces: tuple[str, 
         out.extend(Bind(True, f"{run}/{d}", f"{paths.etc}/dhcp/{d}") for d in client.hook_dirs)
         names = [pattern.format(iface) for iface in ifaces for pattern in client.pid_files]
         out.extend(Bind(False, f"{run}/{name}", f"{paths.run}/{name}") for name in names)
+    if out and resolv_target:
+        # dhclient-script writes a lease's DNS through the symlink, its temporary file beside the
+        # target: in the host resolver's directory (systemd-resolved's is not root's, and the unit
+        # has no CAP_DAC_OVERRIDE: the script fails and the lease is declined). The client sees a
+        # directory of the namespace's there instead, with the namespace's resolv.conf in it.
+        out.append(Bind(True, f"{run}/resolv", os.path.dirname(resolv_target)))
+        out.append(Bind(False, f"{paths.netns_etc(netns)}/resolv.conf", resolv_target))
     return tuple(out)
 
 

@@ -107,6 +107,7 @@ class Facts:
     dhcp_clients: frozenset[str] = frozenset()  # the DHCP clients ifupdown could run (dhcp.CLIENTS)
     dhcp_run_entries: frozenset[str] | None = None  # what is in the namespace's dhcp_run_dir, if it exists
     dhcp_hooks: tuple[tuple[str, str, str], ...] = ()  # the host's dhclient hooks: (directory, name, content)
+    resolv_conf_target: str | None = None  # where the host's /etc/resolv.conf leads, a symlink into /run
     record: Record | None = None  # what the running namespace's start did (None: unknown)
     invocation: str | None = None  # $INVOCATION_ID: the systemd unit activation this runs in
     stale_entry: bool = False  # /run/netns/NAME is a plain file, not a namespace (a killed `ip netns add`)
@@ -284,6 +285,15 @@ def dhcp_hooks(paths: Paths) -> tuple[tuple[str, str, str], ...]:
     return tuple(hooks)
 
 
+def resolv_conf_target(paths: Paths) -> str | None:
+    """Where the host's /etc/resolv.conf leads when it is a symlink into /run (systemd-resolved's, resolvconf's)."""
+    path = f"{paths.etc}/resolv.conf"
+    if not os.path.islink(path):
+        return None
+    target = os.path.realpath(path)
+    return target if target.startswith(f"{paths.run}/") else None
+
+
 def _entries(path: str) -> frozenset[str] | None:
     try:
         return frozenset(os.listdir(path))
@@ -315,6 +325,7 @@ def gather(paths: Paths, netns: str, query: Query, host_links: bool = True, star
         dhcp_clients=clients,
         dhcp_hooks=dhcp_hooks(paths) if start and "dhclient" in clients else (),
         dhcp_run_entries=_entries(paths.dhcp_run_dir(netns)),
+        resolv_conf_target=resolv_conf_target(paths) if clients else None,
         record=record,
         invocation=os.environ.get("INVOCATION_ID") or None,
         stale_entry=not exists and os.path.lexists(f"{paths.run_netns}/{netns}"),

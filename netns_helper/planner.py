@@ -320,7 +320,7 @@ def plan_start(
     lay = start_layout(config, facts.host_links, stale_links, pairs, made, facts.record)
     raise_first_error(lay.problems)  # start's rule set (rules.py) has refused them already
     ifaces = dhcp.dhcp_interfaces(config)
-    binds = dhcp.binds(paths, netns, facts.dhcp_clients, ifaces) if ifaces else ()
+    binds = dhcp.binds(paths, netns, facts.dhcp_clients, ifaces, facts.resolv_conf_target) if ifaces else ()
     ifdown = iproute.ifupdown(netns, state, "ifdown", "-a", "--force", binds=binds)
     ifup_undo: tuple[Action, ...] = (ifdown, EndProcesses(netns))
     firewall: list[Step] = []
@@ -507,7 +507,9 @@ def plan_stop(
     # What start bound (its private run directory says), not what the configuration says now.
     entries = facts.dhcp_run_entries
     ifaces = dhcp.interfaces_of_pid_files(entries) if entries is not None else ()
-    binds = dhcp.binds(paths, netns, facts.dhcp_clients, ifaces) if entries is not None else ()
+    binds = (
+        dhcp.binds(paths, netns, facts.dhcp_clients, ifaces, facts.resolv_conf_target) if entries is not None else ()
+    )
     rec = facts.record
     if rec is None:
         pairs = [(p.host_end, p.ns_end, p.host_stanza) for p in veths(netns, config, host_config)]

@@ -24,7 +24,7 @@ from tests.releases import RELEASES
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE.parent.parent / "build" / "system" / "results"
-RUN_TIMEOUT = 900  # seconds; a first run also installs packages and builds the image
+RUN_TIMEOUT = 1500  # seconds; a first run also installs packages and builds the image
 SCENARIOS = sorted(path.stem for path in (HERE / "guest" / "scenarios").glob("*.sh"))
 
 

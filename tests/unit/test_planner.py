@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from netns_helper.commands import IFUPDOWN_TIMEOUTS, OnError, Plan, Run, Step, joined, script
 from netns_helper.errors import ConfigError, Loc
-from netns_helper.facts import Entry, Facts, Hook, Paths
+from netns_helper.facts import Entry, Facts, Hook, Paths, resolv_conf_target
 from netns_helper.interfaces import Interfaces, parse_text
 from netns_helper.ipjson import Link
 from netns_helper.planner import layout, plan_start, plan_stop, resolv_conf
@@ -342,6 +345,44 @@ def test_stop_binds_what_start_bound_whatever_the_config_says_now() -> None:
         ("ip", "netns", "exec", "dhcp", "ifdown", "-a", "--state-dir=/run/network/netns/dhcp"),
         timeout=IFUPDOWN_TIMEOUTS["ifdown"],
     )
+
+
+@pytest.mark.parametrize(
+    ("target", "directory"),
+    [
+        ("/run/systemd/resolve/stub-resolv.conf", "/run/systemd/resolve"),  # systemd-resolved
+        ("/run/resolvconf/resolv.conf", "/run/resolvconf"),  # resolvconf
+    ],
+)
+def test_dhcp_client_writes_the_namespace_resolv_conf_behind_the_host_symlink(target: str, directory: str) -> None:
+    """The client sees a directory of the namespace's where the host's /etc/resolv.conf leads, on start and stop."""
+    own = f"dir /run/network/netns/dhcp/dhcp/resolv {directory} file /etc/netns/dhcp/resolv.conf {target} --"
+    facts = Facts(host_links=HOST, dhcp_clients=CLIENTS, resolv_conf_exists=True, resolv_conf_target=target)
+    start = script([plan_start("dhcp", parse_text(DHCP, "/etc/netns/dhcp/network/interfaces"), facts, PATHS)])
+    assert f"{own} ifup -a" in start
+    entries = frozenset({"dhclient.eth0.pid"})
+    stop = Facts(
+        namespaces=frozenset({"dhcp"}), dhcp_clients=CLIENTS, dhcp_run_entries=entries, resolv_conf_target=target
+    )
+    assert f"{own} ifdown -a" in script([plan_stop("dhcp", None, stop, PATHS)])
+    # A static namespace binds nothing.
+    static = Facts(host_links=HOST, dhcp_clients=CLIENTS, resolv_conf_target=target)
+    assert directory not in script([plan_start("nginx", _config("nginx"), static, PATHS)])
+
+
+def test_resolv_conf_target_is_a_symlink_into_run_only(tmp_path: Path) -> None:
+    paths = Paths(etc=f"{tmp_path}/etc", run=f"{tmp_path}/run")
+    os.makedirs(f"{paths.run}/systemd/resolve")
+    os.makedirs(paths.etc)
+    assert resolv_conf_target(paths) is None  # none at all
+    Path(f"{paths.etc}/resolv.conf").write_text("nameserver 192.0.2.53\n")
+    assert resolv_conf_target(paths) is None  # a plain file
+    os.remove(f"{paths.etc}/resolv.conf")
+    os.symlink("../run/systemd/resolve/stub-resolv.conf", f"{paths.etc}/resolv.conf")
+    assert resolv_conf_target(paths) == f"{paths.run}/systemd/resolve/stub-resolv.conf"
+    os.remove(f"{paths.etc}/resolv.conf")
+    os.symlink("resolv.conf.admin", f"{paths.etc}/resolv.conf")
+    assert resolv_conf_target(paths) is None  # beside it, in /etc
 
 
 def test_host_resolver_hooks_are_not_mirrored() -> None:

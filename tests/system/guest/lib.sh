@@ -171,3 +171,233 @@ gone() {
 logged_this_boot() {
     journalctl --boot --no-pager | grep -F "$1"
 }
+
+# offline_install SET, offline_purge SET: install the packages of the set SET of
+# ../offline-packages from the image's cache (no network), and purge them all again.
+OFFLINE=/var/cache/netns-system-test
+offline_install() {
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$OFFLINE/$1"/*.deb
+}
+offline_purge() {
+    # shellcheck disable=SC2046 # one word per package
+    DEBIAN_FRONTEND=noninteractive dpkg --purge $(for deb in "$OFFLINE/$1"/*.deb; do dpkg-deb -f "$deb" Package; done)
+}
+
+# dns_server: dnsmasq in namespace dnssrv (10.99.0.1), on host bridge dnsbr, which has no
+# address: the host cannot reach it. It leases 10.99.0.10-99 with itself as the DNS server
+# (option 6) and answers web.lease.test (10.99.0.7), forwarding nothing; it offers at once
+# (--no-ping: no 3-s probe of the address first). dns_server_stop ends it.
+dns_server() {
+    rm -f "$STATE/dnsmasq.log"
+    ip link add dnsbr type bridge
+    ip link set dnsbr up
+    ip netns add dnssrv
+    ip link add dnssrv0 netns dnssrv type veth peer name dnsbr-srv
+    ip link set dnsbr-srv master dnsbr up
+    ip -n dnssrv address add 10.99.0.1/24 dev dnssrv0
+    ip -n dnssrv link set dnssrv0 up
+    ip netns exec dnssrv dnsmasq --conf-file=/dev/null --user=root --interface=dnssrv0 --bind-interfaces --no-ping \
+        --no-resolv --no-hosts --host-record=web.lease.test,10.99.0.7 \
+        --dhcp-range=10.99.0.10,10.99.0.99,10m --dhcp-leasefile="$STATE/dnsmasq.leases" \
+        --pid-file="$STATE/dnsmasq.pid" --log-queries --log-dhcp --log-facility="$STATE/dnsmasq.log"
+}
+# The kernel frees a deleted namespace, and the veth end in it, later (and only once dnsmasq has
+# exited): the pair goes with its host end at once, so that the next dns_server can make it.
+dns_server_stop() {
+    if [ -e "$STATE/dnsmasq.pid" ]; then
+        pid=$(cat "$STATE/dnsmasq.pid")
+        kill "$pid"
+        wait_for gone "$pid"
+    fi
+    rm -f "$STATE/dnsmasq.pid" "$STATE/dnsmasq.leases"
+    ip link delete dnsbr-srv 2> /dev/null || true
+    ip netns delete dnssrv 2> /dev/null || true
+    ip link delete dnsbr 2> /dev/null || true
+}
+
+# dns_namespaces: two namespaces on dns_server's bridge, each with a service (named after it)
+# that looks web.lease.test up at its start (output in $STATE/NAME.out): ldhcp gets its
+# address and name server by DHCP, lstatic has a static address and `dns-nameservers`.
+# dns_namespaces_stop stops both.
+dns_namespaces() {
+    for name in ldhcp lstatic; do
+        mkdir -p "/etc/netns/$name/network"
+        cat > "/etc/systemd/system/$name.service" <<END
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/sh -ec 'getent hosts web.lease.test; cat /etc/resolv.conf'
+StandardOutput=truncate:$STATE/$name.out
+END
+        use_netns "$name"
+    done
+    cat > /etc/netns/ldhcp/network/interfaces <<END
+auto lo
+iface lo inet loopback
+
+auto dnsbr..1
+iface dnsbr..1 inet dhcp
+END
+    cat > /etc/netns/lstatic/network/interfaces <<END
+auto lo
+iface lo inet loopback
+
+auto dnsbr..2
+iface dnsbr..2 inet static
+    address 10.99.0.5/24
+    dns-nameservers 10.99.0.1
+    dns-search lease.test
+END
+    systemctl daemon-reload
+    systemctl start ldhcp.service lstatic.service
+}
+dns_namespaces_stop() {
+    systemctl stop ldhcp.service lstatic.service systemd-netns@ldhcp.service systemd-netns@lstatic.service
+}
+# dns_namespaces_remove: their files, units and kept leases.
+dns_namespaces_remove() {
+    for name in ldhcp lstatic; do
+        rm -rf "/etc/netns/$name" "/etc/systemd/system/$name.service" "/etc/systemd/system/$name.service.d" \
+            "/var/lib/netns-helper/$name"
+    done
+    systemctl daemon-reload
+}
+
+# resolves_in_netns NAME: the service of namespace NAME found web.lease.test, asking the
+# namespace's name server (10.99.0.1, from the lease or dns-nameservers) alone; the host
+# does not know that server.
+resolves_in_netns() {
+    cat "$STATE/$1.out"
+    grep -E '^10\.99\.0\.7 +web\.lease\.test$' "$STATE/$1.out"
+    [ "$(grep '^nameserver' "$STATE/$1.out")" = "nameserver 10.99.0.1" ]
+    not getent hosts web.lease.test
+}
+
+# on_resolver_host SET [UNIT]: a host running the resolver of offline set SET (installed here,
+# purged at the end, /etc/resolv.conf put back; UNIT restarted after the install): the
+# namespaces of dns_namespaces resolve with their own name server, and what the host's resolver
+# is told (the scenario's `host_resolver` prints it) is the same before their start, while they
+# run and after their stop.
+on_resolver_host() {
+    cp -a /etc/resolv.conf "$STATE/resolv.conf.orig"
+    resolver_set=$1
+    trap 'resolver_host_cleanup "$resolver_set"' EXIT
+    offline_install "$1"
+    if [ -n "${2:-}" ]; then systemctl restart "$2"; fi
+    dns_server
+    wait_for host_resolver > /dev/null
+    host_resolver > "$STATE/resolver-before"
+    cat "$STATE/resolver-before"
+    dns_namespaces
+    grep DHCPACK "$STATE/dnsmasq.log"
+    resolves_in_netns ldhcp
+    resolves_in_netns lstatic
+    host_resolver | diff "$STATE/resolver-before" -
+    dns_namespaces_stop
+    host_resolver | diff "$STATE/resolver-before" -
+    trap - EXIT
+    resolver_host_cleanup "$1"
+    not ip netns exec dnssrv true
+    not ip link show ldhcp-1
+}
+resolver_host_cleanup() {
+    dns_namespaces_stop || true
+    dns_namespaces_remove
+    dns_server_stop
+    offline_purge "$1"
+    rm -f /etc/resolv.conf
+    cp -a "$STATE/resolv.conf.orig" /etc/resolv.conf
+}
+
+# on_managed_host NAME: a host whose network manager NAME (as `check` names it) manages its
+# admin NIC eth5 (DHCP from dns_server) by a rule that matches eth* and so also eth6, which
+# namespace nd claims; nd also has a link-netns pair (host end ndhost, with a host stanza).
+# The scenario defines manager_start (writes the manager's files, starts it), manager_stop
+# (stops it and removes them) and manages DEV (succeeds when the manager manages DEV now).
+# `check` warns for eth6 and not for ndhost; nd gets eth6 and configures it once, untouched
+# by the manager; stop gives it back without nd's address, and the manager takes it again
+# (the admin's rule says so); ndhost is never managed; eth5 is the same throughout.
+on_managed_host() {
+    cp /etc/network/interfaces "$STATE/interfaces.orig"
+    trap managed_host_cleanup EXIT
+    cat >> /etc/network/interfaces <<END
+
+iface ndhost inet static
+    address 100.64.0.0/31
+link-netns nd ndhost ndin
+END
+    mkdir -p /etc/netns/nd/network
+    cat > /etc/netns/nd/network/interfaces <<END
+auto lo
+iface lo inet loopback
+
+auto eth6 ndin
+iface eth6 inet static
+    address 10.66.0.2/24
+iface ndin inet static
+    address 100.64.0.1/31
+END
+    dns_server
+    ip link add eth5 type veth peer name peer5
+    ip link set peer5 master dnsbr up
+    ip link add eth6 type veth peer name peer6
+    ip address add 10.66.0.1/24 dev peer6
+    ip link set peer6 up
+    manager_start
+    wait_for leased eth5
+    wait_for manages eth5
+    wait_for manages eth6
+    admin_nic > "$STATE/eth5-before"
+    cat "$STATE/eth5-before"
+
+    checked=0
+    netns-helper check nd > "$STATE/check.out" 2>&1 || checked=$?
+    cat "$STATE/check.out"
+    [ "$checked" = 1 ]     # warnings only
+    grep -E "warning: eth6 is also managed by the host's $1 \(.+\) whenever it is on the host" "$STATE/check.out"
+    not grep -E 'ndhost|eth5' "$STATE/check.out"
+
+    systemctl start systemd-netns@nd.service
+    not ip link show eth6
+    [ "$(ip -n nd -4 -o address show dev eth6 | awk '{ print $4 }')" = 10.66.0.2/24 ]
+    ping -c 1 -W 5 10.66.0.2
+    ping -c 1 -W 5 100.64.0.1
+    ip -4 -o address show dev ndhost | grep -F 'inet 100.64.0.0/31'
+    not manages ndhost
+    sleep 2     # what the manager would do to a link it saw come, or to the one that went
+    [ "$(ip -n nd -4 -o address show dev eth6 | awk '{ print $4 }')" = 10.66.0.2/24 ]
+    not manages ndhost
+    admin_nic | diff "$STATE/eth5-before" -
+
+    systemctl stop systemd-netns@nd.service
+    not ip netns exec nd true
+    not ip link show ndhost
+    ip link show eth6
+    not ip_of eth6 10.66.0.2
+    wait_for manages eth6
+    admin_nic | diff "$STATE/eth5-before" -
+    trap - EXIT
+    managed_host_cleanup
+}
+managed_host_cleanup() {
+    systemctl stop systemd-netns@nd.service || true
+    manager_stop
+    ip link delete eth5 2> /dev/null || true
+    ip link delete eth6 2> /dev/null || true
+    dns_server_stop
+    cp "$STATE/interfaces.orig" /etc/network/interfaces
+    rm -rf /etc/netns/nd
+}
+# leased DEV: DEV has an address from dns_server.
+leased() {
+    ip -4 -o address show dev "$1" | grep -F 'inet 10.99.0.'
+}
+# ip_of DEV ADDRESS: DEV has IPv4 address ADDRESS.
+ip_of() {
+    ip -4 -o address show dev "$1" | grep -F "inet $2/"
+}
+# admin_nic: eth5 as the host has it (index, state, addresses).
+admin_nic() {
+    cat /sys/class/net/eth5/ifindex
+    ip -br address show dev eth5
+}
