@@ -309,7 +309,7 @@ def gather(paths: Paths, netns: str, query: Query, host_links: bool = True, star
 
     The host's links are read anyway when NETNS's record has veth pairs (stop deletes their host ends).
     Without START (a stop), what only start plans with is not read: the host's hooks and the
-    namespace's mirrors of them, the dhclient hooks it copies.
+    namespace's mirrors of them, the DHCP client hooks it copies.
     """
     namespaces = list_namespaces(paths)
     exists = netns in namespaces
