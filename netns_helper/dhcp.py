@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 
 from .errors import ERROR, WARNING, Problem
 from .interfaces import Interfaces
@@ -35,24 +36,47 @@ class Client:
     lib_dirs: tuple[str, ...]  # under /var/lib: leases, kept across restarts
     run_dirs: tuple[str, ...]  # under /run: pid files, control sockets
     pid_files: tuple[str, ...]  # under /run, per interface ({} is the interface)
-    hook_dirs: tuple[str, ...] = ()  # under /etc/dhcp: the client script's hooks (see HOST_DAEMON_HOOKS)
+    # The client script's hook directories, each (a Paths field, the path under it): the client sees
+    # a copy of each without HOST_DAEMON_HOOKS, plus own_hooks (name, content) in the first.
+    hook_dirs: tuple[tuple[str, str], ...] = ()
+    own_hooks: tuple[tuple[str, str], ...] = ()
 
 
-DHCLIENT_HOOK_DIRS = ("dhclient-enter-hooks.d", "dhclient-exit-hooks.d")
 # The only DHCPv6 client of ifupdown's inet6 methods (dhclient -6).
 DHCLIENT = Client(
-    "dhclient", "/sbin/dhclient", ("dhcp",), (), ("dhclient.{}.pid", "dhclient6.{}.pid"), DHCLIENT_HOOK_DIRS
-)
+    "dhclient", "/sbin/dhclient", ("dhcp",), (), ("dhclient.{}.pid", "dhclient6.{}.pid"),
+    (("etc", "dhcp/dhclient-enter-hooks.d"), ("etc", "dhcp/dhclient-exit-hooks.d")),
+)  # fmt: skip
+# dhcpcd-run-hooks sources /etc/dhcpcd.enter-hook, every file of its hook directory (the same path
+# on bookworm and trixie), then /etc/dhcpcd.exit-hook. 20-resolv.conf hands a lease's DNS to
+# `resolvconf` when `command -v` finds one (systemd-resolved's resolvectl: the host's resolver, for
+# the host's link of the same ifindex; resolvconf's: /run/resolvconf, the host's), else writes
+# /etc/resolv.conf, the namespace's file here. Ours, sorted before it, names a resolvconf that
+# cannot exist. The admin's enter and exit hooks run as they are.
+DHCPCD_OWN_HOOK = """\
+# netns-helper: the copy of dhcpcd's hooks that a namespace's dhcpcd sees. No resolvconf here: it
+# would hand the lease's DNS to the host's resolver. 20-resolv.conf writes the namespace's resolv.conf.
+resolvconf=/dev/null/resolvconf
+"""
 CLIENTS = (
     DHCLIENT,
-    Client("dhcpcd", "/sbin/dhcpcd", ("dhcpcd",), ("dhcpcd",), ()),
+    Client(
+        "dhcpcd", "/sbin/dhcpcd", ("dhcpcd",), ("dhcpcd",), (), (("usr_lib", "dhcpcd/dhcpcd-hooks"),),
+        (("19-netns-helper", DHCPCD_OWN_HOOK),),
+    ),
     Client("udhcpc", "/sbin/udhcpc", (), (), ("udhcpc.{}.pid",)),
-)
-# dhclient-script hooks that hand a lease's servers to the host's daemons: resolvconf's (the host's
-# resolv.conf), timesyncd's (the host's /run/systemd/timesyncd.conf.d, then a restart of it), ntp's,
-# chrony's. Inside a namespace the client sees a copy of its hook directories without them; the
-# lease's DNS then goes where dhclient-script writes it by default, the namespace's resolv.conf.
-HOST_DAEMON_HOOKS = frozenset({"resolvconf", "resolved", "resolved-enter", "timesyncd", "ntp", "ntpsec", "chrony"})
+)  # fmt: skip
+# Client hooks that hand a lease's data to the host's daemons, by name without dhcpcd's NN- and
+# .conf or .sh: resolvconf's (the host's resolv.conf), timesyncd's (the host's
+# /run/systemd/timesyncd.conf.d, then a restart of it), ntp's, chrony's, openntpd's, and dhcpcd's
+# 30-hostname (the UTS namespace is the host's: the host's hostname). Inside a namespace the client
+# sees a copy of its hook directories without them; the lease's DNS then goes where the client
+# script writes it by default, the namespace's resolv.conf.
+HOST_DAEMON_HOOKS = frozenset(
+    {"resolvconf", "resolved", "resolved-enter", "timesyncd", "ntp", "ntp-common", "ntpsec", "chrony", "openntpd",
+     "hostname"}
+)  # fmt: skip
+_HOOK_NAME_RE = re.compile(r"(?:[0-9][0-9]-)?(?P<key>.+?)(?:\.conf|\.sh)?")
 
 # Stanzas for which ifupdown starts a DHCP client (inet6 auto: dhclient -6 -S with `dhcp 1`).
 _DHCP_METHODS = frozenset({("inet", "dhcp"), ("inet6", "dhcp"), ("inet6", "auto")})
@@ -129,7 +153,7 @@ def binds(
             continue
         out.extend(Bind(True, f"{lib}/{d}", f"{paths.var_lib}/{d}") for d in client.lib_dirs)
         out.extend(Bind(True, f"{run}/{d}", f"{paths.run}/{d}") for d in client.run_dirs)
-        out.extend(Bind(True, f"{run}/{d}", f"{paths.etc}/dhcp/{d}") for d in client.hook_dirs)
+        out.extend(Bind(True, f"{run}/{copy}", host) for copy, host in _hook_dirs(paths, (client,)))
         names = [pattern.format(iface) for iface in ifaces for pattern in client.pid_files]
         out.extend(Bind(False, f"{run}/{name}", f"{paths.run}/{name}") for name in names)
     if out and resolv_target:
@@ -145,17 +169,38 @@ def binds(
 def hook_copies(
     paths: Paths, netns: str, clients: frozenset[str], hooks: tuple[tuple[str, str, str], ...]
 ) -> tuple[tuple[str, str], ...]:
-    """(path, content) of the host's client hooks (directory, name, content) that NETNS's copy keeps."""
-    dirs = {d for client in CLIENTS if client.name in clients for d in client.hook_dirs}
+    """(path, content) of NETNS's copies of the CLIENTS' hook directories: the host's hooks (directory,
+    name, content) that it keeps, and the clients' own_hooks."""
+    installed = [client for client in CLIENTS if client.name in clients]
+    dirs = {copy for copy, _ in _hook_dirs(paths, installed)}
+    ours = [(_copy_name(c.hook_dirs[0]), name, content) for c in installed for name, content in c.own_hooks]
     run = paths.dhcp_run_dir(netns)
     return tuple(
         (f"{run}/{directory}/{name}", content if content.endswith("\n") else content + "\n")
-        for directory, name, content in hooks
-        if directory in dirs and name not in HOST_DAEMON_HOOKS
+        for directory, name, content in (*hooks, *ours)
+        if directory in dirs and _hook_key(name) not in HOST_DAEMON_HOOKS
     )
 
 
 def hook_dirs(paths: Paths, netns: str, clients: frozenset[str]) -> tuple[str, ...]:
     """NETNS's copies of the hook directories of CLIENTS, made by start (binds() mounts them)."""
     run = paths.dhcp_run_dir(netns)
-    return tuple(f"{run}/{d}" for client in CLIENTS if client.name in clients for d in client.hook_dirs)
+    return tuple(f"{run}/{copy}" for copy, _ in host_hook_dirs(paths, clients))
+
+
+def host_hook_dirs(paths: Paths, clients: frozenset[str]) -> tuple[tuple[str, str], ...]:
+    """(copy's name, the host's directory) of the hook directories of the installed CLIENTS."""
+    return _hook_dirs(paths, [c for c in CLIENTS if c.name in clients])
+
+
+def _hook_dirs(paths: Paths, clients: Iterable[Client]) -> tuple[tuple[str, str], ...]:
+    return tuple((_copy_name(d), f"{getattr(paths, d[0])}/{d[1]}") for client in clients for d in client.hook_dirs)
+
+
+def _hook_key(name: str) -> str:
+    found = _HOOK_NAME_RE.fullmatch(name)
+    return found["key"] if found else name
+
+
+def _copy_name(hook_dir: tuple[str, str]) -> str:
+    return os.path.basename(hook_dir[1])

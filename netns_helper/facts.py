@@ -7,7 +7,7 @@ import os
 from collections.abc import Callable, Collection, Iterable, Mapping
 
 from . import ipjson, iproute
-from .dhcp import CLIENTS, DHCLIENT_HOOK_DIRS
+from .dhcp import CLIENTS, host_hook_dirs
 from .ipjson import Link
 from .record import Record, read
 from .values import field, value
@@ -106,7 +106,7 @@ class Facts:
     state_dir_exists: bool = False
     dhcp_clients: frozenset[str] = frozenset()  # the DHCP clients ifupdown could run (dhcp.CLIENTS)
     dhcp_run_entries: frozenset[str] | None = None  # what is in the namespace's dhcp_run_dir, if it exists
-    dhcp_hooks: tuple[tuple[str, str, str], ...] = ()  # the host's dhclient hooks: (directory, name, content)
+    dhcp_hooks: tuple[tuple[str, str, str], ...] = ()  # the host's DHCP client hooks: (directory, name, content)
     resolv_conf_target: str | None = None  # where the host's /etc/resolv.conf leads, a symlink into /run
     record: Record | None = None  # what the running namespace's start did (None: unknown)
     invocation: str | None = None  # $INVOCATION_ID: the systemd unit activation this runs in
@@ -272,14 +272,17 @@ def dhcp_clients() -> frozenset[str]:
     return frozenset(c.name for c in CLIENTS if os.access(c.binary, os.X_OK))
 
 
-def dhcp_hooks(paths: Paths) -> tuple[tuple[str, str, str], ...]:
-    """The hooks dhclient-script would run (its run-parts rule: names of letters, digits, _ and -)."""
+def dhcp_hooks(paths: Paths, clients: frozenset[str]) -> tuple[tuple[str, str, str], ...]:
+    """The files of the installed CLIENTS' hook directories: (copy's name, name, content).
+
+    All regular files but dot files: in the copy, the client's own runner picks what it runs, as on
+    the host (dhclient-script's run-parts names, dhcpcd-run-hooks' glob but *~).
+    """
     hooks = []
-    for directory in DHCLIENT_HOOK_DIRS:
-        base = f"{paths.etc}/dhcp/{directory}"
+    for directory, base in host_hook_dirs(paths, clients):
         for name in sorted(_entries(base) or ()):
             path = f"{base}/{name}"
-            if os.path.isfile(path) and name.replace("-", "").replace("_", "").isalnum():
+            if not name.startswith(".") and os.path.isfile(path):
                 with open(path, encoding="utf-8", errors="surrogateescape") as f:
                     hooks.append((directory, name, f.read()))
     return tuple(hooks)
@@ -306,7 +309,7 @@ def gather(paths: Paths, netns: str, query: Query, host_links: bool = True, star
 
     The host's links are read anyway when NETNS's record has veth pairs (stop deletes their host ends).
     Without START (a stop), what only start plans with is not read: the host's hooks and the
-    namespace's mirrors of them, the dhclient hooks it copies.
+    namespace's mirrors of them, the DHCP client hooks it copies.
     """
     namespaces = list_namespaces(paths)
     exists = netns in namespaces
@@ -323,7 +326,7 @@ def gather(paths: Paths, netns: str, query: Query, host_links: bool = True, star
         resolv_conf_exists=os.path.lexists(f"{paths.netns_etc(netns)}/resolv.conf"),
         state_dir_exists=os.path.isdir(paths.state_dir(netns)),
         dhcp_clients=clients,
-        dhcp_hooks=dhcp_hooks(paths) if start and "dhclient" in clients else (),
+        dhcp_hooks=dhcp_hooks(paths, clients) if start else (),
         dhcp_run_entries=_entries(paths.dhcp_run_dir(netns)),
         resolv_conf_target=resolv_conf_target(paths) if clients else None,
         record=record,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import Host, ipj, sh, wait_for
+from .conftest import TOOL, Host, ipj, sh, wait_for
 
 SUBNET = "10.77.0"
 SUBNET6 = "fd77"  # fd77::/64, for the DHCPv6 and RA tests (test_dhcp6.py)
@@ -107,9 +107,13 @@ def server(host: Host) -> Iterator[Server]:
 
 
 def _renews(server: Server, mac: str) -> None:
-    """The client of MAC keeps renewing: two more DHCPACKs for it in the server's log."""
+    """The client of MAC keeps renewing: two more DHCPACKs for it in the server's log.
+
+    A generous bound: dhcpcd, with router advertisements and DHCPv6 on the same interface, was seen
+    8 s apart between two renewals (T1 2 s) on a quiet machine.
+    """
     seen = server.acks(mac)
-    wait_for(lambda: server.acks(mac) >= seen + 2, timeout=4 * T1 + 2, what=f"renewals of {mac}")
+    wait_for(lambda: server.acks(mac) >= seen + 2, timeout=15 * T1, what=f"renewals of {mac}")
 
 
 def _client_pids(netns: str | None) -> set[str]:
@@ -250,3 +254,61 @@ def test_dhcpcd_clients_of_two_namespaces_are_their_own(host: Host, server: Serv
     _renews(server, _mac("b"))
     host.tool("stop", "b")
     assert _client_pids("b") == set()
+
+
+# dhcpcd's hooks as the namespace's client sees them: no hostname, NTP, chrony, timesyncd hooks.
+DHCPCD_KEPT_HOOKS = ["01-test", "19-netns-helper", "20-resolv.conf"]
+NTP = "10.77.0.123"
+
+
+def test_dhcpcd_hooks_reach_no_host_daemon(host: Host, dhcpcd_only: None) -> None:
+    """A resolvconf on PATH is not called; the lease's DNS is in the namespace's resolv.conf only."""
+    # The lease has DNS, NTP servers and a host name; dhcpcd asks for NTP servers too.
+    service = (*V4_SERVICE, f"--dhcp-option=42,{NTP}", "--dhcp-host=*:*:*:*:*:*,leasedname")
+    servers = serving(host, service)
+    next(servers)
+    try:
+        with open("/etc/dhcpcd.conf", "a") as f:
+            f.write("option ntp_servers\n")
+        # A recording resolvconf where 20-resolv.conf's `command -v` finds one: the sandbox's own
+        # /usr/local/sbin. /run/systemd/system: the timesyncd hook would act.
+        sh("mount", "-t", "tmpfs", "tmpfs", "/usr/local/sbin")
+        fake = Path("/usr/local/sbin/resolvconf")
+        fake.write_text('#!/bin/sh\necho "$*" >>/run/resolvconf-called\ncat >/dev/null\n')
+        fake.chmod(0o755)
+        os.makedirs("/run/systemd/system")
+        host_resolv = Path("/etc/resolv.conf").read_bytes()
+        Path("/etc/network/interfaces").write_text(HOST_FILE)
+        host.configure("a", NS_DHCP)
+        # The tool, ifupdown and dhcpcd in a UTS namespace of their own, named as a fresh install
+        # is ("localhost": 30-hostname would take the lease's name): the sandbox's hostname is the machine's.
+        sh("unshare", "--uts", "sh", "-c", 'hostname localhost && exec "$0" start a', str(TOOL))
+        wait_for(
+            lambda: f"nameserver {DNS}" in Path("/etc/netns/a/resolv.conf").read_text(), timeout=30, what="lease DNS"
+        )
+        # dhcpcd's first process, chrooted by its privilege separation, and its privileged proxy,
+        # which runs the hooks, outside the chroot; their helpers come and go.
+        proxy = min(_unchrooted(_client_pids("a")), key=int)
+        assert sorted(os.listdir(f"/proc/{proxy}/root/usr/lib/dhcpcd/dhcpcd-hooks")) == DHCPCD_KEPT_HOOKS
+        assert not Path("/run/resolvconf-called").exists()
+        assert not Path("/run/systemd/timesyncd.conf.d").exists()
+        assert sh("nsenter", "--uts", "-t", proxy, "hostname").stdout.strip() == "localhost"
+        host.tool("stop", "a")  # ifdown: dhcpcd's release runs the hooks again
+        assert _client_pids("a") == set()
+        assert not Path("/run/resolvconf-called").exists()
+        assert Path("/etc/resolv.conf").read_bytes() == host_resolv
+        assert not Path("/run/systemd/timesyncd.conf.d").exists()
+    finally:
+        sh("umount", "/usr/local/sbin", check=False)
+        next(servers, None)
+
+
+def _unchrooted(pids: set[str]) -> list[str]:
+    found = []
+    for pid in pids:
+        try:
+            if os.readlink(f"/proc/{pid}/root") == "/":
+                found.append(pid)
+        except FileNotFoundError:
+            continue  # a helper that is gone
+    return found

@@ -10,7 +10,7 @@ import pytest
 
 from netns_helper.commands import IFUPDOWN_TIMEOUTS, OnError, Plan, Run, Step, joined, script
 from netns_helper.errors import ConfigError, Loc
-from netns_helper.facts import Entry, Facts, Hook, Paths, resolv_conf_target
+from netns_helper.facts import Entry, Facts, Hook, Paths, dhcp_hooks, resolv_conf_target
 from netns_helper.interfaces import Interfaces, parse_text
 from netns_helper.ipjson import Link
 from netns_helper.planner import layout, plan_start, plan_stop, resolv_conf
@@ -413,6 +413,41 @@ def test_dhclient_hooks_of_host_daemons_are_left_out_of_the_namespace_copy() -> 
     assert f"dir {run}/dhclient-exit-hooks.d /etc/dhcp/dhclient-exit-hooks.d" in text
     # Written before the ifup that binds them.
     assert text.index("rfc3442") < text.index("-- ifup -a")
+
+
+# dhcpcd-base's hook directory: bookworm's (9.4.1) files; trixie's (10.1) has 01-test,
+# 20-resolv.conf, 30-hostname and 50-timesyncd.conf (and sid 50-ntp.conf).
+DHCPCD_HOOKS = (
+    "01-test", "20-resolv.conf", "30-hostname", "50-ntp.conf", "50-timesyncd.conf", "60-ntp-common.conf",
+    "62-chrony.conf", "64-timesyncd.conf", "68-openntpd.conf",
+)  # fmt: skip
+
+
+def test_dhcpcd_hooks_of_host_daemons_are_left_out_and_resolvconf_is_none(tmp_path: Path) -> None:
+    """dhcpcd's copy keeps 01-test and 20-resolv.conf, with ours before it; the host's own files are read."""
+    paths = Paths(etc=f"{tmp_path}/etc", run=f"{tmp_path}/run", usr_lib=f"{tmp_path}/usr/lib")
+    hook_dir = Path(f"{paths.usr_lib}/dhcpcd/dhcpcd-hooks")
+    hook_dir.mkdir(parents=True)
+    for name in (*DHCPCD_HOOKS, "90-mine", "90-mine~", ".hidden"):
+        (hook_dir / name).write_text(f"# {name}\n")
+    (hook_dir / "subdir").mkdir()
+    hooks = dhcp_hooks(paths, frozenset({"dhcpcd"}))
+    assert [name for _, name, _ in hooks] == ["01-test", "20-resolv.conf", *DHCPCD_HOOKS[2:], "90-mine", "90-mine~"]
+    assert dhcp_hooks(paths, frozenset({"udhcpc"})) == ()
+    facts = Facts(host_links=HOST, dhcp_clients=frozenset({"dhcpcd"}), dhcp_hooks=hooks, resolv_conf_exists=True)
+    text = script([plan_start("dhcp", parse_text(DHCP, "/etc/netns/dhcp/network/interfaces"), facts, PATHS)])
+    run = "/run/network/netns/dhcp/dhcp/dhcpcd-hooks"
+    printed = [line for line in text.splitlines() if line.startswith("printf") and run in line]
+    written = [line.rsplit(">", 1)[1].strip("'") for line in printed]
+    # dhcpcd-run-hooks skips *~ in the copy as on the host.
+    names = ["01-test", "19-netns-helper", "20-resolv.conf", "90-mine", "90-mine~"]
+    assert sorted(written) == [f"{run}/{name}" for name in names]
+    assert f" resolvconf=/dev/null/resolvconf >{run}/19-netns-helper" in text
+    assert f"dir {run} /usr/lib/dhcpcd/dhcpcd-hooks" in text
+    assert text.index(f"mkdir -p {run}") < text.index("19-netns-helper") < text.index("-- ifup -a")
+    # Without dhcpcd installed, no copy of its hooks.
+    dhclient = Facts(host_links=HOST, dhcp_clients=frozenset({"dhclient"}), dhcp_hooks=hooks, resolv_conf_exists=True)
+    assert "dhcpcd-hooks" not in script([plan_start("dhcp", parse_text(DHCP, "/x"), dhclient, PATHS)])
 
 
 def test_stop_after_the_file_was_edited_to_a_pattern_still_gives_back() -> None:

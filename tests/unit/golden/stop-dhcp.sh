@@ -3,7 +3,7 @@
 set -euC
 rc=0
 # stop dhcp
-ip netns exec dhcp sh -euc 'while [ "$1" != -- ]; do if [ "$1" = dir ]; then mkdir -p "$2" "$3"; else mkdir -p "${2%/*}"; [ -e "$2" ] || : >"$2"; [ -e "$3" ] || : >"$3"; fi; mount --bind "$2" "$3"; shift 3; done; shift; exec "$@"' netns-helper dir /var/lib/netns-helper/dhcp/dhcp /var/lib/dhcp dir /run/network/netns/dhcp/dhcp/dhclient-enter-hooks.d /etc/dhcp/dhclient-enter-hooks.d dir /run/network/netns/dhcp/dhcp/dhclient-exit-hooks.d /etc/dhcp/dhclient-exit-hooks.d file /run/network/netns/dhcp/dhcp/dhclient.eth0.pid /run/dhclient.eth0.pid file /run/network/netns/dhcp/dhcp/dhclient6.eth0.pid /run/dhclient6.eth0.pid dir /var/lib/netns-helper/dhcp/dhcpcd /var/lib/dhcpcd dir /run/network/netns/dhcp/dhcp/dhcpcd /run/dhcpcd -- ifdown -a --state-dir=/run/network/netns/dhcp || :
+ip netns exec dhcp sh -euc 'while [ "$1" != -- ]; do if [ "$1" = dir ]; then mkdir -p "$2" "$3"; else mkdir -p "${2%/*}"; [ -e "$2" ] || : >"$2"; [ -e "$3" ] || : >"$3"; fi; mount --bind "$2" "$3"; shift 3; done; shift; exec "$@"' netns-helper dir /var/lib/netns-helper/dhcp/dhcp /var/lib/dhcp dir /run/network/netns/dhcp/dhcp/dhclient-enter-hooks.d /etc/dhcp/dhclient-enter-hooks.d dir /run/network/netns/dhcp/dhcp/dhclient-exit-hooks.d /etc/dhcp/dhclient-exit-hooks.d file /run/network/netns/dhcp/dhcp/dhclient.eth0.pid /run/dhclient.eth0.pid file /run/network/netns/dhcp/dhcp/dhclient6.eth0.pid /run/dhclient6.eth0.pid dir /var/lib/netns-helper/dhcp/dhcpcd /var/lib/dhcpcd dir /run/network/netns/dhcp/dhcp/dhcpcd /run/dhcpcd dir /run/network/netns/dhcp/dhcp/dhcpcd-hooks /usr/lib/dhcpcd/dhcpcd-hooks -- ifdown -a --state-dir=/run/network/netns/dhcp || :
 end_processes dhcp 5 || rc=1
 ip netns delete dhcp || rc=1
 rm -rf /run/network/netns/dhcp || rc=1
