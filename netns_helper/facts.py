@@ -161,15 +161,22 @@ def _copy_source(hook_path: str, target: str | None, paths: Paths) -> str | None
 Identity = tuple[int, int]  # a namespace's (st_dev, st_ino) on nsfs: what /proc/PID/ns/net and its mounts share
 
 
+def identity(paths: Paths, name: str) -> Identity | None:
+    """The namespace bound at /run/netns/NAME; None when it cannot be read."""
+    try:
+        bound = os.stat(f"{paths.run_netns}/{name}")
+    except OSError:
+        return None
+    return (bound.st_dev, bound.st_ino)
+
+
 def identities(paths: Paths, names: Iterable[str]) -> dict[Identity, list[str]]:
     """The namespaces bound at /run/netns/NAME for NAMES, by identity; one that cannot be read is left out."""
     by_identity: dict[Identity, list[str]] = {}
     for name in names:
-        try:
-            bound = os.stat(f"{paths.run_netns}/{name}")
-        except OSError:
-            continue
-        by_identity.setdefault((bound.st_dev, bound.st_ino), []).append(name)
+        bound = identity(paths, name)
+        if bound is not None:
+            by_identity.setdefault(bound, []).append(name)
     return by_identity
 
 

@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 
 from .commands import MakeDirs, ReplaceFile, Run
-from .facts import Identity, Paths
+from .facts import Identity, Paths, identity
 from .values import value
 
 TYPE_CHECKING = False
@@ -64,14 +64,6 @@ DELETE = ("netns", "delete")  # iproute.netns_delete's words
 def deleted_by(plan: Plan) -> list[str]:
     """The namespaces PLAN deletes (its `ip netns delete` steps)."""
     return [str(s.action.argv[3]) for s in plan.steps if isinstance(s.action, Run) and s.action.argv[1:3] == DELETE]
-
-
-def identity(paths: Paths, netns: str) -> Identity | None:
-    try:
-        st = os.stat(f"{paths.run_netns}/{netns}")
-    except OSError:
-        return None
-    return (st.st_dev, st.st_ino)
 
 
 def notes_for(paths: Paths, before: Mapping[str, Identity]) -> list[Action]:

@@ -200,7 +200,7 @@ def run(ctx: Context, opts: args.Args) -> int:
         with contextlib.ExitStack() as locks:
             locks.enter_context(lock.locked(ctx.paths, opts.name))
             the_plan = plan(opts.command, opts.name, ctx.paths, ctx.executor, locks)
-            before = {n: i for n in kept.deleted_by(the_plan) if (i := kept.identity(ctx.paths, n)) is not None}
+            before = {n: i for n in kept.deleted_by(the_plan) if (i := facts.identity(ctx.paths, n)) is not None}
             code = run_plan(ctx, the_plan)
             _note_deleted(ctx, before)
             return code

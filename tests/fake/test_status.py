@@ -457,7 +457,7 @@ def test_a_deleted_namespace_of_a_removed_configuration_is_listed_too(
 
 
 def test_what_a_plan_deletes_is_noted_with_the_mounts_left(root: Path) -> None:
-    from netns_helper import kept
+    from netns_helper import facts, kept
     from netns_helper.commands import MakeDirs, Plan, ReplaceFile, Run, Step
     from netns_helper.executor import Executor
     from netns_helper.facts import Paths
@@ -469,7 +469,7 @@ def test_what_a_plan_deletes_is_noted_with_the_mounts_left(root: Path) -> None:
     plan = Plan("stop nginx", (Step(netns_delete("nginx")), Step(ReplaceFile("x", "")), Step(netns_delete("web"))))
     assert kept.deleted_by(plan) == ["nginx", "web"]
     assert kept.deleted_by(Plan("q", (Step(Run(query_links("nginx"))),))) == []
-    before = {name: kept.identity(paths, name) for name in ("nginx", "web")}
+    before = {name: facts.identity(paths, name) for name in ("nginx", "web")}
     assert kept.notes_for(paths, {n: i for n, i in before.items() if i}) == []  # nothing deleted yet
     os.link(root / "run/netns/nginx", root / "bound-elsewhere")  # the same inode, "mounted" elsewhere
     (root / "run/netns/nginx").unlink()
