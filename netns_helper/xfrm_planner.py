@@ -14,12 +14,12 @@ from collections.abc import Mapping, Sequence
 
 from . import iproute
 from .commands import OnError, Plan, Run, Step, joined
-from .errors import ERROR, Problem, raise_first_error
+from .errors import ERROR, Loc, Problem, raise_first_error
 from .facts import Facts, Paths
 from .interfaces import Interfaces
 from .ipjson import Link
 from .iproute import forwarding_on, routes_batch, routes_delete_batch, xfrm_add, xfrm_move
-from .links import veths
+from .links import Veth, veths
 from .planner import claimed, finished, plan_start, plan_stop, start_layout
 from .values import replace, value
 from .xfrm import Xfrm
@@ -98,14 +98,38 @@ def dest_problems(
     host_config: Interfaces | None,
     ns_links: Mapping[str, Link] | None,
 ) -> list[Problem]:
-    """What the live host says against a service's start building destination NETNS: its layout on
-    HOST_LINKS (`dest_host_links`) when it is not running, else a clash of ITEMS' names with its
-    links NS_LINKS (a running destination is not rebuilt). `check SERVICE` and its start decide the same.
+    """What the live host says against a service's start building destination NETNS: when it is not
+    running, its layout on HOST_LINKS (`dest_host_links`) and a clash of ITEMS' names with the links
+    its own start gives it; else a clash of ITEMS' names with its links NS_LINKS (a running
+    destination is not rebuilt). `check SERVICE` and its start decide the same.
     """
     if ns_links is not None:
         msg = "namespace {} already has an interface named {}"
         return [Problem.at(ERROR, msg.format(netns, i.name), i.loc) for i in items if i.name in ns_links]
-    return list(start_layout(config, host_links, None, veths(netns, config, host_config)).problems)
+    pairs = veths(netns, config, host_config)
+    problems = list(start_layout(config, host_links, None, pairs).problems)
+    own = _own_links(config, pairs)
+    msg = "namespace {} would get two interfaces named {}: this XFRM interface and its own, from {}"
+    hint = "rename the XFRM interface (its section) or the destination's link"
+    return problems + [
+        Problem.at(ERROR, msg.format(netns, i.name, own[i.name]), i.loc, hint=hint) for i in items if i.name in own
+    ]
+
+
+def _own_links(config: Interfaces, pairs: Sequence[Veth]) -> dict[str, Loc]:
+    """The links a destination has after its start, before its XFRM interfaces are moved in, with
+    where its configuration puts them there: those its `pre-up` and `up` lines create, each one
+    CONFIG brings up (moved in, or made by ifupdown), a bond's or bridge's members, and the inside
+    ends of its veth PAIRS."""
+    from .uplink import created_links
+
+    own = created_links(config)
+    for name, loc in claimed(config).items():
+        if name != "lo" and ":" not in name:
+            own.setdefault(name, loc)
+    for pair in pairs:
+        own.setdefault(pair.ns_end, pair.loc)
+    return own
 
 
 def _xfrm_up(service: str, dest: Dest) -> Plan:

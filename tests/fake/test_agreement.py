@@ -31,7 +31,7 @@ XFRM = f"[ipsec0]\nIfId=7\nPrefixes=10.1.0.0/16\nDestNetNS={DEST}\n"
 class Case:
     config: str
     verdict: str  # error, warning, clean
-    words: str = ""  # in the first problem's line (error, warning)
+    words: str = ""  # in the first problem's line (error, warning); {root} is the test's root
     host: str = ""  # the host's /etc/network/interfaces
     links: tuple[str, ...] = ("eth1", "eth2")  # host links besides lo; "NAME:KIND" gives a kind
     stale: tuple[str, ...] | None = None  # the links of a running namespace NAME ("NAME:KIND:elsewhere")
@@ -178,6 +178,57 @@ CASES = {
         xfrm=XFRM,
         dest="allow-hotplug eth7\niface eth7 inet manual\n",
     ),
+    # A destination that is not running makes a link of the XFRM interface's name itself: the move
+    # of the XFRM interface into it, after its ifup, would fail.
+    "dest-pre-up-makes-a-link-of-the-xfrm-name": Case(
+        "",
+        "error",
+        f"its own, from {{root}}/etc/netns/{DEST}/network/interfaces:6 (hint: rename the XFRM interface",
+        xfrm=XFRM,
+        dest="auto eth2 dum\niface eth2 inet manual\niface dum inet manual\n  pre-up ip link add ipsec0 type dummy\n",
+    ),
+    "dest-veth-peer-of-the-xfrm-name": Case(
+        "",
+        "error",
+        f"namespace {DEST} would get two interfaces named ipsec0",
+        xfrm=XFRM,
+        dest="auto v0\niface v0 inet manual\n  pre-up ip link add v0 type veth peer name ipsec0\n",
+    ),
+    "dest-bridge-of-the-xfrm-name": Case(
+        "",
+        "error",
+        f"namespace {DEST} would get two interfaces named ipsec0",
+        xfrm=XFRM,
+        dest="auto ipsec0\niface ipsec0 inet manual\n  bridge_ports eth2\n",
+    ),
+    "dest-takes-a-host-nic-of-the-xfrm-name": Case(
+        "",
+        "error",
+        f"namespace {DEST} would get two interfaces named ipsec0",
+        links=("eth1", "ipsec0"),
+        xfrm=XFRM,
+        dest="auto ipsec0\niface ipsec0 inet manual\n",
+    ),
+    "dest-link-netns-end-of-the-xfrm-name": Case(
+        "",
+        "error",
+        f"namespace {DEST} would get two interfaces named ipsec0",
+        host=LO + f"link-netns {DEST} l0 ipsec0\n",
+        xfrm=XFRM,
+        dest="",
+    ),
+    "dest-makes-a-link-of-the-xfrm-name-in-another-namespace": Case(
+        "",
+        "clean",
+        xfrm=XFRM,
+        dest="auto dum\niface dum inet manual\n  pre-up ip link add ipsec0 netns lan type dummy\n",
+    ),
+    "dest-makes-the-xfrm-name-only-in-a-stanza-it-does-not-bring-up": Case(
+        "",
+        "clean",
+        xfrm=XFRM,
+        dest="iface dum inet manual\n  pre-up ip link add ipsec0 type dummy\n",
+    ),
     "dest-nic-present": Case("", "clean", xfrm=XFRM, dest="auto eth2\niface eth2 inet manual\n"),
     "dest-without-a-file": Case("", "clean", xfrm=XFRM),
     "running-dest-without-a-clash": Case("", "clean", xfrm=XFRM, dest="", dest_links=("lo",)),
@@ -267,7 +318,7 @@ def test_check_and_start_agree(name: str, root: Path, fp: FakeProcess, capsys: p
     if case.verdict == "clean":
         assert check_out == [] and start_err == []
         return
-    assert check_out and case.words in check_out[0], check_out
+    assert check_out and case.words.format(root=root) in check_out[0], check_out
     problems = [line for line in start_err if ": error: " in line or ": warning: " in line]
     assert problems == check_out  # the same problems, the same words, the same lines
 

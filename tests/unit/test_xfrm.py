@@ -14,7 +14,7 @@ from netns_helper.commands import Run
 from netns_helper.errors import ConfigError, Loc
 from netns_helper.interfaces import parse_text
 from netns_helper.iproute import forwarding_on, routes_batch, routes_delete_batch, xfrm_add, xfrm_move
-from netns_helper.uplink import block_p2p_uplink, uplink
+from netns_helper.uplink import block_p2p_uplink, created_links, uplink
 from netns_helper.xfrm import BLOCK_P2P_TABLE, TABLE, Xfrm, parse_xfrm, parse_xfrm_text
 from netns_helper.xfrm_conflicts import check_dest_conflicts
 
@@ -282,6 +282,7 @@ def test_uplink_from_gateway() -> None:
         ("up ip route del default", None),
         ("up ip rule add from all lookup 100", None),
         ("pre-up echo default", None),
+        ("up logger ip route add default via 192.0.2.1", None),
     ],
 )
 def test_uplink_from_a_command(command: str, expected: str | None) -> None:
@@ -305,6 +306,37 @@ def test_two_uplinks_are_an_error() -> None:
     with pytest.raises(ConfigError, match=r"both eth0 \(.*interfaces:4\) and eth1 carry a default route") as info:
         _uplink(text)
     assert info.value.loc == Loc(DEST, 7)
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("pre-up ip link add rc0 type dummy", ["rc0"]),
+        ("pre-up /sbin/ip l a dev rc0 type dummy", ["rc0"]),
+        ("pre-up ip link add link eth0 name eth0.7 type vlan id 7", ["eth0.7"]),
+        ("pre-up ip link add address 02:00:00:00:00:01 mtu 1400 br9 type bridge", ["br9"]),
+        ("up ip link add v0 type veth peer name v1 && ip link set v0 up", ["v0", "v1"]),
+        ("pre-up ip -d link replace dum0 type dummy; ip tuntap add tap0 mode tap", ["dum0", "tap0"]),
+        ("post-up ip tunnel add gre1 mode gre remote 192.0.2.9 dev eth0 ttl 64", ["gre1"]),
+        ("pre-up ip link add v0 type veth peer name v1 netns other", ["v0"]),
+        ("pre-up ip link add rc0 netns other type dummy", []),
+        ("pre-up ip -n other link add rc0 type dummy", []),
+        ("pre-up ip link set rc0 up", []),
+        ("pre-up ip route add 10.0.0.0/8 dev eth0", []),
+        ("pre-up echo ip link add rc0 type dummy >/dev/null", []),
+        ("pre-up if ! ip link show rc0; then exec ip link add rc0 type dummy; fi", ["rc0"]),
+    ],
+)
+def test_links_created_by_command_lines(command: str, expected: list[str]) -> None:
+    text = f"auto eth0\niface eth0 inet manual\n  {command}\n"
+    assert created_links(parse_text(text, DEST)) == dict.fromkeys(expected, Loc(DEST, 3))
+
+
+def test_links_created_only_by_interfaces_brought_up() -> None:
+    text = "iface eth0 inet manual\n  pre-up ip link add rc0 type dummy\n"
+    assert created_links(parse_text(text, DEST)) == {}
+    assert created_links(parse_text("allow-hotplug eth0\n" + text, DEST)) == {"rc0": Loc(DEST, 3)}
+    assert created_links(parse_text("iface lo inet loopback\n  down ip link add rc0 type dummy\nauto lo\n", DEST)) == {}
 
 
 def test_block_p2p_needs_an_uplink() -> None:

@@ -4,8 +4,9 @@
 #    blackhole in table 1000) after the IPv4 routes and BlockP2P rule went in;
 # 2. the same, while service ra uses rbdest: ra keeps its interface, routes and rules;
 #    and an interface name that rbdest already has is refused before any change;
-# 3. the destination's own file creates an interface of the XFRM interface's name, so
-#    moving it there fails.
+# 3. a destination's own file that creates an interface of the XFRM interface's name is
+#    refused before any change (check says so too); one that rcdest's own if-up.d hook
+#    creates, which no rule reads, makes the move fail at start, and the start is undone.
 . /usr/local/lib/vmtest/lib.sh
 
 cleanup() {
@@ -65,7 +66,7 @@ run netns-helper --verbose stop ra
 for ns in ra rbdest; do check "no namespace $ns" no_netns "$ns"; done
 check "eth11 is back in the root namespace" link_is root eth11
 
-echo "=== 3. rcdest's own file makes an interface named rc0: moving rc's rc0 there fails"
+echo "=== 3a. rcdest's own file makes an interface named rc0: refused before any change"
 put /etc/netns/rcdest/network/interfaces <<'CONF'
 auto lo
 iface lo inet loopback
@@ -75,8 +76,25 @@ iface rc0 inet manual
     pre-up ip link add rc0 type dummy
 CONF
 put_xfrm rc rc0 9 rcdest 10.9.3.0/24
+run_status 2 netns-helper check rc
+check "check names the clash and the line" \
+    output_has 'would get two interfaces named rc0: .*/etc/netns/rcdest/network/interfaces:6'
+run_status 2 netns-helper --verbose start rc
+check "start names the clash" output_has 'xfrm:1: error: namespace rcdest would get two interfaces named rc0'
+for ns in rc rcdest; do check "no namespace $ns" no_netns "$ns"; done
+
+echo "=== 3b. rcdest's own if-up.d hook makes rc0 during its ifup: moving rc's rc0 there fails"
+put_lo rcdest
+put /etc/netns/rcdest/network/if-up.d/rc0-dummy <<'HOOK'
+#!/bin/sh
+[ "$IFACE" = lo ] || exit 0
+exec ip link add rc0 type dummy
+HOOK
+chmod 755 /etc/netns/rcdest/network/if-up.d/rc0-dummy
+run netns-helper check rc  # no rule reads what a hook does
 run_status 1 netns-helper --verbose start rc
 check "the message names the failed move" output_has 'ip -n rc link set dev rc0 netns rcdest'
 for ns in rc rcdest; do check "no namespace $ns" no_netns "$ns"; done
 check "no rc0 in the root namespace" no_link root rc0
 check "no XFRM interface in the root namespace" no_link_kind root xfrm
+check "rcdest's own hook is kept" test -x /etc/netns/rcdest/network/if-up.d/rc0-dummy
