@@ -43,6 +43,13 @@ class Case:
     other: str | None = None  # OTHER's interfaces file (after LO)
 
 
+def _clash(dest: str, links: tuple[str, ...] = ("eth1", "eth2"), host: str = "") -> Case:
+    """An IPsec service whose destination, not running, gets a link of its XFRM interface's name from
+    DEST, its own file: the move of the XFRM interface into it, after its ifup, would fail."""
+    words = f"namespace {DEST} would get two interfaces named ipsec0: this XFRM interface and its own"
+    return Case("", "error", words, host=host, links=links, xfrm=XFRM, dest=dest)
+
+
 CASES = {
     # The four rows of the issue's table.
     "vlan-of-a-missing-parent": Case(
@@ -178,8 +185,7 @@ CASES = {
         xfrm=XFRM,
         dest="allow-hotplug eth7\niface eth7 inet manual\n",
     ),
-    # A destination that is not running makes a link of the XFRM interface's name itself: the move
-    # of the XFRM interface into it, after its ifup, would fail.
+    # A destination that is not running makes a link of the XFRM interface's name itself (_clash).
     "dest-pre-up-makes-a-link-of-the-xfrm-name": Case(
         "",
         "error",
@@ -187,36 +193,14 @@ CASES = {
         xfrm=XFRM,
         dest="auto eth2 dum\niface eth2 inet manual\niface dum inet manual\n  pre-up ip link add ipsec0 type dummy\n",
     ),
-    "dest-veth-peer-of-the-xfrm-name": Case(
-        "",
-        "error",
-        f"namespace {DEST} would get two interfaces named ipsec0",
-        xfrm=XFRM,
-        dest="auto v0\niface v0 inet manual\n  pre-up ip link add v0 type veth peer name ipsec0\n",
+    "dest-veth-peer-of-the-xfrm-name": _clash(
+        "auto v0\niface v0 inet manual\n  pre-up ip link add v0 type veth peer name ipsec0\n"
     ),
-    "dest-bridge-of-the-xfrm-name": Case(
-        "",
-        "error",
-        f"namespace {DEST} would get two interfaces named ipsec0",
-        xfrm=XFRM,
-        dest="auto ipsec0\niface ipsec0 inet manual\n  bridge_ports eth2\n",
+    "dest-bridge-of-the-xfrm-name": _clash("auto ipsec0\niface ipsec0 inet manual\n  bridge_ports eth2\n"),
+    "dest-takes-a-host-nic-of-the-xfrm-name": _clash(
+        "auto ipsec0\niface ipsec0 inet manual\n", links=("eth1", "ipsec0")
     ),
-    "dest-takes-a-host-nic-of-the-xfrm-name": Case(
-        "",
-        "error",
-        f"namespace {DEST} would get two interfaces named ipsec0",
-        links=("eth1", "ipsec0"),
-        xfrm=XFRM,
-        dest="auto ipsec0\niface ipsec0 inet manual\n",
-    ),
-    "dest-link-netns-end-of-the-xfrm-name": Case(
-        "",
-        "error",
-        f"namespace {DEST} would get two interfaces named ipsec0",
-        host=LO + f"link-netns {DEST} l0 ipsec0\n",
-        xfrm=XFRM,
-        dest="",
-    ),
+    "dest-link-netns-end-of-the-xfrm-name": _clash("", host=LO + f"link-netns {DEST} l0 ipsec0\n"),
     "dest-makes-a-link-of-the-xfrm-name-in-another-namespace": Case(
         "",
         "clean",
