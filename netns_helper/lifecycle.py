@@ -18,7 +18,7 @@ from .errors import ERROR, EXIT_CONFIG, EXIT_FAILED, WARNING, ConfigError, Probl
 from .executor import CommandFailed, Executor
 from .names import check_netns_name
 from .runtime import PROG, Context, run_plan, warn
-from .world import World, host_or_warn, load, require_config
+from .world import Scope, World, host_or_warn, load, require_config
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
@@ -146,7 +146,7 @@ def _dests(
 
 def _stop_world(paths: facts.Paths, name: str) -> World:
     """What stop NAME reads: its own files and, for an IPsec gateway, every file (its destinations)."""
-    world = load(paths, only=name)
+    world = load(paths, Scope(only=frozenset({name})))
     return load(paths) if world.xfrms.get(name) or world.xfrm_errors.get(name) else world
 
 

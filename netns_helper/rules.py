@@ -29,7 +29,7 @@ from .links import Veth, veths
 from .planner import claimed, finished, made_inside, start_layout, vlan_of
 from .record import Record
 from .values import field, value
-from .world import World, host_error_severity, load
+from .world import Scope, World, host_error_severity, load
 
 Query = Callable[[tuple[str, ...]], str]
 
@@ -152,7 +152,7 @@ def start_world(paths: Paths, name: str) -> World:
     path = paths.netns_interfaces(name)
     errors: list[ConfigError] = []
     config = parse_file(path, errors) if os.path.exists(path) else None
-    parsed = (name, config, errors) if config is not None else None
+    parsed = (name, config, tuple(errors)) if config is not None else None
     try:
         wanted = claimed(config) if config is not None else None
     except ConfigError:
@@ -160,7 +160,7 @@ def start_world(paths: Paths, name: str) -> World:
     if wanted is None or errors or os.path.exists(paths.netns_xfrm(name)):
         # Broken or missing: start reports it on the whole world, as check does; an IPsec
         # gateway's destinations are in its xfrm file.
-        return load(paths, parsed=parsed)
+        return load(paths, Scope(parsed=parsed))
     names = "|".join(re.escape(dev) for dev in wanted if dev != "lo")
     may_claim = re.compile(
         rf"\\|source|(?<![A-Za-z0-9])(?:{names})(?![A-Za-z0-9])".encode() if names else rb"\\|source"
@@ -175,7 +175,7 @@ def start_world(paths: Paths, name: str) -> World:
             return True
         return wireguard and os.path.isdir(f"{paths.netns_etc(other)}/wireguard")
 
-    return load(paths, keep, parsed)
+    return load(paths, Scope(parse_if=keep, parsed=parsed))
 
 
 def problems(world: World, selected: set[str] | None, live: Live | None) -> list[Problem]:

@@ -94,7 +94,7 @@ class World:
     # ask of their kernel, and the errors in those files that need no process to find.
     insides: Mapping[str, Inside] = field(default_factory=dict)
     inside_errors: Mapping[str, tuple[ConfigError, ...]] = field(default_factory=dict)
-    skipped: tuple[str, ...] = ()  # namespaces whose interfaces file was not parsed (`load`'s KEEP, ONLY)
+    skipped: tuple[str, ...] = ()  # namespaces whose interfaces file was not parsed (`load`'s Scope)
 
     def config(self, name: str) -> Interfaces | None:
         """NAME's configuration when it parsed without an error."""
@@ -131,21 +131,27 @@ def host_or_warn(world: World) -> Interfaces | None:
     return world.usable_host()
 
 
-def load(
-    paths: Paths,
-    keep: Callable[[str, bytes], bool] | None = None,
-    parsed: tuple[str, Interfaces, list[ConfigError]] | None = None,
-    only: str | None = None,
-) -> World:
-    """Find and parse every configuration file once.
+@value
+class Scope:
+    """What `load` reads of /etc/netns (the host's file it always reads); by default everything.
 
-    With KEEP, a namespace's interfaces file is parsed only when KEEP(name, the file's bytes) is
-    true; the others are in `skipped`, neither in `configs` nor in `config_errors`. A file that
-    cannot be read is parsed (its error is the parser's to report). PARSED is (name, its
-    interfaces file as parsed already, that parse's errors): not parsed again. With ONLY, that
-    namespace's files alone are read (none of another's: its interfaces, xfrm and WireGuard
-    files); the others are in `skipped`.
+    ONLY: the namespaces whose files are read at all (interfaces, xfrm, WireGuard); None: every one.
+    PARSE_IF: of those, an interfaces file is parsed only when PARSE_IF(name, the file's bytes) is
+    true (a file that cannot be read is parsed: its error is the parser's to report).
+    PARSED: (name, its interfaces file as parsed already, that parse's errors): not parsed again.
+    The namespaces left out are in World.skipped, neither in `configs` nor in `config_errors`.
     """
+
+    only: frozenset[str] | None = None
+    parse_if: Callable[[str, bytes], bool] | None = None
+    parsed: tuple[str, Interfaces, tuple[ConfigError, ...]] | None = None
+
+
+EVERYTHING = Scope()
+
+
+def load(paths: Paths, scope: Scope = EVERYTHING) -> World:
+    """Find and parse every configuration file of SCOPE once."""
     names, bad = netns_dirs(paths)
     host = None
     host_errors: list[ConfigError] = []
@@ -159,25 +165,24 @@ def load(
     wireguard_names: dict[str, frozenset[str]] = {}
     wireguard_errors: dict[str, tuple[ConfigError, ...]] = {}
     skipped: list[str] = []
+    only, parse_if, parsed = scope.only, scope.parse_if, scope.parsed  # once, not per namespace
     for name in names:
-        if only is not None and name != only:
+        if only is not None and name not in only:
             skipped.append(name)
             continue
         path = paths.netns_interfaces(name)
-        if keep is not None and os.path.exists(path):
-            data = _peek(path)
-            if data is not None and not keep(name, data):
-                skipped.append(name)
-                path = ""
         if parsed is not None and parsed[0] == name:
-            configs[name], errors = parsed[1], parsed[2]
-            if errors:
-                config_errors[name] = tuple(errors)
-        elif path and os.path.exists(path):
-            errors = []
-            configs[name] = parse_file(path, errors)
-            if errors:
-                config_errors[name] = tuple(errors)
+            configs[name], parse_errors = parsed[1], parsed[2]
+            if parse_errors:
+                config_errors[name] = parse_errors
+        elif os.path.exists(path):
+            if parse_if is not None and (data := _peek(path)) is not None and not parse_if(name, data):
+                skipped.append(name)
+            else:
+                errors: list[ConfigError] = []
+                configs[name] = parse_file(path, errors)
+                if errors:
+                    config_errors[name] = tuple(errors)
         xfrm_path = paths.netns_xfrm(name)
         if os.path.exists(xfrm_path):
             from .xfrm import parse_xfrm  # only IPsec gateways pay for it at start-up
@@ -232,7 +237,7 @@ def _insides(paths: Paths, names: list[str]) -> tuple[dict[str, Inside], dict[st
 
 
 def _peek(path: str) -> bytes | None:
-    """A regular file's bytes, for KEEP; None (parse it) when it is anything else or too large."""
+    """A regular file's bytes, for Scope.parse_if; None (parse it) when it is anything else or too large."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
