@@ -125,24 +125,31 @@ def created_links(config: Interfaces) -> dict[str, Loc]:
 
 
 def _new_links(args: list[str], naming: tuple[str, ...], values: frozenset[str]) -> list[str]:
-    """The names of the links an `ip OBJECT add ARGS` creates here: its own and a veth's `peer`."""
-    own: dict[str, str] = {}  # a naming word ("" for the first other word) -> the name after it
+    """The names of the links an `ip OBJECT add ARGS` creates here: its own and a veth's `peer`,
+    each unless its `netns NS` puts it in another namespace."""
+    names: list[str] = []
     i = 0
-    while i < len(args) and args[i] != "type":
-        word = args[i]
-        if word == "netns":
-            return []  # created in another namespace
-        if word in naming or word in values:
-            if word in naming and i + 1 < len(args):
-                own.setdefault(word, args[i + 1])
-            i += 2
-        else:
-            own.setdefault("", word)
+    while True:  # once for the link, once more for each `peer` after its `type`
+        own: dict[str, str] = {}  # a naming word ("" for the first other word) -> the name after it
+        here = True
+        while i < len(args) and args[i] != "type":
+            word = args[i]
+            if word in naming or word in values or word == "netns":
+                here = here and word != "netns"
+                if word in naming and i + 1 < len(args):
+                    own.setdefault(word, args[i + 1])
+                i += 2
+            else:
+                own.setdefault("", word)
+                i += 1
+        name = next((own[w] for w in (*naming, "") if w in own), None)
+        if name and here:
+            names.append(name)
+        while i < len(args) and args[i] != "peer":
             i += 1
-    name = next((own[w] for w in (*naming, "") if w in own), None)
-    rest = args[i:]
-    peer = _new_links(rest[rest.index("peer") + 1 :], naming, values) if "peer" in rest else []
-    return [name, *peer] if name else peer
+        if i >= len(args):
+            return names
+        i += 1
 
 
 def block_p2p_uplink(items: Sequence[Xfrm], dest_config: Interfaces) -> str | None:

@@ -320,6 +320,7 @@ def test_two_uplinks_are_an_error() -> None:
         ("post-up ip tunnel add gre1 mode gre remote 192.0.2.9 dev eth0 ttl 64", ["gre1"]),
         ("pre-up ip link add v0 type veth peer name v1 netns other", ["v0"]),
         ("pre-up ip link add rc0 netns other type dummy", []),
+        ("pre-up ip link add v0 netns other type veth peer name v1", ["v1"]),
         ("pre-up ip -n other link add rc0 type dummy", []),
         ("pre-up ip link set rc0 up", []),
         ("pre-up ip route add 10.0.0.0/8 dev eth0", []),
@@ -330,6 +331,11 @@ def test_two_uplinks_are_an_error() -> None:
 def test_links_created_by_command_lines(command: str, expected: list[str]) -> None:
     text = f"auto eth0\niface eth0 inet manual\n  {command}\n"
     assert created_links(parse_text(text, DEST)) == dict.fromkeys(expected, Loc(DEST, 3))
+
+
+def test_links_created_by_a_line_of_many_peers() -> None:
+    text = "auto eth0\niface eth0 inet manual\n  pre-up ip link add v0" + " type veth peer" * 20_000 + "\n"
+    assert created_links(parse_text(text, DEST)) == {"v0": Loc(DEST, 3)}
 
 
 def test_links_created_only_by_interfaces_brought_up() -> None:
