@@ -288,14 +288,12 @@ class Executor:
 
     def _link_is(self, action: LinkIs) -> None:
         """What the sh form's `ip -o link show dev NAME | grep -Eq -e PATTERN...` does."""
-        import re  # only stop needs it
-
         kept = "the namespace is kept, not deleted, so that the link is not lost"
         try:
             out = self._spawn(Run(action.argv), echo=False)
         except CommandFailed as e:
             raise CommandFailed(action, f"{action.name} did not come back ({e.message}); {kept}") from None
-        if not any(re.search(p, line) for p in action.patterns for line in out.splitlines()):
+        if not action.found_in(out):
             ident = " or ".join(
                 ([f"ifindex {action.ifindex}"] if action.ifindex is not None else []) + list(action.macs)
             )
