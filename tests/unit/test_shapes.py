@@ -6,16 +6,19 @@ more than its whole use of them) said, for any text: each old rule is kept here 
 
 from __future__ import annotations
 
+import glob
 import ipaddress
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from netns_helper import ifupdown
+from netns_helper import hostnet, ifupdown
 from netns_helper.commands import LinkIs
 from netns_helper.errors import ConfigError, Loc
+from netns_helper.facts import Paths
 from netns_helper.interfaces import Option, View
 from netns_helper.links import bridge_port
 from netns_helper.names import ascii_digits, check_ifname, check_netns_name, split_vlan
@@ -171,3 +174,19 @@ def test_a_link_given_back_is_found_as_grep_finds_it(ifindex: int | None, macs: 
     output = "".join(words)
     grep = any(re.search(p, line) for p in check.patterns for line in output.splitlines())
     assert check.found_in(output) == grep
+
+
+def test_an_enabled_unit_is_found_where_glob_finds_it(tmp_path: Path) -> None:
+    paths = Paths(etc=str(tmp_path))
+    base = Path(paths.systemd_dir)
+    unit = "systemd-networkd.service"
+    assert hostnet._enabled(paths, unit) is None  # no systemd directory at all
+    for directory in ("multi-user.target.wants", "a.wants.wants", ".hidden.wants", "b.wants", "notwants"):
+        (base / directory).mkdir(parents=True)
+    (base / "file.wants").write_text("")
+    (base / "link.wants").symlink_to(base / "b.wants")
+    for directory in (".hidden.wants", "notwants", "b.wants", "a.wants.wants"):
+        (base / directory / unit).symlink_to("/nonexistent")  # a dangling link counts: lexists
+    reference = sorted(glob.glob(f"{glob.escape(str(base))}/*.wants/{unit}"))
+    assert hostnet._enabled(paths, unit) == reference[0]
+    assert hostnet._enabled(paths, "other.service") is None
