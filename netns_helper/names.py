@@ -22,7 +22,7 @@ _NETNS_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.
 # name would take for syntax: a leading '-' (an option to ifup or ip), and '#', quotes
 # and backslashes (comments and quoting in `ip -batch` input). White space is Unicode's
 # (str.isspace), as a regular expression's \s is.
-_IFNAME_REFUSED = frozenset("/:#\"'\\\x7f" + "".join(map(chr, range(0x20))))
+_IFNAME_REFUSED = frozenset("/:#\"'\\\x7f " + "".join(map(chr, range(0x20))))  # ASCII's white space too
 
 
 def ascii_digits(text: str) -> bool:
@@ -49,7 +49,7 @@ def check_netns_name(name: str, loc: Loc | None = None) -> str:
 
 def _ifname_chars_ok(name: str) -> bool:
     """True when no character of NAME is refused in a device name (see _IFNAME_REFUSED)."""
-    return not any(c in _IFNAME_REFUSED or c.isspace() for c in name)
+    return _IFNAME_REFUSED.isdisjoint(name) and (name.isascii() or not any(c.isspace() for c in name))
 
 
 def check_ifname(name: str, loc: Loc | None = None) -> str:
