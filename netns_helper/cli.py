@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 
 from . import __version__, args, facts, lifecycle
 from .errors import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, ConfigError
-from .executor import CommandFailed, Executor
+from .executor import CommandFailed, Executor, Processes
 from .runtime import PROG, Context
 from .usage import COMMANDS, EPILOG
 
@@ -60,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"{PROG}: error: {e}\n(see {PROG} --help)\n")
         return EXIT_CONFIG
     paths = _paths()
-    executor = Executor(verbose="--verbose" in opts.flags, run_netns=paths.run_netns)
+    executor = Executor(verbose="--verbose" in opts.flags, processes=Processes(paths))
     ctx = Context(paths, executor, "--print-commands" in opts.flags)
     try:
         # From the first query on, SIGTERM and SIGINT end a start or stop cleanly (see executor.py).

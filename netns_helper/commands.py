@@ -9,10 +9,20 @@ thing that runs.
 from __future__ import annotations
 
 import enum
-import shlex
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from .values import value
+
+
+def _quote(word: str) -> str:
+    """shlex.quote, imported on first use: a start that prints nothing needs no shlex (issue 15)."""
+    import shlex
+
+    return shlex.quote(word)
+
+
+def _join(words: Sequence[str]) -> str:
+    return " ".join(_quote(word) for word in words)
 
 
 @value
@@ -51,13 +61,13 @@ class Run:
     def sh(self) -> str:
         """The command line; its input, when it ends in a newline, as a here-document below it,
         one line of input per line of script (an `ip -batch` command each)."""
-        line = " ".join('"$$"' if isinstance(a, SelfNetns) else shlex.quote(a) for a in self.argv)
+        line = " ".join('"$$"' if isinstance(a, SelfNetns) else _quote(a) for a in self.argv)
         if self.quiet:
             line += " >/dev/null"
         if self.stdin is None:
             return line
         if not self.stdin.endswith("\n"):  # a here-document would add one
-            return f"printf '%s' {shlex.quote(self.stdin)} | {line}"
+            return f"printf '%s' {_quote(self.stdin)} | {line}"
         # Quoted: sh expands nothing in the body. The delimiter is no line of the input.
         body = self.stdin[:-1].split("\n")
         delimiter = "EOF"
@@ -73,7 +83,7 @@ class MakeDirs:
     path: str
 
     def sh(self) -> str:
-        return shlex.join(("mkdir", "-p", self.path))
+        return _join(("mkdir", "-p", self.path))
 
 
 @value
@@ -83,7 +93,7 @@ class RemoveTree:
     path: str
 
     def sh(self) -> str:
-        return shlex.join(("rm", "-rf", self.path))
+        return _join(("rm", "-rf", self.path))
 
 
 @value
@@ -93,7 +103,7 @@ class RemoveFile:
     path: str
 
     def sh(self) -> str:
-        return shlex.join(("rm", "-f", self.path))
+        return _join(("rm", "-f", self.path))
 
 
 @value
@@ -104,12 +114,12 @@ class WriteFile:
     content: str
 
     def sh(self) -> str:
-        return f"{_printf(self.content)} >{shlex.quote(self.path)}"
+        return f"{_printf(self.content)} >{_quote(self.path)}"
 
 
 def _printf(content: str) -> str:
     """`printf '%s\\n' LINE...`: what writes CONTENT's lines, each with its newline."""
-    return "printf '%s\\n' " + " ".join(shlex.quote(x) for x in content.splitlines())
+    return "printf '%s\\n' " + " ".join(_quote(x) for x in content.splitlines())
 
 
 @value
@@ -120,8 +130,8 @@ class ReplaceFile:
     content: str
 
     def sh(self) -> str:
-        tmp = shlex.quote(f"{self.path}.tmp")
-        return f"{_printf(self.content)} >|{tmp}; mv -f {tmp} {shlex.quote(self.path)}"
+        tmp = _quote(f"{self.path}.tmp")
+        return f"{_printf(self.content)} >|{tmp}; mv -f {tmp} {_quote(self.path)}"
 
 
 @value
@@ -146,9 +156,18 @@ class LinkIs:
         index = (f"^{self.ifindex}: ",) if self.ifindex is not None else ()
         return index + tuple(f" {mac}( |$)" for mac in self.macs)
 
+    def found_in(self, output: str) -> bool:
+        """A line of OUTPUT matches one of the patterns (what `grep -Eq` says of it), without re:
+        the patterns are a fixed prefix and fixed words (an ifindex, hex and colons)."""
+        return any(
+            (self.ifindex is not None and line.startswith(f"{self.ifindex}: "))
+            or any(f" {mac} " in f"{line} " for mac in self.macs)
+            for line in output.splitlines()
+        )
+
     def sh(self) -> str:
-        patterns = " ".join(f"-e {shlex.quote(p)}" for p in self.patterns)
-        return f"{shlex.join(self.argv)} | grep -Eq {patterns}"
+        patterns = " ".join(f"-e {_quote(p)}" for p in self.patterns)
+        return f"{_join(self.argv)} | grep -Eq {patterns}"
 
 
 @value
@@ -159,7 +178,7 @@ class Symlink:
     path: str
 
     def sh(self) -> str:
-        return shlex.join(("ln", "-s", self.target, self.path))
+        return _join(("ln", "-s", self.target, self.path))
 
 
 @value
@@ -170,7 +189,7 @@ class CopyFile:
     path: str
 
     def sh(self) -> str:
-        return shlex.join(("cp", "--preserve=mode", self.source, self.path))
+        return _join(("cp", "--preserve=mode", self.source, self.path))
 
 
 @value
@@ -181,7 +200,7 @@ class EndProcesses:
     timeout: float = 5.0
 
     def sh(self) -> str:
-        return shlex.join(("end_processes", self.netns, str(int(self.timeout) or 1)))
+        return _join(("end_processes", self.netns, str(int(self.timeout) or 1)))
 
 
 Action = Run | MakeDirs | RemoveTree | RemoveFile | WriteFile | ReplaceFile | Symlink | CopyFile | EndProcesses | LinkIs

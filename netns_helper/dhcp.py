@@ -76,11 +76,11 @@ HOST_DAEMON_HOOKS = frozenset(
     {"resolvconf", "resolved", "resolved-enter", "timesyncd", "ntp", "ntp-common", "ntpsec", "chrony", "openntpd",
      "hostname"}
 )  # fmt: skip
-_HOOK_NAME_RE = re.compile(r"(?:[0-9][0-9]-)?(?P<key>.+?)(?:\.conf|\.sh)?")
+_HOOK_NAME = r"(?:[0-9][0-9]-)?(?P<key>.+?)(?:\.conf|\.sh)?"  # compiled on first use: most starts need neither
 
 # Stanzas for which ifupdown starts a DHCP client (inet6 auto: dhclient -6 -S with `dhcp 1`).
 _DHCP_METHODS = frozenset({("inet", "dhcp"), ("inet6", "dhcp"), ("inet6", "auto")})
-_PID_NAME_RE = re.compile(r"(?:dhclient6?|udhcpc)\.(?P<iface>.+)\.pid")
+_PID_NAME = r"(?:dhclient6?|udhcpc)\.(?P<iface>.+)\.pid"
 
 
 @value
@@ -135,7 +135,7 @@ def dhcpv6_problems(config: Interfaces, clients: frozenset[str]) -> list[Problem
 
 def interfaces_of_pid_files(names: frozenset[str]) -> tuple[str, ...]:
     """The interfaces whose private pid files start left in the namespace's run directory."""
-    found = (_PID_NAME_RE.fullmatch(name) for name in sorted(names))
+    found = (re.fullmatch(_PID_NAME, name) for name in sorted(names))
     return tuple(dict.fromkeys(m["iface"] for m in found if m))
 
 
@@ -198,7 +198,7 @@ def _hook_dirs(paths: Paths, clients: Iterable[Client]) -> tuple[tuple[str, str]
 
 
 def _hook_key(name: str) -> str:
-    found = _HOOK_NAME_RE.fullmatch(name)
+    found = re.fullmatch(_HOOK_NAME, name)
     return found["key"] if found else name
 
 

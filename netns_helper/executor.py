@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 
-from . import iproute
+from . import facts
 from .commands import (
     Action,
     Arg,
@@ -62,20 +62,29 @@ class CommandFailed(Exception):
 
 
 class Processes:
-    """How the executor sees and signals processes; tests replace it."""
+    """How the executor sees and signals processes (in PATHS: /proc and /run/netns); tests replace it."""
+
+    def __init__(self, paths: facts.Paths | None = None) -> None:
+        self.paths = paths if paths is not None else facts.Paths()
 
     def signal(self, pid: int, sig: int) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, sig)
 
-    def in_netns(self, pid: int, netns_path: str) -> bool:
-        """True while PID lives (not a zombie) in the namespace bound at NETNS_PATH."""
+    def in_netns(self, pid: int, netns: str) -> bool:
+        """True while PID lives (not a zombie) in namespace NETNS."""
         try:
-            ns = os.stat(netns_path)
-            mine = os.stat(f"/proc/{pid}/ns/net")
+            mine = os.stat(f"{self.paths.proc}/{pid}/ns/net")
         except OSError:
             return False
-        return (ns.st_dev, ns.st_ino) == (mine.st_dev, mine.st_ino)
+        return facts.identity(self.paths, netns) == (mine.st_dev, mine.st_ino)
+
+    def pids(self, netns: str) -> list[int] | None:
+        """The processes in namespace NETNS, found as `ip netns pids` finds them, by one walk of
+        /proc and no process (a stop would otherwise start an `ip` for it, more with processes
+        to end). None when the namespace cannot be read (where `ip netns pids` fails)."""
+        identity = facts.identity(self.paths, netns)
+        return None if identity is None else list(facts.pids_in(self.paths, (identity,))[identity])
 
     def sleep(self, seconds: float) -> None:
         time.sleep(seconds)
@@ -113,13 +122,11 @@ class Executor:
         verbose: bool = False,
         log: TextIO | None = None,
         processes: Processes | None = None,
-        run_netns: str = "/run/netns",
         on_step: Callable[[Step], None] | None = None,  # tests: fault injection and tracing
     ) -> None:
         self.verbose = verbose
         self.log = log if log is not None else sys.stderr
         self.processes = processes if processes is not None else Processes()
-        self.run_netns = run_netns
         self.on_step = on_step
         # What the signal handlers act on: the running child, why we ended it, the interrupt.
         self._child: subprocess.Popen[bytes] | None = None
@@ -288,14 +295,12 @@ class Executor:
 
     def _link_is(self, action: LinkIs) -> None:
         """What the sh form's `ip -o link show dev NAME | grep -Eq -e PATTERN...` does."""
-        import re  # only stop needs it
-
         kept = "the namespace is kept, not deleted, so that the link is not lost"
         try:
             out = self._spawn(Run(action.argv), echo=False)
         except CommandFailed as e:
             raise CommandFailed(action, f"{action.name} did not come back ({e.message}); {kept}") from None
-        if not any(re.search(p, line) for p in action.patterns for line in out.splitlines()):
+        if not action.found_in(out):
             ident = " or ".join(
                 ([f"ifindex {action.ifindex}"] if action.ifindex is not None else []) + list(action.macs)
             )
@@ -305,17 +310,16 @@ class Executor:
 
     def _end_processes(self, action: EndProcesses) -> None:
         """SIGTERM, poll with a short back-off until gone, SIGKILL after TIMEOUT."""
-        path = f"{self.run_netns}/{action.netns}"
         for sig in (signal.SIGTERM, signal.SIGKILL):
             deadline = self.processes.monotonic() + action.timeout
             delay = 0.001
             signaled: set[int] = set()
             alive: list[int] = []
             while True:
-                alive = [pid for pid in alive if self.processes.in_netns(pid, path)]
+                alive = [pid for pid in alive if self.processes.in_netns(pid, action.netns)]
                 if not alive:
                     # Asked again, not assumed: a process may have forked meanwhile.
-                    alive = self._pids(action.netns)
+                    alive = self._pids(action)
                     if not alive:
                         return
                     for pid in set(alive) - signaled:
@@ -325,14 +329,15 @@ class Executor:
                     break
                 self.processes.sleep(delay)
                 delay = min(delay * 2, 0.05)
-        left = self._pids(action.netns)
+        left = self._pids(action)
         if left:
             raise CommandFailed(action, f"processes still in namespace after SIGKILL: {' '.join(map(str, left))}")
 
-    def _pids(self, netns: str) -> list[int]:
-        # Not query(): this is a step of a plan, which runs after an interrupt too (an undo).
-        out = self._spawn(Run(iproute.query_pids(netns)), echo=False)
-        return [int(word) for word in out.split()]
+    def _pids(self, action: EndProcesses) -> list[int]:
+        pids = self.processes.pids(action.netns)
+        if pids is None:
+            raise CommandFailed(action, f"namespace {action.netns} cannot be read")
+        return pids
 
     # --- a plan ---------------------------------------------------------------------
     def execute(self, plan: Plan) -> Outcome:

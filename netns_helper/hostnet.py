@@ -33,8 +33,18 @@ class Manager:
 
 
 def _enabled(paths: Paths, unit: str) -> str | None:
-    found = sorted(glob.glob(f"{glob.escape(paths.systemd_dir)}/*.wants/{unit}"))
-    return found[0] if found else None
+    """The first (by path) of SYSTEMD_DIR/*.wants/UNIT, as glob finds it; no pattern to compile
+    on every start (issue 15)."""
+    try:
+        entries = os.listdir(paths.systemd_dir)
+    except OSError:
+        return None
+    found = [
+        f"{paths.systemd_dir}/{entry}/{unit}"
+        for entry in entries
+        if entry.endswith(".wants") and not entry.startswith(".")  # glob's * takes no hidden name
+    ]
+    return min((path for path in found if os.path.lexists(path)), default=None)
 
 
 def _network_files(paths: Paths) -> list[str]:

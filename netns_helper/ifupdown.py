@@ -13,11 +13,11 @@ Option names are case-sensitive here, as they are for ifupdown's methods: `Addre
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Callable
 
 from .errors import ConfigError, Loc
+from .names import ascii_digits
 from .values import value
 
 TYPE_CHECKING = False
@@ -27,17 +27,30 @@ if TYPE_CHECKING:
 # A value check: (value, IP version of the stanza or None) -> what is wrong, or None.
 Shape = Callable[[str, int | None], str | None]
 
-_DIGITS = re.compile(r"[0-9]+")
-_DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
-_MAC = re.compile(r"[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}")
-_DOMAIN = re.compile(
-    r"(?=.{1,253}\.?$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)*[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.?"
-)
-_SPACE = re.compile(r"[ \t\n\v\f\r]")
+# A start checks a few values only: plain tests of characters, and patterns compiled on
+# first use (re's cache), cost it less than compiling every pattern at import (issue 15).
+_DECIMAL = r"[0-9]+(\.[0-9]+)?"
+_MAC = r"[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}"
+_LABEL = r"[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
+_DOMAIN = rf"(?=.{{1,253}}\.?$)({_LABEL}\.)*{_LABEL}\.?"
+_SPACES = " \t\n\v\f\r"
 
 
 def _one_word(value: str) -> str | None:
-    return None if not _SPACE.search(value) else f"{value!r} is more than one word"
+    return f"{value!r} is more than one word" if any(space in value for space in _SPACES) else None
+
+
+def _ipv4_address(text: str) -> bool:
+    """TEXT is what ipaddress.IPv4Address accepts: four decimal octets, no leading zeros.
+
+    Checked by hand so that the common value needs no ipaddress, whose import costs a start
+    more than its checks (issue 15); anything else is ipaddress's to judge.
+    """
+    octets = text.split(".")
+    return len(octets) == 4 and all(
+        0 < len(octet) <= 3 and ascii_digits(octet) and (octet == "0" or octet[0] != "0") and int(octet) <= 255
+        for octet in octets
+    )
 
 
 def _ip(value: str, version: int | None, *, cidr: bool = False, only: int | None = None) -> str | None:
@@ -48,15 +61,29 @@ def _ip(value: str, version: int | None, *, cidr: bool = False, only: int | None
     text, slash, length = value.partition("/")
     if slash and not cidr:
         return f"{value!r} is not {what} (no /length here)"
-    if not value.isascii() or (slash and not _DIGITS.fullmatch(length)):
+    if not value.isascii() or (slash and not ascii_digits(length)):
         return f"{value!r} is not {what}"
-    try:
-        parsed = ipaddress.ip_interface(value) if slash else ipaddress.ip_address(text)
-    except ValueError:
-        return f"{value!r} is not {what}"
-    if wanted and parsed.version != wanted:
+    if _ipv4_address(text):
+        if slash and int(length) > 32:
+            return f"{value!r} is not {what}"
+        parsed_version = 4
+    else:
+        import ipaddress
+
+        try:
+            parsed_version = (ipaddress.ip_interface(value) if slash else ipaddress.ip_address(text)).version
+        except ValueError:
+            return f"{value!r} is not {what}"
+    if wanted and parsed_version != wanted:
         return f"{value} is not {what}"
     return None
+
+
+def _dotted_netmask_length(value: str) -> int:
+    """The prefix length of the dotted IPv4 netmask VALUE; ValueError when it is not one."""
+    import ipaddress
+
+    return ipaddress.IPv4Network(f"0.0.0.0/{value}").prefixlen
 
 
 def address(value: str, version: int | None) -> str | None:
@@ -76,13 +103,13 @@ def ipv4(value: str, version: int | None) -> str | None:
 
 def netmask(value: str, version: int | None) -> str | None:
     """A prefix length, or for IPv4 a dotted netmask too."""
-    if _DIGITS.fullmatch(value):
+    if ascii_digits(value):
         top = 32 if version == 4 else 128
         return None if int(value) <= top else f"prefix length {value} is outside 0..{top}"
     if version == 6:
         return f"{value!r} is not a prefix length (IPv6 takes a number of bits, e.g. 64)"
     try:
-        ipaddress.IPv4Network(f"0.0.0.0/{value}")
+        _dotted_netmask_length(value)
     except ValueError:
         return f"{value!r} is neither a dotted netmask nor a prefix length"
     return None
@@ -93,21 +120,23 @@ def broadcast(value: str, version: int | None) -> str | None:
 
 
 def uint(value: str, version: int | None) -> str | None:
-    return None if _DIGITS.fullmatch(value) else f"{value!r} is not a number (ASCII digits)"
+    return None if ascii_digits(value) else f"{value!r} is not a number (ASCII digits)"
 
 
 def decimal(value: str, version: int | None) -> str | None:
-    return None if _DECIMAL.fullmatch(value) else f"{value!r} is not a decimal number"
+    return None if re.fullmatch(_DECIMAL, value) else f"{value!r} is not a decimal number"
 
 
 def mtu(value: str, version: int | None) -> str | None:
-    if not _DIGITS.fullmatch(value):
+    if not ascii_digits(value):
         return f"MTU {value!r} is not a number (ASCII digits)"
     return None if 68 <= int(value) <= 65535 else f"MTU {value} is outside 68..65535"
 
 
 def hwaddress(value: str, version: int | None) -> str | None:
-    return None if value == "random" or _MAC.fullmatch(value) else f"{value!r} is neither a MAC address nor 'random'"
+    if value == "random" or re.fullmatch(_MAC, value):
+        return None
+    return f"{value!r} is neither a MAC address nor 'random'"
 
 
 def one_word(value: str, version: int | None) -> str | None:
@@ -127,7 +156,7 @@ def choice(*words: str) -> Shape:
 
 def number_in(low: int, high: int) -> Shape:
     def check(value: str, version: int | None) -> str | None:
-        if not _DIGITS.fullmatch(value):
+        if not ascii_digits(value):
             return f"{value!r} is not a number (ASCII digits)"
         return None if low <= int(value) <= high else f"{value} is outside {low}..{high}"
 
@@ -143,7 +172,7 @@ def nameservers(value: str, version: int | None) -> str | None:
 
 def domains(value: str, version: int | None) -> str | None:
     for word in value.split():
-        if not _DOMAIN.fullmatch(word):
+        if not re.fullmatch(_DOMAIN, word):
             return f"{word!r} is not a domain name"
     return None
 
@@ -404,9 +433,7 @@ def _cidr_and_netmask(iface: Iface, given: dict[str, Option], version: int | Non
     if address(addr.value, version) or netmask(mask.value, version):
         return []  # reported as a shape error already
     length = addr.value.partition("/")[2]
-    mask_length = (
-        mask.value if _DIGITS.fullmatch(mask.value) else str(ipaddress.IPv4Network(f"0.0.0.0/{mask.value}").prefixlen)
-    )
+    mask_length = mask.value if ascii_digits(mask.value) else str(_dotted_netmask_length(mask.value))
     if int(length) == int(mask_length):
         return []
     return [

@@ -45,6 +45,7 @@ MAX_WORD_BYTES = 79
 # ifupdown's wordexp() of a `source` line refuses these (or expands them): we refuse them.
 _WORDEXP_SPECIAL_RE = re.compile(r"[|&;<>(){}$`'\"\\~\n]")
 _COMMAND_OPTIONS = {"post-up": "up", "pre-down": "down"}
+_KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
 
 def split_words(text: str) -> list[str]:
@@ -72,7 +73,7 @@ class Option:
         So `bridge_ports`, `bridge-ports` and `Bridge-Ports` are one option for the bridge hook;
         the methods' own options (`address`, `mtu`...) are matched by exact `name` instead.
         """
-        return re.sub(r"[^a-z0-9-]", "", self.name.lower().replace("_", "-"))
+        return "".join(c for c in self.name.lower().replace("_", "-") if c in _KEY_CHARS)
 
 
 @value
@@ -192,11 +193,15 @@ class View:
     @classmethod
     def of(cls, path: str) -> View:
         """The view of the file at PATH: a namespace's (ETC/netns/NAME/network/...) or the host's."""
-        match = re.fullmatch(r"(?P<etc>.*)/netns/(?P<netns>[^/]+)/network/[^/]+", path)
-        if match:
-            return cls(match["etc"], match["netns"])
-        match = re.fullmatch(r"(?P<etc>.*)/network/[^/]+", path)
-        return cls(match["etc"] if match else "/etc", None)
+        directory, _, base = path.rpartition("/")
+        network = directory.removesuffix("/network")
+        if not base or network == directory:
+            return cls("/etc", None)
+        netns_dir, _, netns = network.rpartition("/")
+        etc = netns_dir.removesuffix("/netns")
+        if netns and etc != netns_dir and "\n" not in etc:
+            return cls(etc, netns)
+        return cls(network if "\n" not in network else "/etc", None)
 
     def host_path(self, inside: str) -> str:
         """The file that absolute path INSIDE names for ifupdown in this view."""

@@ -82,10 +82,6 @@ def query_links(netns: str | None = None) -> tuple[str, ...]:
     return (IP, *where, "-j", "-d", "link", "show")
 
 
-def query_pids(netns: str) -> tuple[str, ...]:
-    return (IP, "netns", "pids", netns)
-
-
 def veth_add_into(host_end: str, ns_end: str, netns: str) -> Run:
     """A veth pair with HOST_END here and NS_END created directly inside NETNS."""
     return Run((IP, "link", "add", "name", host_end, "type", "veth", "peer", "name", ns_end, "netns", netns))

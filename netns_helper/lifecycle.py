@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import args, facts, interfaces, iproute, kept, links, lock, planner
+from . import args, facts, interfaces, kept, links, lock, planner
 from .commands import Plan
 from .errors import ERROR, EXIT_CONFIG, EXIT_FAILED, WARNING, ConfigError, Problem
 from .executor import CommandFailed, Executor
@@ -138,7 +138,7 @@ def _dests(
         config = world.configs.get(dest) or interfaces.Interfaces(paths.netns_interfaces(dest), ())
         users = frozenset(o for o, its in others.items() if o in running and any(i.dest_netns == dest for i in its))
         live = gathered[dest] if gathered is not None else _stop_facts(paths, dest, config, host, executor)
-        busy = not starting and dest in running and bool(executor.query(iproute.query_pids(dest)).split())
+        busy = not starting and dest in running and bool(facts.netns_pids(paths, (dest,)).get(dest))
         block = uplink.block_p2p_uplink(items, config)
         dests.append(xfrm_planner.Dest(dest, config, live, items, block, users, world.insides.get(dest), busy))
     return tuple(dests)
@@ -187,7 +187,7 @@ def plan(command: str, name: str, paths: facts.Paths, executor: Executor, locks:
 def run(ctx: Context, opts: args.Args) -> int:
     """The handler of `start NAME` and `stop NAME`."""
     check_netns_name(opts.name)
-    if ctx.executor.processes.in_netns(os.getpid(), f"{ctx.paths.run_netns}/{opts.name}"):
+    if ctx.executor.processes.in_netns(os.getpid(), opts.name):
         # It would end its own process (stop) or stop the namespace it stands in (a leftover's start).
         sys.stderr.write(
             f"{PROG}: refusing to {opts.command} {opts.name} from inside namespace {opts.name}"

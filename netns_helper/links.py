@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from .errors import ERROR, ConfigError, Loc, Problem
@@ -12,7 +11,15 @@ from .ipjson import Link
 from .names import IFNAME_MAX
 from .values import value
 
-_BRIDGE_PORT_RE = re.compile(r"(?P<bridge>[^.]+)\.\.(?P<id>[A-Za-z0-9_-]+)")
+_PORT_ID_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+
+
+def bridge_port(name: str) -> tuple[str, str] | None:
+    """(BRIDGE, ID) of a `BRIDGE..ID` bridge port name; None for any other name."""
+    bridge, dots, port_id = name.partition("..")
+    if not dots or not bridge or "." in bridge or not port_id or port_id.strip(_PORT_ID_CHARS):
+        return None
+    return bridge, port_id
 
 
 @value
@@ -41,16 +48,17 @@ def veths(netns: str, config: Interfaces | None, host_config: Interfaces | None)
                 found.append(Veth(link.host_end, link.ns_end, link.loc, host_stanza=stanza))
     if config is not None:
         for name, loc in config.brought_up().items():
-            match = _BRIDGE_PORT_RE.fullmatch(name)
-            if match:
-                host_end = bridge_port_host_end(netns, match["id"])
+            port = bridge_port(name)
+            if port:
+                bridge, port_id = port
+                host_end = bridge_port_host_end(netns, port_id)
                 if len(host_end.encode()) > IFNAME_MAX:
                     raise ConfigError(
                         f"bridge port {name!r}: its host end {host_end!r} would be longer than {IFNAME_MAX} bytes",
                         loc,
                         hint="the host end is NAMESPACE-ID: use a shorter port ID (or namespace name)",
                     )
-                found.append(Veth(host_end, name, loc, bridge=match["bridge"]))
+                found.append(Veth(host_end, name, loc, bridge=bridge))
     seen: dict[str, Veth] = {}
     for veth in found:
         for end in (veth.host_end, veth.ns_end):

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 
 from . import dhcp, iproute, record
@@ -28,7 +27,7 @@ from .facts import HOOK_DIRS, MIRRORS, Entry, Facts, Paths
 from .interfaces import Iface, Interfaces
 from .ipjson import Link
 from .links import Veth, host_problems, veths
-from .names import split_vlan
+from .names import ascii_digits, split_vlan
 from .values import field, replace, value
 
 TYPE_CHECKING = False
@@ -42,7 +41,6 @@ _CREATING_KEYS = frozenset(
 )
 _CREATING_METHODS = frozenset({"tunnel", "ppp", "wvdial", "6to4"})
 _MEMBER_KEYS = ("bond-slaves", "bridge-ports")
-_VLAN_NAME_RE = re.compile(r"vlan(?P<vid>[0-9]+)")
 
 
 @value
@@ -103,16 +101,21 @@ def made_inside(name: str, config: Interfaces) -> bool:
         or ":" in name
         or split_vlan(name) is not None
         or _creates_itself(ifaces)
-        or (_VLAN_NAME_RE.fullmatch(name) is not None and any(i.values("vlan-raw-device") for i in ifaces))
+        or (_vlan_name_id(name) is not None and any(i.values("vlan-raw-device") for i in ifaces))
     )
+
+
+def _vlan_name_id(name: str) -> int | None:
+    """VID of a `vlanVID` name (the `vlan-raw-device` style); None for any other name."""
+    return int(name[4:]) if name.startswith("vlan") and ascii_digits(name[4:]) else None
 
 
 def vlan_of(name: str, ifaces: tuple[Iface, ...], loc: Loc) -> tuple[str, int] | None:
     """(parent, VLAN id) when NAME is a VLAN: `PARENT.VID`, or `vlanVID` with `vlan-raw-device`."""
     raw = [opt for iface in ifaces for opt in iface.values("vlan-raw-device")]
-    match = _VLAN_NAME_RE.fullmatch(name)
-    if raw and match:
-        parent, vid = raw[0].value, int(match["vid"])
+    named_id = _vlan_name_id(name)
+    if raw and named_id is not None:
+        parent, vid = raw[0].value, named_id
     else:
         split = split_vlan(name)
         if split is None:

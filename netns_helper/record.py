@@ -11,7 +11,6 @@ configuration, which the admin may have edited or broken since.
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections.abc import Mapping
 
@@ -24,7 +23,13 @@ if TYPE_CHECKING:
 
 FORMAT = 1
 FILENAME = "netns-helper.json"
-_MAC_RE = re.compile(r"[0-9a-f]{2}(:[0-9a-f]{2})+")
+_HEX = "0123456789abcdef"
+
+
+def _mac(address: str) -> bool:
+    """ADDRESS is a link-layer address as `ip` prints one: two or more lower-case hex pairs."""
+    pairs = address.split(":")
+    return len(pairs) >= 2 and all(len(pair) == 2 and not pair.strip(_HEX) for pair in pairs)
 
 
 @value
@@ -159,4 +164,4 @@ def find(moved: Moved, links: Mapping[str, Link]) -> Link | None:
 
 def macs(*addresses: str | None) -> tuple[str, ...]:
     """The MAC addresses among ADDRESSES, once each (other link types have other addresses)."""
-    return tuple(dict.fromkeys(a for a in addresses if a is not None and _MAC_RE.fullmatch(a)))
+    return tuple(dict.fromkeys(a for a in addresses if a is not None and _mac(a)))

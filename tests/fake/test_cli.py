@@ -58,18 +58,20 @@ def _start_failing_in_ifup(root: Path, fp: FakeProcess, **ifup: Any) -> list[lis
     """Registers a start of nginx whose ifup ends as IFUP says, and its undo; every expected call."""
     fp.register(QUERY_HOST, stdout=HOST_LINKS)
     cmds = _start_cmds(root)
-    for cmd in cmds[:3]:
+    bound = root / "run/netns/nginx"  # where end_processes looks for the namespace's processes (none)
+    fp.register(cmds[0], callback=lambda _: bound.touch())
+    for cmd in cmds[1:3]:
         fp.register(cmd)
     fp.register(cmds[3], **ifup)
     state = f"--state-dir={root}/run/network/netns/nginx"
     undo = [
         ["ip", "netns", "exec", "nginx", "ifdown", "-a", "--force", state],
-        ["ip", "netns", "pids", "nginx"],
         ["ip", "-n", "nginx", "link", "set", "dev", "eth0", "netns", str(os.getpid())],
         ["ip", "netns", "delete", "nginx"],
     ]
-    for cmd in undo:
+    for cmd in undo[:2]:
         fp.register(cmd)
+    fp.register(undo[2], callback=lambda _: bound.unlink())
     return [QUERY_HOST, *cmds, *undo]
 
 
@@ -176,14 +178,13 @@ def test_stop_carries_on_and_reports_every_failure(
         ["ip", "-n", "nginx", "-j", "-d", "link", "show"], stdout=json.dumps([{"ifname": "lo"}, {"ifname": "eth0"}])
     )
     fp.register(["ip", "netns", "exec", "nginx", "ifdown", "-a", state], returncode=1, stderr="ifdown: boom")
-    fp.register(["ip", "netns", "pids", "nginx"], stdout="")
     fp.register(
         ["ip", "-n", "nginx", "link", "set", "dev", "eth0", "netns", str(os.getpid())], returncode=2, stderr="busy"
     )
     fp.register(["ip", "link", "show", "dev", "eth0"], returncode=1, stderr='Device "eth0" does not exist.')
     assert main(["stop", "nginx"]) == 1
     # No facts about the host's own links, and no `ip netns delete`: eth0 is not back.
-    assert len(fp.calls) == 5
+    assert len(fp.calls) == 4
     assert (root / "run/netns/nginx").exists()
     err = capsys.readouterr().err
     assert err.startswith("netns-helper: warning: stopping what is running; the configuration has an error:\n")
@@ -277,11 +278,9 @@ def test_stop_of_last_user_stops_the_destination(root: Path, fp: FakeProcess) ->
     (root / "run/netns/tunnel").touch()
     dest_links = json.dumps([{"ifname": "lo"}, {"ifname": "ipsec0", "linkinfo": {"info_kind": "xfrm"}}])
     fp.register(["ip", "-n", "tunnel", "-j", "-d", "link", "show"], stdout=dest_links)
-    fp.register(["ip", "netns", "pids", "tunnel"], stdout="")  # nothing else uses it
     fp.register(["ip", "-n", "tunnel", "link", "delete", "dev", "ipsec0"])
     # nginx itself is not running: only the destination is torn down.
     fp.register(["ip", "netns", "exec", "tunnel", "ifdown", "-a", f"--state-dir={root}/run/network/netns/tunnel"])
-    fp.register(["ip", "netns", "pids", "tunnel"], stdout="")
     fp.register(["ip", "netns", "delete", "tunnel"])
     assert main(["stop", "nginx"]) == 0
     assert list(fp.calls[-1]) == ["ip", "netns", "delete", "tunnel"]

@@ -132,11 +132,13 @@ def test_stdin_is_fed(fp: FakeProcess) -> None:
 
 
 class FakeProcs(Processes):
-    """Processes that die on chosen signals, with a fake clock."""
+    """Processes that die on chosen signals, with a fake clock; ANSWERS are what each walk of
+    /proc finds in the namespace, in turn (None: it cannot be read)."""
 
-    def __init__(self, dies_on: dict[int, set[int]]) -> None:
+    def __init__(self, dies_on: dict[int, set[int]], answers: list[list[int] | None]) -> None:
         self.dies_on = dies_on
         self.alive = set(dies_on)
+        self.answers = answers
         self.sent: list[tuple[int, int]] = []
         self.now = 0.0
 
@@ -145,9 +147,13 @@ class FakeProcs(Processes):
         if sig in self.dies_on[pid]:
             self.alive.discard(pid)
 
-    def in_netns(self, pid: int, netns_path: str) -> bool:
-        assert netns_path == "/run/netns/web"
+    def in_netns(self, pid: int, netns: str) -> bool:
+        assert netns == "web"
         return pid in self.alive
+
+    def pids(self, netns: str) -> list[int] | None:
+        assert netns == "web"
+        return self.answers.pop(0)
 
     def sleep(self, seconds: float) -> None:
         assert 0 < seconds <= 0.05
@@ -158,24 +164,19 @@ class FakeProcs(Processes):
 
 
 TERM, KILL = signal.SIGTERM, signal.SIGKILL
-PIDS = ["ip", "netns", "pids", "web"]
 
 
 def test_processes_that_exit_on_sigterm_get_no_sigkill(fp: FakeProcess) -> None:
-    fp.register(PIDS, stdout="101\n102\n")
-    fp.register(PIDS, stdout="")
-    procs = FakeProcs({101: {TERM}, 102: {TERM}})
+    procs = FakeProcs({101: {TERM}, 102: {TERM}}, [[101, 102], []])
     outcome = Executor(log=io.StringIO(), processes=procs).execute(_plan(Step(EndProcesses("web"))))
     assert outcome.ok
     assert sorted(procs.sent) == [(101, TERM), (102, TERM)]
     assert procs.now < 0.01  # no waiting beyond the first poll
+    assert procs.answers == [] and len(fp.calls) == 0  # no process: /proc is read
 
 
 def test_process_ignoring_sigterm_gets_sigkill_after_timeout(fp: FakeProcess) -> None:
-    fp.register(PIDS, stdout="101\n102\n")
-    fp.register(PIDS, stdout="102\n")
-    fp.register(PIDS, stdout="")
-    procs = FakeProcs({101: {TERM}, 102: {KILL}})
+    procs = FakeProcs({101: {TERM}, 102: {KILL}}, [[101, 102], [102], []])
     outcome = Executor(log=io.StringIO(), processes=procs).execute(_plan(Step(EndProcesses("web", timeout=2))))
     assert outcome.ok
     assert sorted(procs.sent[:2]) == [(101, TERM), (102, TERM)]
@@ -184,29 +185,41 @@ def test_process_ignoring_sigterm_gets_sigkill_after_timeout(fp: FakeProcess) ->
 
 
 def test_process_forked_while_waiting_is_signalled_too(fp: FakeProcess) -> None:
-    fp.register(PIDS, stdout="101\n")
-    fp.register(PIDS, stdout="103\n")
-    fp.register(PIDS, stdout="")
-    procs = FakeProcs({101: {TERM}, 103: {TERM}})
+    procs = FakeProcs({101: {TERM}, 103: {TERM}}, [[101], [103], []])
     assert Executor(log=io.StringIO(), processes=procs).execute(_plan(Step(EndProcesses("web")))).ok
     assert procs.sent == [(101, TERM), (103, TERM)]
 
 
 def test_process_surviving_sigkill_is_a_failure(fp: FakeProcess) -> None:
-    fp.register(PIDS, stdout="101\n")
-    fp.register(PIDS, stdout="101\n")
-    fp.register(PIDS, stdout="101\n")
-    procs = FakeProcs({101: set()})
+    procs = FakeProcs({101: set()}, [[101], [101], [101]])
     outcome = Executor(log=io.StringIO(), processes=procs).execute(_plan(Step(EndProcesses("web", 1), OnError.REPORT)))
     assert outcome.failures == ["end_processes web 1: processes still in namespace after SIGKILL: 101"]
 
 
-def test_no_process_means_one_query(fp: FakeProcess) -> None:
-    fp.register(PIDS, stdout="")
-    procs = FakeProcs({})
+def test_no_process_means_one_walk_of_proc(fp: FakeProcess) -> None:
+    procs = FakeProcs({}, [[]])
     assert Executor(log=io.StringIO(), processes=procs).execute(_plan(Step(EndProcesses("web")))).ok
-    assert procs.sent == []
-    assert len(fp.calls) == 1
+    assert procs.sent == [] and procs.answers == []
+
+
+def test_a_namespace_that_cannot_be_read_fails_end_processes(fp: FakeProcess) -> None:
+    procs = FakeProcs({}, [None])
+    outcome = Executor(log=io.StringIO(), processes=procs).execute(_plan(Step(EndProcesses("web"), OnError.REPORT)))
+    assert outcome.failures == ["end_processes web 5: namespace web cannot be read"]
+
+
+def test_processes_are_found_as_ip_netns_pids_finds_them(tmp_path: Path) -> None:
+    """The real walk, on a throwaway /proc and /run: /proc/PID/ns/net is the namespace's file."""
+    (tmp_path / "run/netns").mkdir(parents=True)
+    (tmp_path / "run/netns/web").write_text("")
+    (tmp_path / "run/netns/db").write_text("")
+    for pid, netns in ((7, "web"), (12, "db"), (30, "web")):
+        (tmp_path / f"proc/{pid}/ns").mkdir(parents=True)
+        os.link(tmp_path / "run/netns" / netns, tmp_path / f"proc/{pid}/ns/net")
+    (tmp_path / "proc/self").mkdir()  # not a PID
+    procs = Processes(Paths(run=str(tmp_path / "run"), proc=str(tmp_path / "proc")))
+    assert procs.pids("web") == [7, 30] and procs.pids("db") == [12] and procs.pids("gone") is None
+    assert procs.in_netns(30, "web") and not procs.in_netns(12, "web") and not procs.in_netns(99, "web")
 
 
 def test_query_failure_raises(fp: FakeProcess) -> None:

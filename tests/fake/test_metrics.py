@@ -212,7 +212,6 @@ def test_node_exporter_families_of_the_original_package(root: Path, fp: FakeProc
     }
     down = {"ifindex": 9, "ifname": "eth1", "flags": ["BROADCAST"], "mtu": 9000, "operstate": "DOWN"}
     fp.register(query_links("nginx"), stdout=json.dumps([eth0, down]))
-    fp.register(["ip", "netns", "pids", "nginx"], stdout="100\n")
     mv(fp)
     assert main(["metrics", f"--textfile-dir={root}/textfiles"]) == 0
     found = families(root / "textfiles/netns_helper.prom")

@@ -118,8 +118,13 @@ class ModelProcesses(Processes):
     def signal(self, pid: int, sig: int) -> None:
         self.state.procs.pop(pid, None)
 
-    def in_netns(self, pid: int, netns_path: str) -> bool:
-        return self.state.procs.get(pid) == os.path.basename(netns_path)
+    def in_netns(self, pid: int, netns: str) -> bool:
+        return self.state.procs.get(pid) == netns
+
+    def pids(self, netns: str) -> list[int] | None:
+        if netns not in self.state.namespaces:
+            return None  # as `ip netns pids` fails
+        return sorted(pid for pid, where in self.state.procs.items() if where == netns)
 
     def sleep(self, seconds: float) -> None:
         self.now += seconds
@@ -158,9 +163,6 @@ class Kernel:
                 self._netns_add(netns)
             case ["ip", "netns", "delete", netns]:
                 self._netns_delete(self._ns(netns))
-            case ["ip", "netns", "pids", netns]:
-                self._ns(netns)
-                return "".join(f"{pid}\n" for pid, where in sorted(self.state.procs.items()) if where == netns)
             case ["ip", "netns", "exec", netns, "tee", *paths]:
                 assert stdin == "1\n" and all(p.startswith("/proc/sys/net/") for p in paths), argv
                 self.state.forwarding |= {(self._ns(netns), path) for path in paths}

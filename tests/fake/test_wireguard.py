@@ -88,7 +88,6 @@ def test_status_asks_wg_and_shows_peers(root: Path, fp: FakeProcess, capsys: pyt
         ["ip", "-n", "vpn", "-j", "-d", "addr", "show"],
         stdout=json.dumps([LO, link("wg0", "10.66.0.2/24", kind="wireguard"), link("wg1", kind="wireguard")]),
     )
-    fp.register(["ip", "netns", "pids", "vpn"], stdout="")
     fp.register(SHOW_DUMP, stdout=DUMP)
     (ns,) = status.gather(Paths(etc=f"{root}/etc", run=f"{root}/run"), _query)
     assert ns.ok, ns.problems
@@ -100,7 +99,6 @@ def test_status_asks_wg_and_shows_peers(root: Path, fp: FakeProcess, capsys: pyt
     assert PRIVATE not in text and PSK not in text
     fp.register(SHOW_DUMP, stdout=DUMP)
     fp.register(["ip", "-n", "vpn", "-j", "-d", "addr", "show"], stdout=json.dumps([LO, link("wg0", kind="wireguard")]))
-    fp.register(["ip", "netns", "pids", "vpn"], stdout="")
     code = main(["status", "--json", "vpn"])
     out = capsys.readouterr().out
     assert code == 1  # wg1 is configured but missing
@@ -118,7 +116,6 @@ def test_status_asks_wg_and_shows_peers(root: Path, fp: FakeProcess, capsys: pyt
 
 def test_status_says_when_wg_cannot_be_read(root: Path, fp: FakeProcess) -> None:
     fp.register(["ip", "-n", "vpn", "-j", "-d", "addr", "show"], stdout=json.dumps([LO, link("wg0", kind="wireguard")]))
-    fp.register(["ip", "netns", "pids", "vpn"], stdout="")
     fp.register(SHOW_DUMP, returncode=1, stderr='exec of "wg" failed: No such file or directory')
     (ns,) = status.gather(Paths(etc=f"{root}/etc", run=f"{root}/run"), _query)
     assert ns.wireguard == ()
@@ -135,7 +132,6 @@ def test_metrics_per_peer(root: Path, fp: FakeProcess) -> None:
     wg_links = [*LINKS[:2], {"ifname": "wg0", "flags": ["NOARP", "UP", "LOWER_UP"], "operstate": "UNKNOWN",
                              "linkinfo": {"info_kind": "wireguard"}, "stats64": LINKS[1]["stats64"]}]  # fmt: skip
     fp.register(query_links("vpn"), stdout=json.dumps(wg_links))
-    fp.register(["ip", "netns", "pids", "vpn"], stdout="100\n")
     fp.register(SHOW_DUMP, stdout=DUMP)
     mv(fp)
     assert main(["metrics", f"--textfile-dir={root}/textfiles"]) == 0
@@ -161,7 +157,6 @@ def test_metrics_per_peer(root: Path, fp: FakeProcess) -> None:
 def test_metrics_without_wg_keep_the_links(root: Path, fp: FakeProcess) -> None:
     wg_link = {"ifname": "wg0", "flags": ["NOARP"], "operstate": "DOWN", "linkinfo": {"info_kind": "wireguard"}}
     fp.register(query_links("vpn"), stdout=json.dumps([wg_link]))
-    fp.register(["ip", "netns", "pids", "vpn"], stdout="")
     fp.register(SHOW_DUMP, returncode=1, stderr='exec of "wg" failed')
     mv(fp)
     assert main(["metrics", f"--textfile-dir={root}/textfiles"]) == 0
@@ -232,12 +227,12 @@ def test_failing_wg_setconf_is_undone(vpn: Path, fp: FakeProcess, capsys: pytest
 def test_failing_ifup_moves_it_back_and_deletes_it(vpn: Path, fp: FakeProcess) -> None:
     fp.register(QUERY_HOST, stdout=json.dumps([{"ifname": "lo"}]))
     steps, temp = _wg_steps(vpn)
-    for cmd in steps[:5]:
+    fp.register(steps[0], callback=lambda _: (vpn / "run/netns/vpn").touch())  # end_processes reads it
+    for cmd in steps[1:5]:
         fp.register(cmd)
     fp.register(steps[5], returncode=1, stderr="ifup: failed")
     undo = [
         ["ip", "netns", "exec", "vpn", "ifdown", "-a", "--force", f"--state-dir={vpn}/run/network/netns/vpn"],
-        ["ip", "netns", "pids", "vpn"],
         ["ip", "-n", "vpn", "link", "set", "dev", "wg0", "netns", str(os.getpid()), "name", temp],
         ["ip", "link", "delete", "dev", temp],
         ["ip", "netns", "delete", "vpn"],
@@ -256,7 +251,6 @@ def test_stop_deletes_it_even_without_its_file(vpn: Path, fp: FakeProcess) -> No
     state = f"--state-dir={vpn}/run/network/netns/vpn"
     cmds = [
         ["ip", "netns", "exec", "vpn", "ifdown", "-a", state],
-        ["ip", "netns", "pids", "vpn"],
         ["ip", "-n", "vpn", "link", "delete", "dev", "wg0"],
         ["ip", "netns", "delete", "vpn"],
     ]
@@ -278,7 +272,6 @@ def test_status_and_the_graph_tie_each_interface_to_its_birth_namespace(root: Pa
         )
         os.chmod(path, 0o600)
     fp.register(["ip", "-n", "vpn", "-j", "-d", "addr", "show"], stdout=json.dumps([LO, link("wg0", kind="wireguard")]))
-    fp.register(["ip", "netns", "pids", "vpn"], stdout="")
     fp.register(SHOW_DUMP, stdout=DUMP)
     (ns,) = status.gather(Paths(etc=f"{root}/etc", run=f"{root}/run"), _query)
     assert ns.births == (status.Birth("wg0", None), status.Birth("wg1", "uplink"))

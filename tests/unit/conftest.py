@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib.util
 import os
 
-collect_ignore = [] if importlib.util.find_spec("hypothesis") else ["test_properties.py"]
+collect_ignore = [] if importlib.util.find_spec("hypothesis") else ["test_properties.py", "test_shapes.py"]
 
 if not collect_ignore:
     from hypothesis import HealthCheck, settings
