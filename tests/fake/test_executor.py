@@ -505,15 +505,17 @@ def test_queries_side_by_side_time_out_in_their_threads_without_touching_signals
         sent.append(sig)
         process.returncode = -sig
 
-    fp.register(["ip", "-n", "a", "link"], wait=0.5, signal_callback=on_signal)  # runs 0.5 s unless killed
+    # Runs 0.03 s: a wait of 0.01 s times out (pytest-subprocess times out a wait shorter than
+    # what is left of wait= after it), and the killed child's thread ends its sleep soon.
+    fp.register(["ip", "-n", "a", "link"], wait=0.03, signal_callback=on_signal)
     fp.register(["ip", "-n", "b", "link"], stdout="b's links")
     ex = Executor(log=io.StringIO())
     found = executor.query_all(
-        lambda argv: ex._spawn(Run(argv, timeout=0.05), echo=False),
+        lambda argv: ex._spawn(Run(argv, timeout=0.01), echo=False),
         [("ip", "-n", "a", "link"), ("ip", "-n", "b", "link")],
     )
     assert sent == [KILL]
     assert isinstance(found[0], CommandFailed)
-    assert found[0].message == "timed out after 0.05 s, killed: (no output)"
+    assert found[0].message == "timed out after 0.01 s, killed: (no output)"
     assert found[1] == "b's links"
     assert signal.getsignal(signal.SIGALRM) is signal.SIG_DFL
