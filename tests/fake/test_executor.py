@@ -253,10 +253,10 @@ def test_a_child_that_outlives_its_timeout_is_killed(fp: FakeProcess) -> None:
     sent: list[int] = []
     fp.register(["ifup"], **_hangs(sent))
     fp.register(["ifdown"])
-    plan = _plan(Step(Run(("ifup",), timeout=0.05), undo=(Run(("ifdown",)),), undo_if_failed=True))
+    plan = _plan(Step(Run(("ifup",), timeout=0.01), undo=(Run(("ifdown",)),), undo_if_failed=True))
     outcome = Executor(log=io.StringIO()).execute(plan)
     assert sent == [KILL]
-    assert outcome.failures == ["ifup: timed out after 0.05 s, killed: (no output)"]
+    assert outcome.failures == ["ifup: timed out after 0.01 s, killed: (no output)"]
     assert outcome.undone == ["ifdown"]
     assert outcome.interrupted is None
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
@@ -296,7 +296,7 @@ def test_an_interrupt_ends_the_running_child_and_undoes_the_start(fp: FakeProces
 
 
 def test_a_child_ignoring_sigterm_gets_sigkill_after_a_grace(fp: FakeProcess, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(executor, "KILL_GRACE", 0.05)
+    monkeypatch.setattr(executor, "KILL_GRACE", 0.01)
     sent: list[int] = []
     stubborn = _hangs(sent, then=_interrupt(TERM))
     on_signal = stubborn["signal_callback"]
@@ -346,13 +346,13 @@ def test_a_hung_ifdown_in_a_stop_times_out_and_the_stop_carries_on(fp: FakeProce
     fp.register(["ifdown", "-a"], **_hangs(sent))
     fp.register(["ip", "netns", "delete", "web"])
     plan = _plan(
-        Step(Run(("ifdown", "-a"), timeout=0.05), OnError.IGNORE),
+        Step(Run(("ifdown", "-a"), timeout=0.01), OnError.IGNORE),
         Step(Run(("ip", "netns", "delete", "web")), OnError.REPORT),
     )
     outcome = Executor(log=io.StringIO()).execute(plan)
     assert sent == [KILL]
     assert [list(c) for c in fp.calls] == [["ifdown", "-a"], ["ip", "netns", "delete", "web"]]
-    assert outcome.warnings == ["ifdown -a: timed out after 0.05 s, killed: (no output)"]
+    assert outcome.warnings == ["ifdown -a: timed out after 0.01 s, killed: (no output)"]
     assert outcome.ok
 
 
