@@ -314,30 +314,36 @@ def _logical_lines(builder: _Builder, path: str, data: bytes) -> list[tuple[int,
     out: list[tuple[int, str]] = []
     pending: list[str] = []
     start = 0
-    raw_lines = data.split(b"\n")
-    if raw_lines[-1] == b"":
+    # Most files are clean text: decode them, and look for look-alike spaces, once (a file that
+    # is not is read line by line, each line's problem in its place).
+    whole = None if b"\x00" in data else _decoded(data)
+    raw_lines: list[str | bytes] = list(data.split(b"\n") if whole is None else whole.split("\n"))
+    spaces = whole is None or _OTHER_SPACE_RE.search(whole) is not None
+    if not raw_lines[-1]:
         raw_lines.pop()  # the newline that ends the last line starts no line of its own
     for number, raw in enumerate(raw_lines, start=1):
-        loc = Loc(path, number)
-        if b"\x00" in raw:
-            builder.fail(ConfigError("NUL byte in line", loc))
+        if isinstance(raw, str):
+            line = raw
+        elif b"\x00" in raw:
+            builder.fail(ConfigError("NUL byte in line", Loc(path, number)))
             continue
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            builder.fail(ConfigError("line is not valid UTF-8 text", loc))
-            continue
+        else:
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                builder.fail(ConfigError("line is not valid UTF-8 text", Loc(path, number)))
+                continue
         if not pending:
             start = number
             if line.lstrip(_ASCII_SPACE).startswith("#"):
                 continue
-        if other := _OTHER_SPACE_RE.search(line):
+        if spaces and (other := _OTHER_SPACE_RE.search(line)):
             char = other.group()
             builder.fail(
                 ConfigError(
                     f"U+{ord(char):04X} ({unicodedata.name(char, 'a control character')}) looks like "
                     "white space, but ifupdown does not split words there",
-                    loc,
+                    Loc(path, number),
                     hint="retype the line with plain spaces (pasted text often carries no-break spaces)",
                 )
             )
@@ -345,6 +351,10 @@ def _logical_lines(builder: _Builder, path: str, data: bytes) -> list[tuple[int,
             continue
         if line.endswith("\\"):
             pending.append(line[:-1])
+            continue
+        if not pending:  # a line of its own, as most are
+            if text := line.strip(_ASCII_SPACE):
+                out.append((number, text))
             continue
         pending.append(line)
         text = "".join(pending).strip(_ASCII_SPACE)
@@ -369,6 +379,13 @@ def _logical_lines(builder: _Builder, path: str, data: bytes) -> list[tuple[int,
     if pending and "".join(pending).strip(_ASCII_SPACE):
         builder.fail(ConfigError("file ends inside a continued line", Loc(path, start)))
     return out
+
+
+def _decoded(data: bytes) -> str | None:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 _Stanza = tuple[str, list[str], Loc, list[Option]]
