@@ -430,28 +430,14 @@ def _parse_line(builder: _Builder, path: str, loc: Loc, text: str, stack: tuple[
     if len(word.encode()) > MAX_WORD_BYTES:
         raise ConfigError(f"{word[:20]!r}... is longer than {MAX_WORD_BYTES} bytes: ifupdown would cut it short", loc)
     keyword = _keyword(word)
-    if keyword == "link-netns":
-        if not state.ifupdown_stanza:
+    if keyword is None:  # an option, as half the lines are
+        if state.current is None:
             raise ConfigError(
-                "ifupdown would reject this file here ('misplaced option'): `link-netns` must follow an iface stanza",
+                f"unknown word {word!r} outside any stanza",
                 loc,
-                hint="move the line below an `iface` stanza, e.g. right after the one of its host side",
+                hint="options belong after an `iface` line; stanzas start with iface, mapping, auto, "
+                "allow-*, source, source-directory, rename or link-netns",
             )
-        # For ifupdown an option of the stanza above, which goes on after it.
-        _directive(builder, path, word, args, loc, stack)
-    elif keyword in ("auto", "allow", *_FLAG_WORDS) and not args:
-        # ifupdown skips such a line, and the stanza above goes on after it: so do we, collecting.
-        builder.fail(ConfigError(f"`{word}` needs at least one interface name", loc, hint="ifupdown ignores the line"))
-    elif keyword in ("iface", "mapping"):
-        previous, state.current = state.current, (word, args, loc, [])
-        state.ifupdown_stanza = word == "iface"
-        _close_previous(builder, previous)
-    elif keyword is not None:
-        previous, state.current = state.current, None
-        state.ifupdown_stanza = False
-        _close_previous(builder, previous)
-        _directive(builder, path, keyword if keyword != "allow" else word, args, loc, stack)
-    elif state.current is not None:
         value = text[len(word) :].lstrip(_ASCII_SPACE)
         kind = state.current[0]
         if kind == "iface" and not value:
@@ -465,13 +451,27 @@ def _parse_line(builder: _Builder, path: str, loc: Loc, text: str, stack: tuple[
         if kind == "mapping" and word == "script" and any(o.name == "script" for o in state.current[3]):
             raise ConfigError("ifupdown would reject this file here: a mapping has one `script`", loc)
         state.current[3].append(Option(word, value, loc))
+    elif keyword in ("iface", "mapping"):
+        previous, state.current = state.current, (word, args, loc, [])
+        state.ifupdown_stanza = word == "iface"
+        _close_previous(builder, previous)
+    elif keyword == "link-netns":
+        if not state.ifupdown_stanza:
+            raise ConfigError(
+                "ifupdown would reject this file here ('misplaced option'): `link-netns` must follow an iface stanza",
+                loc,
+                hint="move the line below an `iface` stanza, e.g. right after the one of its host side",
+            )
+        # For ifupdown an option of the stanza above, which goes on after it.
+        _directive(builder, path, word, args, loc, stack)
+    elif keyword in ("auto", "allow", *_FLAG_WORDS) and not args:
+        # ifupdown skips such a line, and the stanza above goes on after it: so do we, collecting.
+        builder.fail(ConfigError(f"`{word}` needs at least one interface name", loc, hint="ifupdown ignores the line"))
     else:
-        raise ConfigError(
-            f"unknown word {word!r} outside any stanza",
-            loc,
-            hint="options belong after an `iface` line; stanzas start with iface, mapping, auto, "
-            "allow-*, source, source-directory, rename or link-netns",
-        )
+        previous, state.current = state.current, None
+        state.ifupdown_stanza = False
+        _close_previous(builder, previous)
+        _directive(builder, path, keyword if keyword != "allow" else word, args, loc, stack)
 
 
 def _close_previous(builder: _Builder, stanza: _Stanza | None) -> None:
