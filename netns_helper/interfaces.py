@@ -231,6 +231,28 @@ class _Builder:
         self.errors.append(error)
 
 
+class PausedGC:
+    """No cyclic garbage collection while a configuration is parsed (`with PausedGC():`).
+
+    A parse makes values by the line and frees what it drops by reference counting; the
+    collector would walk the growing result again and again: a fifth of a 1 MiB file's parse.
+    """
+
+    __slots__ = ("enabled",)
+
+    def __enter__(self) -> None:
+        import gc
+
+        self.enabled = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *_: object) -> None:
+        import gc
+
+        if self.enabled:
+            gc.enable()
+
+
 def parse_file(path: str, errors: list[ConfigError] | None = None) -> Interfaces:
     """Parse PATH and the files it sources; raise ConfigError with file:line.
 
@@ -238,7 +260,8 @@ def parse_file(path: str, errors: list[ConfigError] | None = None) -> Interfaces
     """
     builder = _Builder(path, errors=errors)
     try:
-        _parse_into(builder, path, stack=(), loc=None)
+        with PausedGC():
+            _parse_into(builder, path, stack=(), loc=None)
     except ConfigError as e:
         builder.fail(e)
     return _freeze(builder)
