@@ -49,6 +49,8 @@ _COMMAND_OPTIONS = {"post-up": "up", "pre-down": "down"}
 
 def split_words(text: str) -> list[str]:
     """TEXT's words as ifupdown sees them (ASCII white space only)."""
+    if text.isascii() and text.isprintable():  # a space is then its only white space: str.split's
+        return text.split()
     return [word for word in _SPLIT_RE.split(text) if word]
 
 

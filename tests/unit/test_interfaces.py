@@ -4,14 +4,16 @@
 from __future__ import annotations
 
 import gc
+import itertools
 import os
+import re
 from pathlib import Path
 
 import pytest
 
 from netns_helper import interfaces, xfrm
 from netns_helper.errors import ConfigError, Loc
-from netns_helper.interfaces import parse_file, parse_text
+from netns_helper.interfaces import parse_file, parse_text, split_words
 from tests.examples import SPEC_LINKS_HOST, SPEC_NGINX
 
 
@@ -357,3 +359,11 @@ def test_the_collector_is_paused_while_a_file_is_parsed_and_as_it_was_after(
         assert not gc.isenabled()  # paused by someone else: left so
     finally:
         gc.enable()
+
+
+def test_words_split_at_ascii_white_space_only_whatever_the_text() -> None:
+    chars = [chr(c) for c in range(128)] + ["\x85", "\xa0", "\u2028", "\u3000", "\ufeff", "é"]
+    texts = ["".join(pair) for pair in itertools.product(chars, repeat=2)]
+    texts += [" a  b\tc ", "iface eth0 inet static", "a\x1cb", "a\x1fb c", "a\xa0b c"]
+    for text in texts:
+        assert split_words(text) == [w for w in re.split(r"[ \t\n\v\f\r]+", text) if w], repr(text)
