@@ -50,6 +50,8 @@ _KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
 def split_words(text: str) -> list[str]:
     """TEXT's words as ifupdown sees them (ASCII white space only)."""
+    if text.isascii() and text.isprintable():  # a space is then its only white space: str.split's
+        return text.split()
     return [word for word in _SPLIT_RE.split(text) if word]
 
 
@@ -236,6 +238,28 @@ class _Builder:
         self.errors.append(error)
 
 
+class PausedGC:
+    """No cyclic garbage collection while a configuration is parsed (`with PausedGC():`).
+
+    A parse makes values by the line and frees what it drops by reference counting; the
+    collector would walk the growing result again and again: a fifth of a 1 MiB file's parse.
+    """
+
+    __slots__ = ("enabled",)
+
+    def __enter__(self) -> None:
+        import gc
+
+        self.enabled = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *_: object) -> None:
+        import gc
+
+        if self.enabled:
+            gc.enable()
+
+
 def parse_file(path: str, errors: list[ConfigError] | None = None) -> Interfaces:
     """Parse PATH and the files it sources; raise ConfigError with file:line.
 
@@ -243,7 +267,8 @@ def parse_file(path: str, errors: list[ConfigError] | None = None) -> Interfaces
     """
     builder = _Builder(path, errors=errors)
     try:
-        _parse_into(builder, path, stack=(), loc=None)
+        with PausedGC():
+            _parse_into(builder, path, stack=(), loc=None)
     except ConfigError as e:
         builder.fail(e)
     return _freeze(builder)
@@ -319,30 +344,36 @@ def _logical_lines(builder: _Builder, path: str, data: bytes) -> list[tuple[int,
     out: list[tuple[int, str]] = []
     pending: list[str] = []
     start = 0
-    raw_lines = data.split(b"\n")
-    if raw_lines[-1] == b"":
+    # Most files are clean text: decode them, and look for look-alike spaces, once (a file that
+    # is not is read line by line, each line's problem in its place).
+    whole = None if b"\x00" in data else _decoded(data)
+    raw_lines: list[str | bytes] = list(data.split(b"\n") if whole is None else whole.split("\n"))
+    spaces = whole is None or _OTHER_SPACE_RE.search(whole) is not None
+    if not raw_lines[-1]:
         raw_lines.pop()  # the newline that ends the last line starts no line of its own
     for number, raw in enumerate(raw_lines, start=1):
-        loc = Loc(path, number)
-        if b"\x00" in raw:
-            builder.fail(ConfigError("NUL byte in line", loc))
+        if isinstance(raw, str):
+            line = raw
+        elif b"\x00" in raw:
+            builder.fail(ConfigError("NUL byte in line", Loc(path, number)))
             continue
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            builder.fail(ConfigError("line is not valid UTF-8 text", loc))
-            continue
+        else:
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                builder.fail(ConfigError("line is not valid UTF-8 text", Loc(path, number)))
+                continue
         if not pending:
             start = number
             if line.lstrip(_ASCII_SPACE).startswith("#"):
                 continue
-        if other := _OTHER_SPACE_RE.search(line):
+        if spaces and (other := _OTHER_SPACE_RE.search(line)):
             char = other.group()
             builder.fail(
                 ConfigError(
                     f"U+{ord(char):04X} ({unicodedata.name(char, 'a control character')}) looks like "
                     "white space, but ifupdown does not split words there",
-                    loc,
+                    Loc(path, number),
                     hint="retype the line with plain spaces (pasted text often carries no-break spaces)",
                 )
             )
@@ -350,6 +381,10 @@ def _logical_lines(builder: _Builder, path: str, data: bytes) -> list[tuple[int,
             continue
         if line.endswith("\\"):
             pending.append(line[:-1])
+            continue
+        if not pending:  # a line of its own, as most are
+            if text := line.strip(_ASCII_SPACE):
+                out.append((number, text))
             continue
         pending.append(line)
         text = "".join(pending).strip(_ASCII_SPACE)
@@ -374,6 +409,13 @@ def _logical_lines(builder: _Builder, path: str, data: bytes) -> list[tuple[int,
     if pending and "".join(pending).strip(_ASCII_SPACE):
         builder.fail(ConfigError("file ends inside a continued line", Loc(path, start)))
     return out
+
+
+def _decoded(data: bytes) -> str | None:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 _Stanza = tuple[str, list[str], Loc, list[Option]]
@@ -418,28 +460,14 @@ def _parse_line(builder: _Builder, path: str, loc: Loc, text: str, stack: tuple[
     if len(word.encode()) > MAX_WORD_BYTES:
         raise ConfigError(f"{word[:20]!r}... is longer than {MAX_WORD_BYTES} bytes: ifupdown would cut it short", loc)
     keyword = _keyword(word)
-    if keyword == "link-netns":
-        if not state.ifupdown_stanza:
+    if keyword is None:  # an option, as half the lines are
+        if state.current is None:
             raise ConfigError(
-                "ifupdown would reject this file here ('misplaced option'): `link-netns` must follow an iface stanza",
+                f"unknown word {word!r} outside any stanza",
                 loc,
-                hint="move the line below an `iface` stanza, e.g. right after the one of its host side",
+                hint="options belong after an `iface` line; stanzas start with iface, mapping, auto, "
+                "allow-*, source, source-directory, rename or link-netns",
             )
-        # For ifupdown an option of the stanza above, which goes on after it.
-        _directive(builder, path, word, args, loc, stack)
-    elif keyword in ("auto", "allow", *_FLAG_WORDS) and not args:
-        # ifupdown skips such a line, and the stanza above goes on after it: so do we, collecting.
-        builder.fail(ConfigError(f"`{word}` needs at least one interface name", loc, hint="ifupdown ignores the line"))
-    elif keyword in ("iface", "mapping"):
-        previous, state.current = state.current, (word, args, loc, [])
-        state.ifupdown_stanza = word == "iface"
-        _close_previous(builder, previous)
-    elif keyword is not None:
-        previous, state.current = state.current, None
-        state.ifupdown_stanza = False
-        _close_previous(builder, previous)
-        _directive(builder, path, keyword if keyword != "allow" else word, args, loc, stack)
-    elif state.current is not None:
         value = text[len(word) :].lstrip(_ASCII_SPACE)
         kind = state.current[0]
         if kind == "iface" and not value:
@@ -453,13 +481,27 @@ def _parse_line(builder: _Builder, path: str, loc: Loc, text: str, stack: tuple[
         if kind == "mapping" and word == "script" and any(o.name == "script" for o in state.current[3]):
             raise ConfigError("ifupdown would reject this file here: a mapping has one `script`", loc)
         state.current[3].append(Option(word, value, loc))
+    elif keyword in ("iface", "mapping"):
+        previous, state.current = state.current, (word, args, loc, [])
+        state.ifupdown_stanza = word == "iface"
+        _close_previous(builder, previous)
+    elif keyword == "link-netns":
+        if not state.ifupdown_stanza:
+            raise ConfigError(
+                "ifupdown would reject this file here ('misplaced option'): `link-netns` must follow an iface stanza",
+                loc,
+                hint="move the line below an `iface` stanza, e.g. right after the one of its host side",
+            )
+        # For ifupdown an option of the stanza above, which goes on after it.
+        _directive(builder, path, word, args, loc, stack)
+    elif keyword in ("auto", "allow", *_FLAG_WORDS) and not args:
+        # ifupdown skips such a line, and the stanza above goes on after it: so do we, collecting.
+        builder.fail(ConfigError(f"`{word}` needs at least one interface name", loc, hint="ifupdown ignores the line"))
     else:
-        raise ConfigError(
-            f"unknown word {word!r} outside any stanza",
-            loc,
-            hint="options belong after an `iface` line; stanzas start with iface, mapping, auto, "
-            "allow-*, source, source-directory, rename or link-netns",
-        )
+        previous, state.current = state.current, None
+        state.ifupdown_stanza = False
+        _close_previous(builder, previous)
+        _directive(builder, path, keyword if keyword != "allow" else word, args, loc, stack)
 
 
 def _close_previous(builder: _Builder, stanza: _Stanza | None) -> None:

@@ -77,9 +77,17 @@ def value(cls: type[T]) -> type[T]:
     shown = tuple(n for n in names if fields[n].repr)
     qualname = cls.__qualname__
 
+    count, named = len(names), frozenset(names)
+
     def __init__(self: object, *args: object, **kwargs: object) -> None:
-        if len(args) > len(names):
-            raise TypeError(f"{qualname}() takes {len(names)} arguments, {len(args)} given")
+        if not kwargs and len(args) == count:  # the parsers' way, hundreds of thousands of times
+            self.__dict__.update(zip(names, args, strict=False))
+            return
+        if not args and len(kwargs) == count and kwargs.keys() == named:
+            self.__dict__.update([(name, kwargs[name]) for name in names])
+            return
+        if len(args) > count:
+            raise TypeError(f"{qualname}() takes {count} arguments, {len(args)} given")
         state = self.__dict__
         state.update(zip(names, args, strict=False))
         for name in names[len(args) :]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from ipaddress import IPv4Network, IPv6Network, ip_network
 
 from .errors import ConfigError, Loc
-from .interfaces import read_config
+from .interfaces import PausedGC, read_config
 from .names import check_ifname, check_netns_name
 from .xfrm_conflicts import dest_conflicts
 
@@ -171,7 +171,8 @@ def parse_xfrm(path: str, service: str, errors: list[ConfigError] | None = None)
     """
     found: list[ConfigError] = []
     try:
-        items = _parse(path, read_config(path, None), service, found)
+        with PausedGC():
+            items = _parse(path, read_config(path, None), service, found)
     except ConfigError as e:  # the file as a whole: missing, too large, a directory
         found, items = [e], ()
     if errors is None and found:

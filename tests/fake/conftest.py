@@ -62,3 +62,16 @@ def nginx_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "run/netns").mkdir(parents=True)
     monkeypatch.setenv("NETNS_HELPER_ROOT", str(tmp_path))
     return tmp_path
+
+
+def copy_tree(source: Path, dest: Path) -> None:
+    """The files under SOURCE into DEST (made or merged), with modes of their own: 0755 directories,
+    0644 files, whatever modes the checkout's umask gave SOURCE (the tool refuses a configuration
+    file that group or others may write)."""
+    for top, _dirs, files in os.walk(source):
+        into = dest / os.path.relpath(top, source)
+        into.mkdir(parents=True, exist_ok=True)
+        into.chmod(0o755)
+        for name in files:
+            (into / name).write_bytes((Path(top) / name).read_bytes())
+            (into / name).chmod(0o644)

@@ -29,6 +29,8 @@ from pytest_subprocess import FakeProcess
 from netns_helper.cli import main
 from netns_helper.interfaces import MAX_FILE_BYTES
 
+from .conftest import copy_tree
+
 CORPUS = Path(__file__).parent / "corpus"
 NAME = "frontoffice"
 CLEAN = "auto lo\niface lo inet loopback\n"
@@ -198,7 +200,7 @@ def _install(case: str, root: Path) -> Path:
     source = CORPUS / case
     network = root / f"etc/netns/{NAME}/network"
     if kind == "tree":
-        shutil.copytree(source, root, dirs_exist_ok=True)
+        copy_tree(source, root)
         return root / EXPECTED[case].file
     base, main_file = {
         "ns": (network, "interfaces"),
@@ -208,7 +210,7 @@ def _install(case: str, root: Path) -> Path:
     if kind != "ns":
         (network / "interfaces").write_text(CLEAN)
     if source.is_dir():
-        shutil.copytree(source, base, dirs_exist_ok=True)
+        copy_tree(source, base)
     else:
         shutil.copyfile(source, base / main_file)
     return base / (EXPECTED[case].file or main_file)

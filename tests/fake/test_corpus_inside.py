@@ -20,6 +20,7 @@ from pytest_subprocess import FakeProcess
 from netns_helper.cli import main
 from netns_helper.interfaces import MAX_FILE_BYTES
 
+from .conftest import copy_tree
 from .test_corpus import Expect
 
 CORPUS = Path(__file__).parent / "corpus-inside"
@@ -87,7 +88,7 @@ def _install(case: str, root: Path) -> Path:
     main_file = {"nft": "nftables.conf", "sysctl": "sysctl.conf"}[kind]
     source = CORPUS / case
     if source.is_dir():
-        shutil.copytree(source, base, dirs_exist_ok=True)
+        copy_tree(source, base)
     else:
         shutil.copyfile(source, base / main_file)
     return base / (EXPECTED[case].file or main_file)

@@ -266,10 +266,10 @@ def test_a_child_that_outlives_its_timeout_is_killed(fp: FakeProcess) -> None:
     sent: list[int] = []
     fp.register(["ifup"], **_hangs(sent))
     fp.register(["ifdown"])
-    plan = _plan(Step(Run(("ifup",), timeout=0.05), undo=(Run(("ifdown",)),), undo_if_failed=True))
+    plan = _plan(Step(Run(("ifup",), timeout=0.01), undo=(Run(("ifdown",)),), undo_if_failed=True))
     outcome = Executor(log=io.StringIO()).execute(plan)
     assert sent == [KILL]
-    assert outcome.failures == ["ifup: timed out after 0.05 s, killed: (no output)"]
+    assert outcome.failures == ["ifup: timed out after 0.01 s, killed: (no output)"]
     assert outcome.undone == ["ifdown"]
     assert outcome.interrupted is None
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
@@ -309,7 +309,7 @@ def test_an_interrupt_ends_the_running_child_and_undoes_the_start(fp: FakeProces
 
 
 def test_a_child_ignoring_sigterm_gets_sigkill_after_a_grace(fp: FakeProcess, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(executor, "KILL_GRACE", 0.05)
+    monkeypatch.setattr(executor, "KILL_GRACE", 0.01)
     sent: list[int] = []
     stubborn = _hangs(sent, then=_interrupt(TERM))
     on_signal = stubborn["signal_callback"]
@@ -359,13 +359,13 @@ def test_a_hung_ifdown_in_a_stop_times_out_and_the_stop_carries_on(fp: FakeProce
     fp.register(["ifdown", "-a"], **_hangs(sent))
     fp.register(["ip", "netns", "delete", "web"])
     plan = _plan(
-        Step(Run(("ifdown", "-a"), timeout=0.05), OnError.IGNORE),
+        Step(Run(("ifdown", "-a"), timeout=0.01), OnError.IGNORE),
         Step(Run(("ip", "netns", "delete", "web")), OnError.REPORT),
     )
     outcome = Executor(log=io.StringIO()).execute(plan)
     assert sent == [KILL]
     assert [list(c) for c in fp.calls] == [["ifdown", "-a"], ["ip", "netns", "delete", "web"]]
-    assert outcome.warnings == ["ifdown -a: timed out after 0.05 s, killed: (no output)"]
+    assert outcome.warnings == ["ifdown -a: timed out after 0.01 s, killed: (no output)"]
     assert outcome.ok
 
 
@@ -518,15 +518,17 @@ def test_queries_side_by_side_time_out_in_their_threads_without_touching_signals
         sent.append(sig)
         process.returncode = -sig
 
-    fp.register(["ip", "-n", "a", "link"], wait=0.5, signal_callback=on_signal)  # runs 0.5 s unless killed
+    # Runs 0.03 s: a wait of 0.01 s times out (pytest-subprocess times out a wait shorter than
+    # what is left of wait= after it), and the killed child's thread ends its sleep soon.
+    fp.register(["ip", "-n", "a", "link"], wait=0.03, signal_callback=on_signal)
     fp.register(["ip", "-n", "b", "link"], stdout="b's links")
     ex = Executor(log=io.StringIO())
     found = executor.query_all(
-        lambda argv: ex._spawn(Run(argv, timeout=0.05), echo=False),
+        lambda argv: ex._spawn(Run(argv, timeout=0.01), echo=False),
         [("ip", "-n", "a", "link"), ("ip", "-n", "b", "link")],
     )
     assert sent == [KILL]
     assert isinstance(found[0], CommandFailed)
-    assert found[0].message == "timed out after 0.05 s, killed: (no output)"
+    assert found[0].message == "timed out after 0.01 s, killed: (no output)"
     assert found[1] == "b's links"
     assert signal.getsignal(signal.SIGALRM) is signal.SIG_DFL

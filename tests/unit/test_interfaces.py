@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
+import gc
+import itertools
 import os
+import re
 from pathlib import Path
 
 import pytest
 
+from netns_helper import interfaces, xfrm
 from netns_helper.errors import ConfigError, Loc
-from netns_helper.interfaces import parse_file, parse_text
+from netns_helper.interfaces import parse_file, parse_text, split_words
 from tests.examples import SPEC_LINKS_HOST, SPEC_NGINX
 
 
@@ -325,3 +329,41 @@ def test_a_lone_backslash_before_an_unindented_line_is_read_as_ifupdown_reads_it
     """ifquery prints `mtu: 1500` for this; indented, it prints an option without a name (refused)."""
     cfg = parse_text("iface eth0 inet manual\n\\\nmtu 1500\n", "f")
     assert [(o.name, o.value, o.loc.line) for o in cfg.ifaces[0].options] == [("mtu", "1500", 2)]
+
+
+def test_the_collector_is_paused_while_a_file_is_parsed_and_as_it_was_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[bool] = []
+    real = interfaces.read_config
+
+    def reading(path: str, loc: Loc | None) -> bytes:
+        seen.append(gc.isenabled())
+        return real(path, loc)
+
+    monkeypatch.setattr(interfaces, "read_config", reading)
+    monkeypatch.setattr(xfrm, "read_config", reading)
+    (tmp_path / "interfaces").write_text("auto lo\niface lo inet loopback\n")
+    (tmp_path / "broken").write_text("iface lo\n")
+    (tmp_path / "xfrm").write_text("[ipsec0]\nIfId=1\nPrefixes=10.0.0.0/24\n")
+    assert gc.isenabled()
+    assert parse_file(str(tmp_path / "interfaces")).iface("lo")
+    assert xfrm.parse_xfrm(str(tmp_path / "xfrm"), "tunnel")[0].if_id == 1
+    with pytest.raises(ConfigError, match="`iface` needs a name"):
+        parse_file(str(tmp_path / "broken"))
+    assert seen == [False, False, False]
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        parse_file(str(tmp_path / "interfaces"))
+        assert not gc.isenabled()  # paused by someone else: left so
+    finally:
+        gc.enable()
+
+
+def test_words_split_at_ascii_white_space_only_whatever_the_text() -> None:
+    chars = [chr(c) for c in range(128)] + ["\x85", "\xa0", "\u2028", "\u3000", "\ufeff", "é"]
+    texts = ["".join(pair) for pair in itertools.product(chars, repeat=2)]
+    texts += [" a  b\tc ", "iface eth0 inet static", "a\x1cb", "a\x1fb c", "a\xa0b c"]
+    for text in texts:
+        assert split_words(text) == [w for w in re.split(r"[ \t\n\v\f\r]+", text) if w], repr(text)

@@ -38,6 +38,21 @@ def test_init_by_position_keyword_and_default() -> None:
     assert Point(1).norm() == 1
 
 
+def test_every_field_by_position_or_by_keyword_is_the_same_value_in_field_order() -> None:
+    everything = Point(1, 2, ("a",), "n")  # the fast paths: all by position, all by keyword
+    by_keyword = Point(note="n", tags=("a",), y=2, x=1)
+    assert everything == by_keyword == Point(1, 2, tags=("a",), note="n")
+    assert list(vars(everything).items()) == list(vars(by_keyword).items())
+    assert list(vars(by_keyword)) == ["x", "y", "tags", "note"]
+    assert by_keyword.note == "n"
+    with pytest.raises(TypeError, match="unexpected arguments 'x'"):
+        Point(1, 2, (), "", x=1)  # type: ignore[misc]
+    with pytest.raises(TypeError, match="unexpected arguments 'w'"):
+        Point(x=1, y=2, tags=(), w=1)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="missing its argument 'x'"):
+        Point(y=2, tags=(), note="", z=1)  # type: ignore[call-arg]
+
+
 def test_wrong_arguments_are_refused() -> None:
     with pytest.raises(TypeError, match="missing its argument 'x'"):
         Point()  # type: ignore[call-arg]
