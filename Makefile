@@ -81,7 +81,7 @@ unit: venv
 	$(VPY) -m pytest -q tests/unit
 
 fake: venv
-	$(VPY) -m pytest -q tests/fake
+	tests/shards $(VPY) -m pytest -q tests/fake
 
 netns: venv
 	$(SANDBOX) $(VPY) -m pytest -q tests/netns

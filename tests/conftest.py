@@ -78,6 +78,18 @@ def _no_real_processes(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
 
 
+@pytest.hookimpl(trylast=True)  # after -k and -m have deselected theirs
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """NETNS_TEST_SHARD=I/N (tests/shards): this run takes every Nth test, from the Ith on."""
+    shard = os.environ.get("NETNS_TEST_SHARD")
+    if not shard:
+        return
+    index, _, count = shard.partition("/")
+    i, n = int(index), int(count)
+    config.hook.pytest_deselected(items=[item for k, item in enumerate(items) if k % n != i])
+    items[:] = items[i::n]
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     # Hypothesis's pytest plugin imports Hypothesis at the end of every run (its terminal summary):
     # about half a second of CPU. A run that collected no Hypothesis test (the fake tier) has
