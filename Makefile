@@ -77,11 +77,15 @@ lint: venv
 	$(VENV)/bin/ruff format --check netns_helper bin/netns-helper tests
 	$(VENV)/bin/mypy
 
+# The quick tiers keep their byte code (the tests' as pytest rewrites them too) under build/,
+# whatever PYTHONDONTWRITEBYTECODE says: compiling them again is a third of the fake tier's time.
+QUICK_ENV   := PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(CURDIR)/build/pycache
+
 unit: venv
-	$(VPY) -m pytest -q tests/unit
+	$(QUICK_ENV) $(VPY) -m pytest -q tests/unit
 
 fake: venv
-	tests/shards $(VPY) -m pytest -q tests/fake
+	$(QUICK_ENV) tests/shards $(VPY) -m pytest -q tests/fake
 
 netns: venv
 	$(SANDBOX) $(VPY) -m pytest -q tests/netns
