@@ -60,7 +60,11 @@ def check_ifname(name: str, loc: Loc | None = None) -> str:
             loc,
             hint="no '/', ':', white space, control characters, '#', quotes or backslashes, nor a leading '-'",
         )
-    if len(name.encode()) > IFNAME_MAX:
+    try:
+        size = len(name.encode())
+    except UnicodeEncodeError:  # from the command line, bytes that are not UTF-8 (files must be)
+        raise ConfigError(f"invalid interface name {name!r}", loc, hint="a name must be UTF-8 text") from None
+    if size > IFNAME_MAX:
         raise ConfigError(
             f"interface name {name!r} is longer than {IFNAME_MAX} bytes",
             loc,

@@ -101,7 +101,16 @@ def test_netmasks_and_numbers_are_judged_as_before(value: str, version: int | No
     assert (ifupdown.one_word(value, version) is None) == (not re.search(r"[ \t\n\v\f\r]", value))
 
 
+def _utf8(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:  # a lone surrogate: argv's undecodable bytes
+        return False
+    return True
+
+
 @given(TEXT)
+@example("\udcff")  # an undecodable byte of the command line: refused, not a crash
 @example("eth0")
 @example("-eth0")
 @example("a b")
@@ -117,7 +126,7 @@ def test_names_are_judged_as_the_patterns_judged_them(name: str) -> None:
     netns = name not in ("", ".", "..") and not name.startswith("-") and re.fullmatch(r"[A-Za-z0-9_.-]+", name)
     assert accepted(check_netns_name) == bool(netns)
     ifname = name not in ("", ".", "..") and re.fullmatch(r"(?!-)[^/:\s\x00-\x1f\x7f#\"'\\]+", name)
-    assert accepted(check_ifname) == bool(ifname)
+    assert accepted(check_ifname) == bool(ifname and _utf8(name))
 
 
 @given(TEXT, st.sampled_from(["", ".", "..", ".5", ".05", "..1", "vlan", "vlan7", "br0..", "\n"]))
