@@ -33,26 +33,34 @@ MAX_FILE_BYTES = 1 << 20
 MAX_SOURCE_DEPTH = 32
 MAX_SOURCED_FILES = 1000
 # ifupdown's own rule for the files `source-directory` includes.
-_SOURCE_DIR_FILE_RE = re.compile(r"[a-zA-Z0-9_-]+")
+_SOURCE_DIR_FILE_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"
 _FLAG_WORDS = ("no-auto-down", "no-scripts")
 # ifupdown splits words at C's isspace() in the C locale: these six bytes, nothing else.
 _ASCII_SPACE = " \t\n\v\f\r"
-_SPLIT_RE = re.compile(r"[ \t\n\v\f\r]+")
+_SPLIT = r"[ \t\n\v\f\r]+"  # compiled on first use (re's cache), as the two below: a start's files rarely need it
 # What Python (and a reader's eye) takes for white space but ifupdown takes for part of a word.
-_OTHER_SPACE_RE = re.compile(r"[^\S \t\n\v\f\r]|[\u200b\u2060\ufeff]")
+_OTHER_SPACE = r"[^\S \t\n\v\f\r]|[\u200b\u2060\ufeff]"
+_ASCII_OTHER_SPACE = "\x1c\x1d\x1e\x1f"  # what _OTHER_SPACE finds in ASCII text (str.isspace's, as \s)
 # ifupdown keeps at most 79 bytes of a word (a char[80] buffer) and silently drops the rest.
 MAX_WORD_BYTES = 79
 # ifupdown's wordexp() of a `source` line refuses these (or expands them): we refuse them.
-_WORDEXP_SPECIAL_RE = re.compile(r"[|&;<>(){}$`'\"\\~\n]")
+_WORDEXP_SPECIAL = frozenset("|&;<>(){}$`'\"\\~\n")
 _COMMAND_OPTIONS = {"post-up": "up", "pre-down": "down"}
 _KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+
+
+def _other_space(text: str) -> re.Match[str] | None:
+    """Where TEXT has a look-alike space (_OTHER_SPACE); ASCII text by a plain search, needing no pattern."""
+    if text.isascii() and not any(space in text for space in _ASCII_OTHER_SPACE):
+        return None
+    return re.search(_OTHER_SPACE, text)
 
 
 def split_words(text: str) -> list[str]:
     """TEXT's words as ifupdown sees them (ASCII white space only)."""
     if text.isascii() and text.isprintable():  # a space is then its only white space: str.split's
         return text.split()
-    return [word for word in _SPLIT_RE.split(text) if word]
+    return [word for word in re.split(_SPLIT, text) if word]
 
 
 def is_pattern(name: str) -> bool:
@@ -348,7 +356,7 @@ def _logical_lines(builder: _Builder, path: str, data: bytes) -> list[tuple[int,
     # is not is read line by line, each line's problem in its place).
     whole = None if b"\x00" in data else _decoded(data)
     raw_lines: list[str | bytes] = list(data.split(b"\n") if whole is None else whole.split("\n"))
-    spaces = whole is None or _OTHER_SPACE_RE.search(whole) is not None
+    spaces = whole is None or _other_space(whole) is not None
     if not raw_lines[-1]:
         raw_lines.pop()  # the newline that ends the last line starts no line of its own
     for number, raw in enumerate(raw_lines, start=1):
@@ -367,7 +375,7 @@ def _logical_lines(builder: _Builder, path: str, data: bytes) -> list[tuple[int,
             start = number
             if line.lstrip(_ASCII_SPACE).startswith("#"):
                 continue
-        if spaces and (other := _OTHER_SPACE_RE.search(line)):
+        if spaces and (other := _other_space(line)):
             char = other.group()
             builder.fail(
                 ConfigError(
@@ -610,7 +618,7 @@ def _directive(builder: _Builder, path: str, word: str, args: list[str], loc: Lo
             for directory in directories:
                 for entry in sorted(os.listdir(directory)):
                     full = os.path.join(directory, entry)
-                    if _SOURCE_DIR_FILE_RE.fullmatch(entry) and os.path.isfile(full):
+                    if entry and not entry.strip(_SOURCE_DIR_FILE_CHARS) and os.path.isfile(full):
                         _parse_into(builder, full, stack, loc)
 
 
@@ -618,11 +626,10 @@ def _source_paths(builder: _Builder, path: str, word: str, args: list[str], loc:
     """The paths (or glob patterns) of a `source` or `source-directory` line, as ifupdown inside sees them."""
     if not args:
         raise ConfigError(f"`{word}` needs a path", loc)
-    special = _WORDEXP_SPECIAL_RE.search(" ".join(args))
+    special = next((c for c in " ".join(args) if c in _WORDEXP_SPECIAL), None)
     if special:
         raise ConfigError(
-            f"`{word}` path with {special.group()!r}: ifupdown's shell-style expansion would refuse it or "
-            "read another file",
+            f"`{word}` path with {special!r}: ifupdown's shell-style expansion would refuse it or read another file",
             loc,
             hint="name the files with plain paths and * ? [ ] globs",
         )

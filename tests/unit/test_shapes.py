@@ -15,7 +15,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from netns_helper import hostnet, ifupdown
+from netns_helper import hostnet, ifupdown, interfaces
 from netns_helper.commands import LinkIs
 from netns_helper.errors import ConfigError, Loc
 from netns_helper.facts import Paths
@@ -199,3 +199,27 @@ def test_an_enabled_unit_is_found_where_glob_finds_it(tmp_path: Path) -> None:
     reference = sorted(glob.glob(f"{glob.escape(str(base))}/*.wants/{unit}"))
     assert hostnet._enabled(paths, unit) == reference[0]
     assert hostnet._enabled(paths, "other.service") is None
+
+
+@given(TEXT)
+@example("a\x1cb")
+@example("eth0\u00a0x")
+@example("a\u200bb")
+def test_look_alike_spaces_are_found_as_the_pattern_finds_them(text: str) -> None:
+    expected = re.search(r"[^\S \t\n\v\f\r]|[\u200b\u2060\ufeff]", text)
+    found = interfaces._other_space(text)
+    assert (found and (found.start(), found.group())) == (expected and (expected.start(), expected.group()))
+
+
+@given(st.lists(TEXT, max_size=3))
+@example(["/etc/network/interfaces.d/*"])
+@example(["a;b", "c|d"])
+def test_wordexp_specials_are_found_first_as_the_pattern_found_them(args: list[str]) -> None:
+    joined = " ".join(args)
+    expected = re.search(r"[|&;<>(){}$`'\"\\~\n]", joined)
+    try:
+        interfaces._source_paths(interfaces._Builder("f"), "/etc/network/interfaces", "source", args, Loc("f", 1))
+    except ConfigError as e:
+        assert (expected is not None and f"path with {expected.group()!r}" in e.message) or "needs a path" in e.message
+    else:
+        assert expected is None
