@@ -223,3 +223,15 @@ def test_wordexp_specials_are_found_first_as_the_pattern_found_them(args: list[s
         assert (expected is not None and f"path with {expected.group()!r}" in e.message) or "needs a path" in e.message
     else:
         assert expected is None
+
+
+def test_a_directorys_star_is_what_glob_makes_of_it(tmp_path: Path) -> None:
+    base = tmp_path / "interfaces.d"
+    base.mkdir()
+    for name in ("eth0", ".hidden", "b", "a.conf", "sub"):
+        (base / name).mkdir() if name == "sub" else (base / name).write_text("")
+    (base / "link").symlink_to(base / "b")
+    (base / "dangling").symlink_to(tmp_path / "nothing")
+    (tmp_path / "file").write_text("")
+    for pattern in (f"{base}/*", f"{base}//*", f"{tmp_path}/missing/*", f"{tmp_path}/file/*", f"{base}/a*", "/*"):
+        assert interfaces._glob(pattern) == sorted(glob.glob(pattern)), pattern
