@@ -161,16 +161,18 @@ def start_world(paths: Paths, name: str) -> World:
         # Broken or missing: start reports it on the whole world, as check does; an IPsec
         # gateway's destinations are in its xfrm file.
         return load(paths, Scope(parsed=parsed))
-    names = "|".join(re.escape(dev) for dev in wanted if dev != "lo")
-    # Compiled (and cached by re) when the first other namespace's file is read.
+    devs = [dev for dev in wanted if dev != "lo"]
+    names = "|".join(re.escape(dev) for dev in devs)
+    # Compiled (and cached by re) when a file holds one of these bytes at all: most hold none.
     may_claim = rf"\\|source|(?<![A-Za-z0-9])(?:{names})(?![A-Za-z0-9])".encode() if names else rb"\\|source"
+    literals = (b"\\", b"source", *(dev.encode() for dev in devs))
 
     # WireGuard's ListenPort rule compares NAME's interfaces with every other namespace's, each
     # as its own file brings it up (`auto`) and where it is born: those files are parsed too.
     wireguard = os.path.isdir(f"{paths.netns_etc(name)}/wireguard")
 
     def keep(other: str, data: bytes) -> bool:
-        if other == name or re.search(may_claim, data) is not None:
+        if other == name or (any(word in data for word in literals) and re.search(may_claim, data) is not None):
             return True
         return wireguard and os.path.isdir(f"{paths.netns_etc(other)}/wireguard")
 

@@ -175,10 +175,12 @@ def load(paths: Paths, scope: Scope = EVERYTHING) -> World:
             configs[name], parse_errors = parsed[1], parsed[2]
             if parse_errors:
                 config_errors[name] = parse_errors
-        elif os.path.exists(path):
-            if parse_if is not None and (data := _peek(path)) is not None and not parse_if(name, data):
+        else:
+            # With PARSE_IF, the file is opened to be judged anyway: its absence is found there.
+            exists, data = _peek(path) if parse_if is not None else (os.path.exists(path), None)
+            if exists and parse_if is not None and data is not None and not parse_if(name, data):
                 skipped.append(name)
-            else:
+            elif exists:
                 errors: list[ConfigError] = []
                 configs[name] = parse_file(path, errors)
                 if errors:
@@ -236,19 +238,22 @@ def _insides(paths: Paths, names: list[str]) -> tuple[dict[str, Inside], dict[st
     return insides, errors
 
 
-def _peek(path: str) -> bytes | None:
-    """A regular file's bytes, for Scope.parse_if; None (parse it) when it is anything else or too large."""
+def _peek(path: str) -> tuple[bool, bytes | None]:
+    """Whether PATH exists, and a regular file's bytes, for Scope.parse_if; no bytes (parse it) when it
+    is anything else, cannot be read or is too large."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return False, None
     except OSError:
-        return None
+        return os.path.exists(path), None  # as before: a loop of links is no file, an unreadable one is
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
-            return None
+            return True, None
         data = os.read(fd, info.st_size + 1)
     except OSError:
-        return None
+        return True, None
     finally:
         os.close(fd)
-    return data if len(data) <= MAX_FILE_BYTES else None
+    return True, data if len(data) <= MAX_FILE_BYTES else None
