@@ -22,7 +22,9 @@ def _quote(word: str) -> str:
 
 
 def _join(words: Sequence[str]) -> str:
-    return " ".join(_quote(word) for word in words)
+    import shlex
+
+    return shlex.join(words)
 
 
 @value

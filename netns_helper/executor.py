@@ -83,8 +83,8 @@ class Processes:
         """The processes in namespace NETNS, found as `ip netns pids` finds them, by one walk of
         /proc and no process (a stop would otherwise start an `ip` for it, more with processes
         to end). None when the namespace cannot be read (where `ip netns pids` fails)."""
-        identity = facts.identity(self.paths, netns)
-        return None if identity is None else list(facts.pids_in(self.paths, (identity,))[identity])
+        found = facts.netns_pids(self.paths, (netns,))
+        return list(found[netns]) if netns in found else None
 
     def sleep(self, seconds: float) -> None:
         time.sleep(seconds)

@@ -10,11 +10,11 @@ Read-only, no process: `check` and `start` warn from these.
 from __future__ import annotations
 
 import fnmatch
-import glob
 import os
 
 from . import values
 from .errors import Loc
+from .interfaces import glob_star
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -33,17 +33,8 @@ class Manager:
 
 
 def _enabled(paths: Paths, unit: str) -> str | None:
-    """The first (by path) of SYSTEMD_DIR/*.wants/UNIT, as glob finds it; no pattern to compile
-    on every start (issue 15)."""
-    try:
-        entries = os.listdir(paths.systemd_dir)
-    except OSError:
-        return None
-    found = [
-        f"{paths.systemd_dir}/{entry}/{unit}"
-        for entry in entries
-        if entry.endswith(".wants") and not entry.startswith(".")  # glob's * takes no hidden name
-    ]
+    """The first (by path) of SYSTEMD_DIR/*.wants/UNIT, as glob finds it."""
+    found = (f"{wants}/{unit}" for wants in glob_star(paths.systemd_dir, ".wants"))
     return min((path for path in found if os.path.lexists(path)), default=None)
 
 
@@ -51,7 +42,7 @@ def _network_files(paths: Paths) -> list[str]:
     """networkd's .network files by name, the first directory winning (/etc over /run over /usr/lib)."""
     chosen: dict[str, str] = {}
     for base in (f"{paths.etc}/systemd/network", f"{paths.run}/systemd/network", f"{paths.usr_lib}/systemd/network"):
-        for path in sorted(glob.glob(f"{glob.escape(base)}/*.network")):
+        for path in glob_star(base, ".network"):
             chosen.setdefault(os.path.basename(path), path)
     return [chosen[name] for name in sorted(chosen)]
 
@@ -102,7 +93,7 @@ def _network_manager(paths: Paths) -> Manager | None:
         return None
     base = f"{paths.etc}/NetworkManager"
     leaves: list[str] = []
-    for path in [f"{base}/NetworkManager.conf", *sorted(glob.glob(f"{glob.escape(base)}/conf.d/*.conf"))]:
+    for path in [f"{base}/NetworkManager.conf", *glob_star(f"{base}/conf.d", ".conf")]:
         for _, section, key, value in _ini_lines(path):
             if section == "keyfile" and key == "unmanaged-devices":
                 leaves += [

@@ -33,11 +33,12 @@ _DECIMAL = r"[0-9]+(\.[0-9]+)?"
 _MAC = r"[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}"
 _LABEL = r"[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
 _DOMAIN = rf"(?=.{{1,253}}\.?$)({_LABEL}\.)*{_LABEL}\.?"
-_SPACES = " \t\n\v\f\r"
+# ifupdown splits words at C's isspace() in the C locale: these six bytes, nothing else.
+ASCII_SPACE = " \t\n\v\f\r"
 
 
 def _one_word(value: str) -> str | None:
-    return f"{value!r} is more than one word" if any(space in value for space in _SPACES) else None
+    return f"{value!r} is more than one word" if any(space in value for space in ASCII_SPACE) else None
 
 
 def _ipv4_address(text: str) -> bool:

@@ -22,8 +22,8 @@ import stat
 import unicodedata
 
 from .errors import ConfigError, Loc
-from .ifupdown import check_method
-from .names import check_ifname, check_netns_name
+from .ifupdown import ASCII_SPACE, check_method
+from .names import ASCII_ALNUM, check_ifname, check_netns_name, made_of
 from .values import value
 
 # A configuration file larger than this is a mistake (or an attack), not a config.
@@ -33,10 +33,8 @@ MAX_FILE_BYTES = 1 << 20
 MAX_SOURCE_DEPTH = 32
 MAX_SOURCED_FILES = 1000
 # ifupdown's own rule for the files `source-directory` includes.
-_SOURCE_DIR_FILE_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"
+_SOURCE_DIR_FILE_CHARS = ASCII_ALNUM + "_-"
 _FLAG_WORDS = ("no-auto-down", "no-scripts")
-# ifupdown splits words at C's isspace() in the C locale: these six bytes, nothing else.
-_ASCII_SPACE = " \t\n\v\f\r"
 _SPLIT = r"[ \t\n\v\f\r]+"  # compiled on first use (re's cache), as the two below: a start's files rarely need it
 # What Python (and a reader's eye) takes for white space but ifupdown takes for part of a word.
 _OTHER_SPACE = r"[^\S \t\n\v\f\r]|[\u200b\u2060\ufeff]"
@@ -373,7 +371,7 @@ def _logical_lines(builder: _Builder, path: str, data: bytes) -> list[tuple[int,
                 continue
         if not pending:
             start = number
-            if line.lstrip(_ASCII_SPACE).startswith("#"):
+            if line.lstrip(ASCII_SPACE).startswith("#"):
                 continue
         if spaces and (other := _other_space(line)):
             char = other.group()
@@ -391,18 +389,18 @@ def _logical_lines(builder: _Builder, path: str, data: bytes) -> list[tuple[int,
             pending.append(line[:-1])
             continue
         if not pending:  # a line of its own, as most are
-            if text := line.strip(_ASCII_SPACE):
+            if text := line.strip(ASCII_SPACE):
                 out.append((number, text))
             continue
         pending.append(line)
-        text = "".join(pending).strip(_ASCII_SPACE)
+        text = "".join(pending).strip(ASCII_SPACE)
         # ifupdown strips the white space before the first physical line only: after a line of
         # nothing but a backslash, the next line's indentation stays, and ifupdown reads the
         # whole line as the value of an option whose name is empty.
-        lone = len(pending) > 1 and not pending[0].strip(_ASCII_SPACE)
+        lone = len(pending) > 1 and not pending[0].strip(ASCII_SPACE)
         after = "".join(pending[1:])
         pending = []
-        if text and lone and after[:1] in _ASCII_SPACE:
+        if text and lone and after[:1] in ASCII_SPACE:
             builder.fail(
                 ConfigError(
                     "a lone backslash continues into white space: ifupdown would read this line as an option "
@@ -414,7 +412,7 @@ def _logical_lines(builder: _Builder, path: str, data: bytes) -> list[tuple[int,
             continue
         if text:
             out.append((start, text))
-    if pending and "".join(pending).strip(_ASCII_SPACE):
+    if pending and "".join(pending).strip(ASCII_SPACE):
         builder.fail(ConfigError("file ends inside a continued line", Loc(path, start)))
     return out
 
@@ -476,7 +474,7 @@ def _parse_line(builder: _Builder, path: str, loc: Loc, text: str, stack: tuple[
                 hint="options belong after an `iface` line; stanzas start with iface, mapping, auto, "
                 "allow-*, source, source-directory, rename or link-netns",
             )
-        value = text[len(word) :].lstrip(_ASCII_SPACE)
+        value = text[len(word) :].lstrip(ASCII_SPACE)
         kind = state.current[0]
         if kind == "iface" and not value:
             raise ConfigError(f"option {word!r} has no value", loc)
@@ -618,21 +616,27 @@ def _directive(builder: _Builder, path: str, word: str, args: list[str], loc: Lo
             for directory in directories:
                 for entry in sorted(os.listdir(directory)):
                     full = os.path.join(directory, entry)
-                    if entry and not entry.strip(_SOURCE_DIR_FILE_CHARS) and os.path.isfile(full):
+                    if made_of(entry, _SOURCE_DIR_FILE_CHARS) and os.path.isfile(full):
                         _parse_into(builder, full, stack, loc)
 
 
-def _glob(pattern: str) -> list[str]:
-    """sorted(glob.glob(PATTERN)); Debian's own `source DIR/*` by one listdir, with no pattern to
-    compile on every start (issue 15): glob's `*` takes every name but hidden ones."""
-    directory, _, last = pattern.rpartition("/")
-    if last != "*" or not directory or glob.has_magic(directory):
-        return sorted(glob.glob(pattern))
+def glob_star(directory: str, suffix: str = "") -> list[str]:
+    """sorted(glob.glob(DIRECTORY/*SUFFIX)) for a DIRECTORY and SUFFIX without glob's magic, by one
+    listdir: no pattern to compile on every start (issue 15). glob's `*` takes every name but
+    hidden ones."""
     try:
         names = os.listdir(directory)
     except OSError:
         return []
-    return sorted(os.path.join(directory, name) for name in names if not name.startswith("."))
+    return sorted(os.path.join(directory, n) for n in names if n.endswith(suffix) and not n.startswith("."))
+
+
+def _glob(pattern: str) -> list[str]:
+    """sorted(glob.glob(PATTERN)); Debian's own `source DIR/*` by glob_star."""
+    directory, _, last = pattern.rpartition("/")
+    if not last.startswith("*") or not directory or glob.has_magic(directory) or glob.has_magic(last[1:]):
+        return sorted(glob.glob(pattern))
+    return glob_star(directory, last[1:])
 
 
 def _source_paths(builder: _Builder, path: str, word: str, args: list[str], loc: Loc) -> list[str]:

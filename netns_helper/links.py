@@ -8,16 +8,16 @@ from collections.abc import Mapping
 from .errors import ERROR, ConfigError, Loc, Problem
 from .interfaces import Interfaces
 from .ipjson import Link
-from .names import IFNAME_MAX
+from .names import ASCII_ALNUM, IFNAME_MAX, made_of
 from .values import value
 
-_PORT_ID_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+_PORT_ID_CHARS = ASCII_ALNUM + "_-"
 
 
 def bridge_port(name: str) -> tuple[str, str] | None:
     """(BRIDGE, ID) of a `BRIDGE..ID` bridge port name; None for any other name."""
     bridge, dots, port_id = name.partition("..")
-    if not dots or not bridge or "." in bridge or not port_id or port_id.strip(_PORT_ID_CHARS):
+    if not dots or not bridge or "." in bridge or not made_of(port_id, _PORT_ID_CHARS):
         return None
     return bridge, port_id
 

@@ -16,7 +16,9 @@ NETNS_NAME_MAX = UNIT_NAME_MAX - len(TEMPLATE_UNIT.format(name=""))
 
 # Character sets, not regular expressions: compiling a pattern costs more than a start's
 # whole use of it (issue 15).
-_NETNS_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
+ASCII_DIGITS = "0123456789"
+ASCII_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" + ASCII_DIGITS
+_NETNS_CHARS = ASCII_ALNUM + "_.-"
 # The kernel refuses '/', ':' and white space in device names (ifupdown's `name:label`
 # aliases are not devices and are never moved). We also refuse what other readers of the
 # name would take for syntax: a leading '-' (an option to ifup or ip), and '#', quotes
@@ -25,14 +27,19 @@ _NETNS_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.
 _IFNAME_REFUSED = frozenset("/:#\"'\\\x7f " + "".join(map(chr, range(0x20))))  # ASCII's white space too
 
 
+def made_of(text: str, chars: str) -> bool:
+    """TEXT is one or more of CHARS (a regular expression's `[CHARS]+`, without one)."""
+    return bool(text) and not text.strip(chars)
+
+
 def ascii_digits(text: str) -> bool:
     """TEXT is one or more ASCII digits (str.isdigit takes other scripts' digits too)."""
-    return bool(text) and not text.strip("0123456789")
+    return made_of(text, ASCII_DIGITS)
 
 
 def check_netns_name(name: str, loc: Loc | None = None) -> str:
     """Return NAME if it can be a file in /run/netns and a unit instance, else raise."""
-    if name in ("", ".", "..") or name.startswith("-") or name.strip(_NETNS_CHARS):
+    if name in (".", "..") or name.startswith("-") or not made_of(name, _NETNS_CHARS):
         raise ConfigError(
             f"invalid namespace name {name!r}",
             loc,

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Mapping
 
 from .commands import ReplaceFile
+from .names import made_of
 from .values import asdict, replace, value
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
@@ -29,7 +30,7 @@ _HEX = "0123456789abcdef"
 def _mac(address: str) -> bool:
     """ADDRESS is a link-layer address as `ip` prints one: two or more lower-case hex pairs."""
     pairs = address.split(":")
-    return len(pairs) >= 2 and all(len(pair) == 2 and not pair.strip(_HEX) for pair in pairs)
+    return len(pairs) >= 2 and all(len(pair) == 2 and made_of(pair, _HEX) for pair in pairs)
 
 
 @value

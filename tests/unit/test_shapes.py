@@ -233,5 +233,6 @@ def test_a_directorys_star_is_what_glob_makes_of_it(tmp_path: Path) -> None:
     (base / "link").symlink_to(base / "b")
     (base / "dangling").symlink_to(tmp_path / "nothing")
     (tmp_path / "file").write_text("")
-    for pattern in (f"{base}/*", f"{base}//*", f"{tmp_path}/missing/*", f"{tmp_path}/file/*", f"{base}/a*", "/*"):
+    missing, file = f"{tmp_path}/missing/*", f"{tmp_path}/file/*"
+    for pattern in (f"{base}/*", f"{base}//*", missing, file, f"{base}/a*", "/*", f"{base}/*.conf"):
         assert interfaces._glob(pattern) == sorted(glob.glob(pattern)), pattern
