@@ -15,7 +15,6 @@ this reading against ifupdown's own `ifquery`.
 
 from __future__ import annotations
 
-import glob
 import os
 import re
 import stat
@@ -604,13 +603,13 @@ def _directive(builder: _Builder, path: str, word: str, args: list[str], loc: Lo
     elif word == "source":
         for pattern in _source_paths(builder, path, word, args, loc):
             matches = _glob(pattern)
-            if not matches and not glob.has_magic(pattern):
+            if not matches and not _has_magic(pattern):
                 raise ConfigError(f"sourced file {pattern} does not exist", loc)
             for match in matches:
                 _parse_into(builder, match, stack, loc)
     elif word == "source-directory":
         for pattern in _source_paths(builder, path, word, args, loc):
-            directories = sorted(glob.glob(pattern)) if glob.has_magic(pattern) else [pattern]
+            directories = _glob(pattern) if _has_magic(pattern) else [pattern]
             if not directories or not all(os.path.isdir(d) for d in directories):
                 raise ConfigError(f"sourced directory {pattern} does not exist", loc)
             for directory in directories:
@@ -631,10 +630,17 @@ def glob_star(directory: str, suffix: str = "") -> list[str]:
     return sorted(os.path.join(directory, n) for n in names if n.endswith(suffix) and not n.startswith("."))
 
 
+def _has_magic(pattern: str) -> bool:
+    """glob.has_magic(PATTERN), without importing glob (and compiling its patterns) on every start."""
+    return "*" in pattern or "?" in pattern or "[" in pattern
+
+
 def _glob(pattern: str) -> list[str]:
-    """sorted(glob.glob(PATTERN)); Debian's own `source DIR/*` by glob_star."""
+    """sorted(glob.glob(PATTERN)); Debian's own `source DIR/*` by glob_star, without glob."""
     directory, _, last = pattern.rpartition("/")
-    if not last.startswith("*") or not directory or glob.has_magic(directory) or glob.has_magic(last[1:]):
+    if not last.startswith("*") or not directory or _has_magic(directory) or _has_magic(last[1:]):
+        import glob  # a pattern of another shape: rare
+
         return sorted(glob.glob(pattern))
     return glob_star(directory, last[1:])
 

@@ -32,6 +32,18 @@ def made_of(text: str, chars: str) -> bool:
     return bool(text) and not text.strip(chars)
 
 
+def holds_word(data: bytes, word: bytes) -> bool:
+    """DATA holds WORD, not as a part of a longer name: no ASCII letter or digit just before or
+    after it (a regular expression's `(?<![A-Za-z0-9])WORD(?![A-Za-z0-9])`, without one)."""
+    end = len(word)
+    at = data.find(word)
+    while at >= 0:
+        if not data[at - 1 : at].isalnum() and not data[at + end : at + end + 1].isalnum():
+            return True
+        at = data.find(word, at + 1)
+    return False
+
+
 def ascii_digits(text: str) -> bool:
     """TEXT is one or more ASCII digits (str.isdigit takes other scripts' digits too)."""
     return made_of(text, ASCII_DIGITS)

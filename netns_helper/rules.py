@@ -26,6 +26,7 @@ from .ifupdown import check_defined, check_iface
 from .interfaces import Interfaces, parse_file
 from .ipjson import Link
 from .links import Veth, veths
+from .names import holds_word
 from .planner import claimed, finished, made_inside, start_layout, vlan_of
 from .record import Record
 from .values import field, value
@@ -103,8 +104,8 @@ def _uppers(dev: str, host_links: Mapping[str, Link]) -> list[Link]:
 
 def _upper_addresses(host_links: Mapping[str, Link], query: Query) -> dict[str, tuple[str, ...]]:
     """The addresses of the host's upper links; asked only when the host has any (most have none)."""
-    if not any(_uppers(dev, host_links) for dev in host_links):
-        return {}
+    if not any(u.parent in host_links and not u.parent_elsewhere and u.kind != "veth" for u in host_links.values()):
+        return {}  # no link is an upper of another: _uppers(dev, host_links) is empty for each
     return {link.name: link.addresses for link in ipjson.links(query(("ip", "-j", "addr", "show"))).values()}
 
 
@@ -161,18 +162,14 @@ def start_world(paths: Paths, name: str) -> World:
         # Broken or missing: start reports it on the whole world, as check does; an IPsec
         # gateway's destinations are in its xfrm file.
         return load(paths, Scope(parsed=parsed))
-    devs = [dev for dev in wanted if dev != "lo"]
-    names = "|".join(re.escape(dev) for dev in devs)
-    # Compiled (and cached by re) when a file holds one of these bytes at all: most hold none.
-    may_claim = rf"\\|source|(?<![A-Za-z0-9])(?:{names})(?![A-Za-z0-9])".encode() if names else rb"\\|source"
-    literals = (b"\\", b"source", *(dev.encode() for dev in devs))
+    words = tuple(dev.encode() for dev in wanted if dev != "lo")
 
     # WireGuard's ListenPort rule compares NAME's interfaces with every other namespace's, each
     # as its own file brings it up (`auto`) and where it is born: those files are parsed too.
     wireguard = os.path.isdir(f"{paths.netns_etc(name)}/wireguard")
 
     def keep(other: str, data: bytes) -> bool:
-        if other == name or (any(word in data for word in literals) and re.search(may_claim, data) is not None):
+        if other == name or b"\\" in data or b"source" in data or any(holds_word(data, word) for word in words):
             return True
         return wireguard and os.path.isdir(f"{paths.netns_etc(other)}/wireguard")
 

@@ -14,7 +14,7 @@ from netns_helper.errors import Problem
 from netns_helper.facts import Paths
 from netns_helper.ipjson import Link
 from netns_helper.lifecycle import Refused, start_check
-from netns_helper.rules import Live, default_route_devs
+from netns_helper.rules import Live, _upper_addresses, default_route_devs
 from netns_helper.world import load
 
 NGINX = "auto lo\niface lo inet loopback\nauto eth0\niface eth0 inet static\n  address 192.0.2.2/24\n"
@@ -309,6 +309,32 @@ def test_a_nic_with_live_uppers_carrying_the_hosts_addresses_is_refused(root: Pa
         "moving it cuts that off",
         f"{a}:1: warning: eth2 is the lower link of the host's mv0, which stops passing traffic",
     ]
+
+
+@pytest.mark.parametrize(
+    ("upper", "asked"),
+    [
+        (None, False),
+        (Link("eth1.7", kind="vlan", parent="eth1"), True),
+        (Link("mv0", kind="macvlan", parent="eth1"), True),
+        (Link("peer", kind="veth", parent="eth1"), False),  # a veth's peer is not an upper
+        (Link("eth1.8", kind="vlan", parent="eth1", parent_elsewhere=True), False),
+        (Link("eth9.7", kind="vlan", parent="eth9"), False),  # its lower link is not the host's
+    ],
+)
+def test_the_addresses_of_uppers_are_asked_only_when_the_host_has_uppers(upper: Link | None, asked: bool) -> None:
+    links = {"eth0": Link("eth0", master="bond0"), "eth1": Link("eth1"), "bond0": Link("bond0", kind="bond")}
+    if upper is not None:
+        links[upper.name] = upper
+    queries: list[tuple[str, ...]] = []
+
+    def query(argv: tuple[str, ...]) -> str:
+        queries.append(argv)
+        return json.dumps([{"ifname": upper.name, "addr_info": []}] if upper else [])
+
+    addresses = _upper_addresses(links, query)
+    assert queries == ([("ip", "-j", "addr", "show")] if asked else [])
+    assert addresses == ({upper.name: ()} if asked and upper else {})
 
 
 def test_names_start_creates_must_be_the_names_written(root: Path) -> None:

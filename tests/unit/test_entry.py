@@ -57,3 +57,28 @@ def test_an_entry_point_without_its_package_says_where_it_looked(tmp_path: Path)
     assert (
         out.stderr == f"netns-helper: no netns_helper package in {tmp_path} or {tmp_path}/lib/python3/dist-packages\n"
     )
+
+
+@pytest.mark.real_processes
+def test_the_entry_point_ends_without_teardown_but_with_all_it_printed(tmp_path: Path) -> None:
+    """It ends by os._exit (issue 15): what the command printed still arrives whole, through a pipe
+    (block-buffered) too, its exit code stays, and a profiler still writes its report."""
+    (tmp_path / "bin").mkdir()
+    entry = tmp_path / "bin/netns-helper"
+    entry.write_text((REPO / "bin/netns-helper").read_text())
+    entry.chmod(0o755)
+    (tmp_path / "netns_helper").mkdir()
+    (tmp_path / "netns_helper/__init__.py").write_text("")
+    (tmp_path / "netns_helper/cli.py").write_text(
+        "import sys\n\ndef main():\n"
+        "    sys.stdout.write('x' * 100000 + '\\n')\n"
+        "    sys.stdout.write('the last line\\n')\n"
+        "    sys.stderr.write('a warning\\n')\n"
+        "    return 3\n"
+    )
+    out = subprocess.run([str(entry)], check=False, capture_output=True, text=True)
+    assert (out.returncode, out.stdout, out.stderr) == (3, "x" * 100000 + "\nthe last line\n", "a warning\n")
+    report = tmp_path / "profile"
+    profiled = ["/usr/bin/python3", "-IS", "-m", "cProfile", "-o", str(report), str(entry)]
+    subprocess.run(profiled, check=False, capture_output=True)  # cProfile takes the exit code for its own
+    assert report.stat().st_size > 0

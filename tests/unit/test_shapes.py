@@ -21,7 +21,7 @@ from netns_helper.errors import ConfigError, Loc
 from netns_helper.facts import Paths
 from netns_helper.interfaces import Option, View
 from netns_helper.links import bridge_port
-from netns_helper.names import ascii_digits, check_ifname, check_netns_name, split_vlan
+from netns_helper.names import ascii_digits, check_ifname, check_netns_name, holds_word, split_vlan
 from netns_helper.planner import _vlan_name_id
 from netns_helper.record import _mac
 
@@ -236,3 +236,27 @@ def test_a_directorys_star_is_what_glob_makes_of_it(tmp_path: Path) -> None:
     missing, file = f"{tmp_path}/missing/*", f"{tmp_path}/file/*"
     for pattern in (f"{base}/*", f"{base}//*", missing, file, f"{base}/a*", "/*", f"{base}/*.conf"):
         assert interfaces._glob(pattern) == sorted(glob.glob(pattern)), pattern
+
+
+# Bytes around a name in an interfaces file: letters, digits, the name's own pieces, UTF-8.
+_PIECES = [b"eth1", b"eth", b"1", b"0", b"a", b"Z", b"_", b"-", b".", b" ", b"\n", b"\xc3\xa9"]
+_AROUND = st.lists(st.sampled_from(_PIECES))
+
+
+@given(st.sampled_from([b"eth1", b"e", b"br-lan", b"v.10", b"\xc3\xa9th"]), _AROUND)
+@example(b"eth1", [b"eth10"])
+@example(b"eth1", [b"eth1", b"0", b" ", b"eth1"])
+@example(b"eth1", [b"xeth1"])
+@example(b"eth1", [b"eth1"])
+def test_a_claimed_name_is_found_as_the_pattern_found_it(word: bytes, pieces: list[bytes]) -> None:
+    data = b"".join(pieces)
+    pattern = rb"(?<![A-Za-z0-9])" + re.escape(word) + rb"(?![A-Za-z0-9])"
+    assert holds_word(data, word) == (re.search(pattern, data) is not None)
+
+
+@given(TEXT)
+@example("/etc/network/interfaces.d/*")
+@example("a[b")
+@example("what?")
+def test_magic_is_what_glob_calls_magic(text: str) -> None:
+    assert interfaces._has_magic(text) == glob.has_magic(text)
