@@ -46,7 +46,9 @@ class Link:
 
 
 def _counters(entry: dict[str, object]) -> tuple[tuple[str, int], ...]:
-    stats = entry.get("stats64") or entry.get("stats") or {}
+    stats = entry.get("stats64") or entry.get("stats")
+    if not stats:
+        return ()  # without -s (start, stop): no counters to look for
     assert isinstance(stats, dict)
     return tuple(
         (f"{direction}_{key}", int(value))

@@ -116,6 +116,11 @@ def nginx() -> None:
 
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+# Seconds of quiet before each sample of starts or stops at once. Deleting a namespace leaves the
+# kernel tens of milliseconds of cleanup, which the next sample's moves of links between
+# namespaces meet or miss: without the pause, one side's rounds came right after the other's
+# deletions and a move's time depended on which side was timed (README, Performance).
+SETTLE = float(os.environ.get("BENCH_SETTLE", "0.2"))
 FIXED_QUERIES = 2  # besides one per namespace: the host's links, the metrics file's rename
 NGINX = (REPO / "examples/nginx/interfaces").read_text()
 
@@ -160,6 +165,12 @@ def at_once(commands: list[list[str]], ok: tuple[int, ...] = (0,)) -> tuple[floa
     return wall, (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) * 1000
 
 
+def settled(commands: list[list[str]]) -> tuple[float, float]:
+    """at_once(COMMANDS) after SETTLE seconds of quiet (not timed)."""
+    time.sleep(SETTLE)
+    return at_once(commands)
+
+
 def best(samples: list[tuple[float, float]]) -> tuple[float, float]:
     """The best of the rounds: the one of least wall time (the machine may be loaded)."""
     return min(samples)
@@ -196,7 +207,7 @@ def load() -> str:
 
 def scale(boot_only: bool = False) -> None:
     """Issue 15: concurrent starts and stops next to their sh plans, planning cost, status at 100."""
-    rounds = f"best of {ROUNDS} rounds ({ROUNDS * 5} at 1 at once)"
+    rounds = f"best of {ROUNDS} rounds ({ROUNDS * 10} at 1 at once), {SETTLE:g} s of quiet before each"
     print(f"scale: {rounds}; wall, and CPU (the processes' user + system time), ms; {load()}")
     if BASE:
         print(f"(base: {BASE}, in the same rounds)")
@@ -241,17 +252,19 @@ def scale(boot_only: bool = False) -> None:
         samples: dict[str, list[tuple[float, float]]] = {}
         # One at once takes a tenth of a second, and a veth's move between namespaces waits for the
         # kernel (RCU) a varying 10 to 60 ms: more rounds there, for the best of each to mean something.
-        for _ in range(ROUNDS * 5 if n == 1 else ROUNDS):  # in alternation, so that a change of load hits them all
+        for _ in range(ROUNDS * 10 if n == 1 else ROUNDS):  # in alternation, so that a change of load hits them all
             for key, tool_path in tools.items():
-                samples.setdefault(f"start{key}", []).append(at_once([[tool_path, "start", ns] for ns in names]))
-                samples.setdefault(f"stop{key}", []).append(at_once([[tool_path, "stop", ns] for ns in names]))
-            samples.setdefault("start sh", []).append(at_once([["sh", f"/run/start-{ns}.sh"] for ns in names]))
-            samples.setdefault("stop sh", []).append(at_once([["sh", f"/run/stop-{ns}.sh"] for ns in names]))
+                samples.setdefault(f"start{key}", []).append(settled([[tool_path, "start", ns] for ns in names]))
+                samples.setdefault(f"stop{key}", []).append(settled([[tool_path, "stop", ns] for ns in names]))
+            samples.setdefault("start sh", []).append(settled([["sh", f"/run/start-{ns}.sh"] for ns in names]))
+            samples.setdefault("stop sh", []).append(settled([["sh", f"/run/stop-{ns}.sh"] for ns in names]))
         for key in tools:
             for what in ("start", "stop"):
                 tool, shell = best(samples[f"{what}{key}"]), best(samples[f"{what} sh"])
                 target, met = f"<= 1.5x sh ({1.5 * shell[0]:.0f})", tool[0] <= 1.5 * shell[0]
-                ratios = f"{tool[0] / shell[0]:.2f}x, cpu {tool[1] / shell[1]:.2f}x"
+                middle = statistics.median(s[0] for s in samples[f"{what}{key}"])
+                middle_sh = statistics.median(s[0] for s in samples[f"{what} sh"])
+                ratios = f"{tool[0] / shell[0]:.2f}x, cpu {tool[1] / shell[1]:.2f}x; median {middle / middle_sh:.2f}x"
                 row(f"{what}, {n} at once{key}", tool, shell, target, met, ratios)
     if boot_only:
         print(f"({load()})")
