@@ -36,6 +36,7 @@ def median_ms(fn: Callable[[], None], before: Callable[[], None] | None = None) 
     for _ in range(RUNS):
         if before:
             before()
+            time.sleep(SETTLE)  # before() may have deleted a namespace (see SETTLE)
         t0 = time.perf_counter()
         fn()
         samples.append((time.perf_counter() - t0) * 1000)
