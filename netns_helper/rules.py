@@ -97,15 +97,20 @@ def start_live(paths: Paths, query: Query, netns: str, facts: Facts, dests: Mapp
     )
 
 
+def _is_upper(link: Link) -> bool:
+    """LINK is a VLAN, macvlan... on a link of this namespace (a veth's peer is not one)."""
+    return link.parent is not None and not link.parent_elsewhere and link.kind != "veth"
+
+
 def _uppers(dev: str, host_links: Mapping[str, Link]) -> list[Link]:
-    """The host's VLAN, macvlan... links on top of DEV (a veth's peer is not one)."""
-    return [u for u in host_links.values() if u.parent == dev and not u.parent_elsewhere and u.kind != "veth"]
+    """The host's VLAN, macvlan... links on top of DEV."""
+    return [u for u in host_links.values() if u.parent == dev and _is_upper(u)]
 
 
 def _upper_addresses(host_links: Mapping[str, Link], query: Query) -> dict[str, tuple[str, ...]]:
     """The addresses of the host's upper links; asked only when the host has any (most have none)."""
-    if not any(u.parent in host_links and not u.parent_elsewhere and u.kind != "veth" for u in host_links.values()):
-        return {}  # no link is an upper of another: _uppers(dev, host_links) is empty for each
+    if not any(u.parent in host_links and _is_upper(u) for u in host_links.values()):
+        return {}
     return {link.name: link.addresses for link in ipjson.links(query(("ip", "-j", "addr", "show"))).values()}
 
 

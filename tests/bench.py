@@ -5,7 +5,8 @@ Run inside tests/sandbox only. Prints a table of medians; targets are in the las
 BENCH_SECTIONS=scale (or nginx, xfrm, boot: the scale section's starts and stops at once only;
 comma-separated) runs only those; BENCH_TOOL=PATH times another tree's bin/netns-helper, for an
 A/B comparison; BENCH_BASE=PATH times another tree's bin/netns-helper in the same rounds of the
-starts and stops at once as this one, in alternation (an A/B that a change of load hits alike).
+starts and stops at once as this one, in alternation (an A/B that a change of load hits alike);
+BENCH_SETTLE=SECONDS is the quiet before each timed start or stop (0.2; see SETTLE).
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ REPO = Path(__file__).resolve().parents[1]
 TOOL = os.environ.get("BENCH_TOOL", str(REPO / "bin" / "netns-helper"))  # another tree's, for A/B
 RUNS = int(os.environ.get("BENCH_RUNS", "15"))
 BASE = os.environ.get("BENCH_BASE")  # another tree's, timed in the same rounds (scale, boot)
+# Seconds of quiet before each timed start or stop (not timed). Deleting a namespace leaves the
+# kernel tens of milliseconds of cleanup, which the next sample's moves of links between
+# namespaces meet or miss: without the pause, one side's rounds came right after the other's
+# deletions and a move's time depended on which side was timed (README, Performance).
+SETTLE = float(os.environ.get("BENCH_SETTLE", "0.2"))
 
 
 def run(*argv: str) -> None:
@@ -117,11 +123,6 @@ def nginx() -> None:
 
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
-# Seconds of quiet before each sample of starts or stops at once. Deleting a namespace leaves the
-# kernel tens of milliseconds of cleanup, which the next sample's moves of links between
-# namespaces meet or miss: without the pause, one side's rounds came right after the other's
-# deletions and a move's time depended on which side was timed (README, Performance).
-SETTLE = float(os.environ.get("BENCH_SETTLE", "0.2"))
 FIXED_QUERIES = 2  # besides one per namespace: the host's links, the metrics file's rename
 NGINX = (REPO / "examples/nginx/interfaces").read_text()
 
