@@ -125,7 +125,11 @@ def _client_pids(netns: str | None) -> set[str]:
             net = os.readlink(f"/proc/{pid}/ns/net")
         except FileNotFoundError:
             continue
-        inside = sh("ip", "netns", "identify", pid).stdout.strip()
+        identified = sh("ip", "netns", "identify", pid, check=False)
+        if identified.returncode != 0 and not os.path.exists(f"/proc/{pid}"):
+            continue  # a helper that ended between pgrep and ip (they come and go)
+        assert identified.returncode == 0, f"ip netns identify {pid}: {identified.stderr}"
+        inside = identified.stdout.strip()
         if (netns is None and net == own) or (netns is not None and inside == netns):
             found.add(pid)
     return found
