@@ -34,15 +34,15 @@ MAX_SOURCED_FILES = 1000
 # ifupdown's own rule for the files `source-directory` includes.
 _SOURCE_DIR_FILE_CHARS = ASCII_ALNUM + "_-"
 _FLAG_WORDS = ("no-auto-down", "no-scripts")
-_SPLIT = r"[ \t\n\v\f\r]+"  # compiled on first use (re's cache), as the two below: a start's files rarely need it
+# Patterns compiled on first use (re's cache): a start's files rarely need them.
+_SPLIT = f"[{re.escape(ASCII_SPACE)}]+"
 # What Python (and a reader's eye) takes for white space but ifupdown takes for part of a word.
-_OTHER_SPACE = r"[^\S \t\n\v\f\r]|[\u200b\u2060\ufeff]"
+_OTHER_SPACE = rf"[^\S{re.escape(ASCII_SPACE)}]|[\u200b\u2060\ufeff]"
 _ASCII_OTHER_SPACE = "\x1c\x1d\x1e\x1f"  # what _OTHER_SPACE finds in ASCII text (str.isspace's, as \s)
 # ifupdown keeps at most 79 bytes of a word (a char[80] buffer) and silently drops the rest.
 MAX_WORD_BYTES = 79
 # ifupdown's wordexp() of a `source` line refuses these (or expands them): we refuse them.
 _WORDEXP_SPECIAL = frozenset("|&;<>(){}$`'\"\\~\n")
-_COMMAND_OPTIONS = {"post-up": "up", "pre-down": "down"}
 _KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
 

@@ -130,15 +130,18 @@ def _dests(
     if not starting:
         _lock_dests(world, service, locks)
     running = facts.list_namespaces(paths)
+    names = tuple(dict.fromkeys(item.dest_netns for item in mine))
+    # Whether a running destination has processes (stop leaves it then): one walk of /proc for all.
+    pids = {} if starting else facts.netns_pids(paths, [dest for dest in names if dest in running])
     dests = []
-    for dest in dict.fromkeys(item.dest_netns for item in mine):
+    for dest in names:
         items = tuple(item for item in mine if item.dest_netns == dest)
         if world.config_errors.get(dest):
             raise world.config_errors[dest][0]
         config = world.configs.get(dest) or interfaces.Interfaces(paths.netns_interfaces(dest), ())
         users = frozenset(o for o, its in others.items() if o in running and any(i.dest_netns == dest for i in its))
         live = gathered[dest] if gathered is not None else _stop_facts(paths, dest, config, host, executor)
-        busy = not starting and dest in running and bool(facts.netns_pids(paths, (dest,)).get(dest))
+        busy = bool(pids.get(dest))
         block = uplink.block_p2p_uplink(items, config)
         dests.append(xfrm_planner.Dest(dest, config, live, items, block, users, world.insides.get(dest), busy))
     return tuple(dests)

@@ -50,7 +50,7 @@ def uplink(dest_config: Interfaces) -> str | None:
     or with an `up`/`post-up` command that runs `ip [-6] route add default ...`.
     Raises ConfigError when two different interfaces carry one.
     """
-    brought_up = {n for n, _ in dest_config.allowed("auto")} | {n for n, _ in dest_config.allowed("hotplug")}
+    brought_up = dest_config.brought_up()
     found: dict[str, Loc] = {}
     for iface in dest_config.ifaces:
         if iface.name not in brought_up:

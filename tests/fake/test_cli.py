@@ -17,7 +17,7 @@ from pytest_subprocess import FakeProcess
 from netns_helper import __version__
 from netns_helper.cli import main
 
-from .conftest import nginx_root
+from .conftest import in_netns, nginx_root
 
 HOST_LINKS = json.dumps([{"ifname": "lo"}, {"ifname": "eth0"}, {"ifname": "eth1"}])
 QUERY_HOST = ["ip", "-j", "-d", "link", "show"]
@@ -284,3 +284,17 @@ def test_stop_of_last_user_stops_the_destination(root: Path, fp: FakeProcess) ->
     fp.register(["ip", "netns", "delete", "tunnel"])
     assert main(["stop", "nginx"]) == 0
     assert list(fp.calls[-1]) == ["ip", "netns", "delete", "tunnel"]
+
+
+def test_stop_of_last_user_leaves_a_destination_with_processes(
+    root: Path, fp: FakeProcess, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (root / "etc/netns/nginx/network/xfrm").write_text(XFRM)
+    (root / "run/netns/tunnel").touch()
+    in_netns(root, "tunnel", [4242])  # something an admin started there with `ip netns exec`
+    dest_links = json.dumps([{"ifname": "lo"}, {"ifname": "ipsec0", "linkinfo": {"info_kind": "xfrm"}}])
+    fp.register(["ip", "-n", "tunnel", "-j", "-d", "link", "show"], stdout=dest_links)
+    assert main(["--print-commands", "stop", "nginx"]) == 0
+    out = capsys.readouterr().out
+    assert "destination namespace tunnel stays: processes run in it" in out
+    assert "ip netns delete tunnel" not in out
